@@ -1,0 +1,193 @@
+//! Errors shared by every operation, and the metadata every error can report.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::response::ResponseMeta;
+
+/// A failure that is not a documented error response of the operation: the request could not be
+/// built or sent, the server answered a status the operation does not document, or the body could
+/// not be read or decoded.
+///
+/// No variant prints a secret or a response body: a body excerpt is kept in [`ResponseMeta`] and
+/// only shown when asked for.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client configuration is unusable (for example a base URL that does not parse).
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// The request could not be built from the given input (for example a path parameter of `..`
+    /// or a header value with a line break).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The operation needs credentials of a kind the client does not hold.
+    #[error("operation {operation} needs credentials ({accepted}) and the client has none that fit")]
+    MissingCredentials {
+        /// The operation's name.
+        operation: &'static str,
+        /// The security schemes the operation accepts.
+        accepted: String,
+    },
+    /// The operation is served from a server whose URL has to be given (its URL in the spec is a
+    /// template), and none was.
+    #[error("no URL configured for server {0}")]
+    MissingServerUrl(&'static str),
+    /// Connecting, sending or receiving failed.
+    #[error("transport failure: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The request did not finish in time.
+    #[error("request timed out")]
+    Timeout(#[source] Option<reqwest::Error>),
+    /// The response body was larger than the configured limit; it was not read past the limit.
+    #[error("response body exceeds the limit of {limit} bytes (status {})", .meta.status())]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+        /// What was received before the limit.
+        meta: ResponseMeta,
+    },
+    /// The server answered with a status the operation does not document.
+    #[error("unexpected HTTP status {}", .0.status())]
+    UnexpectedStatus(ResponseMeta),
+    /// The body of a documented response did not decode into its type.
+    #[error("could not decode the HTTP {} response body: {message}", .meta.status())]
+    Decode {
+        /// The response whose body failed to decode.
+        meta: ResponseMeta,
+        /// What was wrong (values from the body are left out).
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
+        // The URL of our requests never holds a secret, but a caller's proxy URL might: drop it.
+        let err = err.without_url();
+        if err.is_timeout() {
+            Error::Timeout(Some(err))
+        } else {
+            Error::Transport(err)
+        }
+    }
+
+    pub(crate) fn decode(meta: ResponseMeta, err: &serde_json::Error) -> Self {
+        Error::Decode {
+            meta,
+            message: redact_quoted(&err.to_string()),
+        }
+    }
+}
+
+/// serde_json quotes offending string values (`invalid type: string "…"`); field and variant names
+/// come in backticks. Keep the names, drop the values, which may be secrets.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (index, part) in parts.enumerate() {
+        if index % 2 == 0 {
+            out.push_str("\"…\"");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// What every error of every operation can tell about the failed call.
+pub trait ErrorMetadata {
+    /// The response behind the error, when there was one.
+    fn response_meta(&self) -> Option<&ResponseMeta>;
+
+    /// Whether sending the same request again may succeed.
+    fn is_retryable(&self) -> bool {
+        self.status().is_some_and(status_is_retryable)
+    }
+
+    /// The HTTP status, when a response was received.
+    fn status(&self) -> Option<StatusCode> {
+        self.response_meta().map(ResponseMeta::status)
+    }
+
+    /// The vendor's request id, when the response carried one.
+    fn request_id(&self) -> Option<&str> {
+        self.response_meta().and_then(ResponseMeta::request_id)
+    }
+
+    /// How long the server asked the client to wait (`Retry-After`), when it did.
+    fn retry_after(&self) -> Option<Duration> {
+        self.response_meta().and_then(ResponseMeta::retry_after)
+    }
+}
+
+/// Whether a response status says the same request may succeed later: 408, 429, 502, 503, 504.
+pub fn status_is_retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+}
+
+impl ErrorMetadata for Error {
+    fn response_meta(&self) -> Option<&ResponseMeta> {
+        match self {
+            Error::BodyTooLarge { meta, .. } | Error::Decode { meta, .. } => Some(meta),
+            Error::UnexpectedStatus(meta) => Some(meta),
+            _ => None,
+        }
+    }
+
+    fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout(_) => true,
+            Error::Transport(err) => err.is_connect() || err.is_request(),
+            Error::UnexpectedStatus(meta) => status_is_retryable(meta.status()),
+            _ => false,
+        }
+    }
+}
+
+/// A documented error response with its decoded body.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError<T> {
+    /// The decoded body.
+    pub body: T,
+    /// Status, headers, request id and a bounded excerpt of the raw body.
+    pub meta: ResponseMeta,
+}
+
+impl<T> fmt::Display for ApiError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.meta.status())?;
+        if let Some(id) = self.meta.request_id() {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for ApiError<T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_messages_keep_names_and_drop_values() {
+        let err = serde_json::from_str::<u32>("\"p4ssw0rd\"").unwrap_err();
+        let message = redact_quoted(&err.to_string());
+        assert!(!message.contains("p4ssw0rd"), "{message}");
+        assert!(message.contains("invalid type"), "{message}");
+
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Token {
+            auth_token: String,
+        }
+        let err = serde_json::from_str::<Token>("{}").unwrap_err();
+        assert!(redact_quoted(&err.to_string()).contains("`auth_token`"));
+    }
+}

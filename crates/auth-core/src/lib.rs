@@ -1,0 +1,38 @@
+//! The runtime shared by the `emnify-auth`, `dintero-auth` and `plex-auth` crates.
+//!
+//! It knows nothing of any vendor. It owns:
+//!
+//! - the HTTP transport ([`Client`]): one reqwest connection pool, base URLs per server, limits,
+//!   timeouts, and redirects that never carry credentials to another origin;
+//! - credentials ([`Credentials`]): bearer token, API key in a header, HTTP Basic, or none;
+//! - requests ([`Request`]) with path parameters encoded as single path segments ([`encode_path`]);
+//! - responses ([`Response`]) read up to a size limit, and errors ([`Error`], [`ApiError`],
+//!   [`ErrorMetadata`]) that keep status, headers, request id and a bounded body excerpt;
+//! - [`Secret`], the string type of every password, token, key and code.
+//!
+//! Generated operations of the vendor crates are written against this API; users mostly meet
+//! [`Secret`], [`Credentials`], [`Error`] and [`ErrorMetadata`].
+
+mod client;
+mod encode;
+mod error;
+mod request;
+mod response;
+mod secret;
+#[cfg(feature = "rustls")]
+mod tls;
+
+pub use client::{
+    Client, ClientBuilder, Credentials, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS,
+};
+pub use encode::encode_path;
+pub use error::{ApiError, Error, ErrorMetadata, status_is_retryable};
+pub use request::{Request, Security};
+pub use response::{BODY_EXCERPT_BYTES, Response, ResponseMeta};
+pub use secret::{REDACTED, Secret};
+
+/// Re-exported so generated code and users name the same types.
+pub use reqwest::{Method, StatusCode, header};
+
+#[cfg(all(not(feature = "rustls"), not(feature = "native-tls")))]
+compile_error!("auth-core needs a TLS backend: enable the `rustls` or the `native-tls` feature");

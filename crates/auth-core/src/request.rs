@@ -1,0 +1,129 @@
+//! Requests as the generated operations describe them.
+
+use reqwest::Method;
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// A security scheme an operation accepts, as its spec declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Security {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// `Authorization: Basic <base64(username:password)>`.
+    Basic,
+    /// An API key sent in the named header.
+    ApiKeyHeader(&'static str),
+}
+
+impl std::fmt::Display for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Security::Bearer => f.write_str("bearer token"),
+            Security::Basic => f.write_str("HTTP Basic"),
+            Security::ApiKeyHeader(name) => write!(f, "API key in {name}"),
+        }
+    }
+}
+
+/// A request body, already encoded.
+#[derive(Debug)]
+pub(crate) struct Body {
+    pub(crate) content_type: &'static str,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// One call of an operation: method, server, path (with its parameters already encoded), query,
+/// headers, body and the security schemes it accepts.
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    pub(crate) server: &'static str,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) accept: Option<&'static str>,
+    pub(crate) body: Option<Body>,
+    pub(crate) security: &'static [Security],
+}
+
+impl Request {
+    /// A request of `operation` to `path` (already encoded, starting with `/`) on `server` (the
+    /// server's URL as the spec gives it; the client may map it to another URL).
+    pub fn new(
+        operation: &'static str,
+        method: Method,
+        server: &'static str,
+        path: String,
+    ) -> Self {
+        Self {
+            operation,
+            method,
+            server,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            accept: None,
+            body: None,
+            security: &[],
+        }
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// Adds a header parameter.
+    pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+
+    /// Sets the `Accept` header.
+    pub fn accept(mut self, media_type: &'static str) -> Self {
+        self.accept = Some(media_type);
+        self
+    }
+
+    /// Sets the security schemes the operation accepts; empty means it needs none.
+    pub fn security(mut self, schemes: &'static [Security]) -> Self {
+        self.security = schemes;
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|err| Error::InvalidRequest(format!("cannot encode the JSON body: {err}")))?;
+        self.body = Some(Body {
+            content_type: "application/json",
+            bytes,
+        });
+        Ok(self)
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body.
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
+        let text = serde_urlencoded::to_string(body)
+            .map_err(|err| Error::InvalidRequest(format!("cannot encode the form body: {err}")))?;
+        self.body = Some(Body {
+            content_type: "application/x-www-form-urlencoded",
+            bytes: text.into_bytes(),
+        });
+        Ok(self)
+    }
+
+    /// The operation's name.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+}

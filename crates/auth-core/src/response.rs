@@ -1,0 +1,207 @@
+//! Responses as the generated operations see them, and the metadata kept with every error.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Error};
+
+/// How many bytes of a body [`ResponseMeta`] keeps.
+pub const BODY_EXCERPT_BYTES: usize = 1024;
+
+/// Everything about a response but its decoded body: status, headers, the vendor's request id and
+/// the first [`BODY_EXCERPT_BYTES`] bytes of the raw body.
+///
+/// `Debug` shows the status, the request id and the header names; header values and the body
+/// excerpt can hold secrets and are only available through their accessors.
+#[derive(Clone)]
+pub struct ResponseMeta(Box<MetaInner>);
+
+#[derive(Clone)]
+struct MetaInner {
+    status: StatusCode,
+    headers: HeaderMap,
+    request_id: Option<String>,
+    body_excerpt: Bytes,
+    body_len: usize,
+}
+
+impl ResponseMeta {
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        request_id_headers: &[&str],
+        body: &Bytes,
+    ) -> Self {
+        let request_id = request_id_headers
+            .iter()
+            .find_map(|name| headers.get(*name)?.to_str().ok())
+            .map(str::to_owned);
+        Self(Box::new(MetaInner {
+            status,
+            headers,
+            request_id,
+            body_excerpt: body.slice(..body.len().min(BODY_EXCERPT_BYTES)),
+            body_len: body.len(),
+        }))
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.0.headers
+    }
+
+    /// The vendor's request id, from the first of the client's request-id headers present.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// The first bytes of the raw body (at most [`BODY_EXCERPT_BYTES`]). May hold secrets.
+    pub fn body_excerpt(&self) -> &[u8] {
+        &self.0.body_excerpt
+    }
+
+    /// The length of the body as received (up to the client's body limit).
+    pub fn body_len(&self) -> usize {
+        self.0.body_len
+    }
+
+    /// The `Retry-After` header as a wait: delta-seconds, or an HTTP-date (zero when it has passed).
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.0.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    }
+}
+
+impl fmt::Debug for ResponseMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseMeta")
+            .field("status", &self.0.status)
+            .field("request_id", &self.0.request_id)
+            .field("headers", &self.0.headers.keys().collect::<Vec<_>>())
+            .field("body_len", &self.0.body_len)
+            .finish()
+    }
+}
+
+/// A received response whose body has been read (bounded by the client's limit).
+///
+/// Generated operations match on [`Response::status`] and turn the response into their typed
+/// success value or error.
+pub struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    request_id_headers: &'static [&'static str],
+}
+
+impl Response {
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        request_id_headers: &'static [&'static str],
+    ) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+            request_id_headers,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Decodes the body as JSON into `T`.
+    pub fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|err| {
+            let meta = self.into_meta();
+            Error::decode(meta, &err)
+        })
+    }
+
+    /// Decodes a documented error response.
+    pub fn api_error<T: DeserializeOwned>(self) -> Result<ApiError<T>, Error> {
+        match serde_json::from_slice(&self.body) {
+            Ok(body) => Ok(ApiError {
+                body,
+                meta: self.into_meta(),
+            }),
+            Err(err) => Err(Error::decode(self.into_meta(), &err)),
+        }
+    }
+
+    /// The response as error metadata (for documented errors without a body).
+    pub fn into_meta(self) -> ResponseMeta {
+        ResponseMeta::new(self.status, self.headers, self.request_id_headers, &self.body)
+    }
+
+    /// The error for a status the operation does not document.
+    pub fn unexpected(self) -> Error {
+        Error::UnexpectedStatus(self.into_meta())
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn meta_with_retry_after(value: &str) -> ResponseMeta {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        ResponseMeta::new(StatusCode::TOO_MANY_REQUESTS, headers, &[], &Bytes::new())
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(meta_with_retry_after("2").retry_after(), Some(Duration::from_secs(2)));
+        let later = SystemTime::now() + Duration::from_secs(120);
+        let wait = meta_with_retry_after(&httpdate::fmt_http_date(later))
+            .retry_after()
+            .unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
+        let past = meta_with_retry_after("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(past.retry_after(), Some(Duration::ZERO));
+        assert_eq!(meta_with_retry_after("soon").retry_after(), None);
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_debug_hides_it() {
+        let body = Bytes::from(vec![b'x'; 5000]);
+        let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), &[], &body);
+        assert_eq!(meta.body_excerpt().len(), BODY_EXCERPT_BYTES);
+        assert_eq!(meta.body_len(), 5000);
+        assert!(!format!("{meta:?}").contains("xxx"));
+    }
+}
