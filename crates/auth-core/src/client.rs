@@ -151,7 +151,10 @@ impl Client {
     fn build(&self, request: Request) -> Result<reqwest::RequestBuilder, Error> {
         let base = self.server_url(request.server)?;
         let mut url = Url::parse(&format!("{base}{}", request.path)).map_err(|err| {
-            Error::InvalidRequest(format!("cannot build the URL of {}: {err}", request.operation))
+            Error::InvalidRequest(format!(
+                "cannot build the URL of {}: {err}",
+                request.operation
+            ))
         })?;
         if !request.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
@@ -201,7 +204,10 @@ impl Client {
             .content_length()
             .is_some_and(|length| length > limit as u64)
         {
-            return Err(too_large(std::mem::take(response.headers_mut()), &Bytes::new()));
+            return Err(too_large(
+                std::mem::take(response.headers_mut()),
+                &Bytes::new(),
+            ));
         }
         // Most bodies arrive in one chunk: keep it as it is, and copy only when more follow.
         let mut first: Option<Bytes> = None;
@@ -299,7 +305,8 @@ impl ClientBuilder {
 
     /// A header sent with every request (replacing an earlier one of the same name).
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+        self.headers
+            .retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
         self.headers.push((name, value.into()));
         self
     }

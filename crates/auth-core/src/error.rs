@@ -24,7 +24,9 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// The operation needs credentials of a kind the client does not hold.
-    #[error("operation {operation} needs credentials ({accepted}) and the client has none that fit")]
+    #[error(
+        "operation {operation} needs credentials ({accepted}) and the client has none that fit"
+    )]
     MissingCredentials {
         /// The operation's name.
         operation: &'static str,

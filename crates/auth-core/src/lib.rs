@@ -19,6 +19,7 @@ mod error;
 mod request;
 mod response;
 mod secret;
+pub mod support;
 #[cfg(feature = "rustls")]
 mod tls;
 

@@ -82,7 +82,10 @@ impl ResponseMeta {
             return Some(Duration::from_secs(seconds));
         }
         let at = httpdate::parse_http_date(value).ok()?;
-        Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+        Some(
+            at.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
     }
 }
 
@@ -154,7 +157,12 @@ impl Response {
 
     /// The response as error metadata (for documented errors without a body).
     pub fn into_meta(self) -> ResponseMeta {
-        ResponseMeta::new(self.status, self.headers, self.request_id_headers, &self.body)
+        ResponseMeta::new(
+            self.status,
+            self.headers,
+            self.request_id_headers,
+            &self.body,
+        )
     }
 
     /// The error for a status the operation does not document.
@@ -185,7 +193,10 @@ mod tests {
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {
-        assert_eq!(meta_with_retry_after("2").retry_after(), Some(Duration::from_secs(2)));
+        assert_eq!(
+            meta_with_retry_after("2").retry_after(),
+            Some(Duration::from_secs(2))
+        );
         let later = SystemTime::now() + Duration::from_secs(120);
         let wait = meta_with_retry_after(&httpdate::fmt_http_date(later))
             .retry_after()

@@ -1,0 +1,140 @@
+//! A typed client of the [Plex](https://www.plex.tv) authentication API.
+//!
+//! Sign in to a plex.tv account, read the account behind a token, and, on the user's own Plex
+//! Media Server, mint a transient token and read a source's connection information. Every
+//! operation is a method of [`operations::AuthenticationApi`], named after its operationId, with
+//! typed requests ([`models`]) and a typed error per operation ([`errors`]).
+//!
+//! Plex wants every request to say which application sends it: give a [`ClientIdentity`] once
+//! and the client sends its `X-Plex-*` headers with every request. Tokens travel in
+//! `X-Plex-Token` ([`Credentials::ApiKey`]). The media server's URL is the user's own: set it
+//! with `.server_url(plex_auth::DEFAULT_SERVER, url)`.
+//!
+//! ```no_run
+//! use plex_auth::{Client, ClientIdentity, Credentials, Secret};
+//! use plex_auth::models::SignInRequest;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let identity = ClientIdentity::new("5b0b3c5e-my-install").product("my-app").version("1.0");
+//! let client = Client::from(Client::builder(&identity).build()?);
+//! let form = SignInRequest::new("user@example.org", Secret::new("password"));
+//! let account = client.authentication().post_users_sign_in_data(&form).await?;
+//! let client = client.with_credentials(Credentials::ApiKey(account.auth_token));
+//! let me = client.authentication().get_token_details().await?;
+//! println!("signed in as {}", me.username);
+//! # Ok(())
+//! # }
+//! ```
+
+#[rustfmt::skip]
+mod generated;
+
+pub use auth_core::{self, Credentials, Error, ErrorMetadata, Secret};
+pub use generated::{DEFAULT_SERVER, PLEX_TV_SERVER, errors, models, operations};
+
+/// Who is calling: the `X-Plex-*` headers sent with every request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientIdentity {
+    /// `X-Plex-Client-Identifier`: unique to this installation (a UUID, say); keep it stable.
+    pub client_identifier: String,
+    /// `X-Plex-Product`: the application's name.
+    pub product: Option<String>,
+    /// `X-Plex-Version`: the application's version.
+    pub version: Option<String>,
+    /// `X-Plex-Platform`: the platform it runs on.
+    pub platform: Option<String>,
+    /// `X-Plex-Device`: a friendly name of the device.
+    pub device: Option<String>,
+}
+
+impl ClientIdentity {
+    /// An identity with the installation's identifier and nothing else.
+    pub fn new(client_identifier: impl Into<String>) -> Self {
+        Self {
+            client_identifier: client_identifier.into(),
+            product: None,
+            version: None,
+            platform: None,
+            device: None,
+        }
+    }
+
+    /// Sets `X-Plex-Product`.
+    pub fn product(mut self, product: impl Into<String>) -> Self {
+        self.product = Some(product.into());
+        self
+    }
+
+    /// Sets `X-Plex-Version`.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Sets `X-Plex-Platform`.
+    pub fn platform(mut self, platform: impl Into<String>) -> Self {
+        self.platform = Some(platform.into());
+        self
+    }
+
+    /// Sets `X-Plex-Device`.
+    pub fn device(mut self, device: impl Into<String>) -> Self {
+        self.device = Some(device.into());
+        self
+    }
+
+    fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("X-Plex-Client-Identifier", Some(&self.client_identifier)),
+            ("X-Plex-Product", self.product.as_ref()),
+            ("X-Plex-Version", self.version.as_ref()),
+            ("X-Plex-Platform", self.platform.as_ref()),
+            ("X-Plex-Device", self.device.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?.as_str())))
+    }
+}
+
+/// A client of plex.tv and of a Plex Media Server: a configured [`auth_core::Client`] with Plex's
+/// operations.
+///
+/// Cloning is cheap and shares the connection pool.
+#[derive(Clone, Debug)]
+pub struct Client {
+    core: auth_core::Client,
+}
+
+impl Client {
+    /// A builder that sends `identity` with every request. Set the media server's URL with
+    /// `.server_url(plex_auth::DEFAULT_SERVER, url)`, then wrap the result with [`Client::from`].
+    pub fn builder(identity: &ClientIdentity) -> auth_core::ClientBuilder {
+        identity.headers().fold(
+            auth_core::Client::builder()
+                .user_agent(concat!("plex-auth/", env!("CARGO_PKG_VERSION"))),
+            |builder, (name, value)| builder.header(name, value),
+        )
+    }
+
+    /// The same client (sharing its connection pool) with other credentials.
+    pub fn with_credentials(&self, credentials: Credentials) -> Self {
+        Self::from(self.core.with_credentials(credentials))
+    }
+
+    /// The operations tagged `Authentication`.
+    pub fn authentication(&self) -> operations::AuthenticationApi<'_> {
+        operations::AuthenticationApi::new(&self.core)
+    }
+
+    /// The underlying transport.
+    pub fn core(&self) -> &auth_core::Client {
+        &self.core
+    }
+}
+
+impl From<auth_core::Client> for Client {
+    fn from(core: auth_core::Client) -> Self {
+        Self { core }
+    }
+}

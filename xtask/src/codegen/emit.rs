@@ -1,0 +1,705 @@
+//! The intermediate form to Rust tokens: `mod.rs`, `models.rs`, `operations.rs`, `errors.rs`.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::ir::*;
+use super::names::is_keyword;
+
+/// Every generated file: its name and its tokens.
+pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
+    vec![
+        ("mod.rs", emit_mod(api)),
+        ("models.rs", emit_models(api)),
+        ("operations.rs", emit_operations(api)),
+        ("errors.rs", emit_errors(api)),
+    ]
+}
+
+fn ident(name: &str) -> Ident {
+    if is_keyword(name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// `#[doc]` attributes, one per line of `text`.
+fn doc(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        let line = if line.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line.trim_end())
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+fn inner_doc(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        let line = format!(" {}", line.trim_end());
+        quote!(#![doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+fn rust_type(ty: &Ty, qualified: bool) -> TokenStream {
+    match ty {
+        Ty::String => quote!(String),
+        Ty::Secret => quote!(auth_core::Secret),
+        Ty::Bool => quote!(bool),
+        Ty::I32 => quote!(i32),
+        Ty::I64 => quote!(i64),
+        Ty::F64 => quote!(f64),
+        Ty::Vec(inner) => {
+            let inner = rust_type(inner, qualified);
+            quote!(Vec<#inner>)
+        }
+        Ty::Named(name) => {
+            let name = ident(name);
+            if qualified {
+                quote!(models::#name)
+            } else {
+                quote!(#name)
+            }
+        }
+        Ty::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
+    }
+}
+
+fn emit_mod(api: &Api) -> TokenStream {
+    let mut about = format!(
+        "Code generated from the {} spec: models, operations and their errors.",
+        api.title
+    );
+    if let Some(description) = &api.description {
+        about.push_str(&format!("\n\n{description}"));
+    }
+    let about = inner_doc(&about);
+    let servers = api.servers.iter().map(|server| {
+        let name = ident(&server.const_name);
+        let url = &server.url;
+        let text = match &server.description {
+            Some(description) => format!("`{url}`: {description}"),
+            None => format!("`{url}`."),
+        };
+        let docs = doc(&text);
+        quote! {
+            #docs
+            pub const #name: &str = #url;
+        }
+    });
+    quote! {
+        #about
+        pub mod errors;
+        pub mod models;
+        pub mod operations;
+        #(#servers)*
+    }
+}
+
+fn emit_models(api: &Api) -> TokenStream {
+    let about = inner_doc(&format!("The models of the {} spec.", api.title));
+    let models = api.models.iter().map(emit_model);
+    quote! {
+        #about
+        use serde::{Deserialize, Serialize};
+        #(#models)*
+    }
+}
+
+fn emit_model(model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let docs = doc(model.description.as_deref().unwrap_or(&model.name));
+    match &model.kind {
+        ModelKind::Struct(fields) => emit_struct(model, &name, &docs, fields),
+        ModelKind::StringEnum(variants) => emit_string_enum(&name, &docs, variants),
+        ModelKind::IntEnum(variants) => emit_int_enum(&name, &docs, variants),
+        ModelKind::Union { variants, tag } => emit_union(&name, &docs, variants, tag.as_deref()),
+    }
+}
+
+fn field_type(field: &Field) -> TokenStream {
+    let ty = rust_type(&field.ty, false);
+    if field.optional() {
+        quote!(Option<#ty>)
+    } else {
+        ty
+    }
+}
+
+fn emit_struct(model: &Model, name: &Ident, docs: &TokenStream, fields: &[Field]) -> TokenStream {
+    let all_optional = fields.iter().all(Field::optional);
+    let default = all_optional.then(|| quote!(Default,));
+    let members = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let ty = field_type(field);
+        let mut text = field
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("`{}`.", field.wire));
+        if field.deprecated {
+            text.push_str("\n\nDeprecated by the vendor.");
+        }
+        let docs = doc(&text);
+        let mut serde = Vec::new();
+        if field.rust.trim_start_matches('_') != field.wire {
+            let wire = &field.wire;
+            serde.push(quote!(rename = #wire));
+        }
+        if !field.required {
+            serde.push(quote!(default, skip_serializing_if = "Option::is_none"));
+        }
+        let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+        quote! {
+            #docs
+            #serde
+            pub #rust: #ty,
+        }
+    });
+    let constructors = model.request_side.then(|| emit_constructors(name, fields));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#members)*
+        }
+        #constructors
+    }
+}
+
+/// `new` with the required fields, and a `with_` setter per optional one.
+fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
+    let into = |field: &Field| -> TokenStream {
+        let ty = rust_type(&field.ty, false);
+        match field.ty {
+            Ty::String | Ty::Secret => quote!(impl Into<#ty>),
+            _ => ty,
+        }
+    };
+    let convert = |field: &Field, value: &Ident| -> TokenStream {
+        match field.ty {
+            Ty::String | Ty::Secret => quote!(#value.into()),
+            _ => quote!(#value),
+        }
+    };
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let params = required.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let ty = into(field);
+        if field.nullable {
+            let ty = rust_type(&field.ty, false);
+            quote!(#rust: Option<#ty>)
+        } else {
+            quote!(#rust: #ty)
+        }
+    });
+    let inits = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        if !field.required {
+            quote!(#rust: None)
+        } else if field.nullable || !matches!(field.ty, Ty::String | Ty::Secret) {
+            quote!(#rust)
+        } else {
+            quote!(#rust: #rust.into())
+        }
+    });
+    let setters = fields.iter().filter(|f| !f.required).map(|field| {
+        let rust = ident(&field.rust);
+        let setter = format_ident!("with_{}", field.rust.trim_start_matches('_'));
+        let ty = into(field);
+        let value_ident = format_ident!("value");
+        let value = convert(field, &value_ident);
+        let docs = doc(&format!("Sets `{}`.", field.wire));
+        quote! {
+            #docs
+            pub fn #setter(mut self, value: #ty) -> Self {
+                self.#rust = Some(#value);
+                self
+            }
+        }
+    });
+    let new_doc = if required.is_empty() {
+        doc("A value with every field unset.")
+    } else {
+        doc("A value with the required fields; the others are unset.")
+    };
+    quote! {
+        impl #name {
+            #new_doc
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+fn emit_string_enum(
+    name: &Ident,
+    docs: &TokenStream,
+    variants: &[(String, String)],
+) -> TokenStream {
+    let declarations = variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        let docs = doc(&format!("`{wire}`."));
+        quote!(#docs #variant,)
+    });
+    let to_str = variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        quote!(Self::#variant => #wire,)
+    });
+    let from_str = variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        quote!(#wire => Self::#variant,)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#declarations)*
+            /// A value this version of the crate does not know.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as the API spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                auth_core::support::deserialize_str_enum(deserializer)
+            }
+        }
+    }
+}
+
+fn emit_int_enum(name: &Ident, docs: &TokenStream, variants: &[(String, i64)]) -> TokenStream {
+    let declarations = variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        let docs = doc(&format!("`{value}`."));
+        quote!(#docs #variant,)
+    });
+    let to_value = variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        quote!(Self::#variant => #value,)
+    });
+    let from_value = variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        quote!(#value => Self::#variant,)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#declarations)*
+            /// A value this version of the crate does not know.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// The value as the API sends it.
+            pub fn value(self) -> i64 {
+                match self {
+                    #(#to_value)*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(value: i64) -> Self {
+                match value {
+                    #(#from_value)*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                i64::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+fn emit_union(
+    name: &Ident,
+    docs: &TokenStream,
+    variants: &[UnionVariant],
+    tag: Option<&str>,
+) -> TokenStream {
+    let representation = match tag {
+        Some(tag) => quote!(#[serde(tag = #tag)]),
+        None => quote!(#[serde(untagged)]),
+    };
+    let declarations = variants.iter().map(|variant| {
+        let name = ident(&variant.name);
+        let model = ident(&variant.model);
+        let rename = variant
+            .tag_value
+            .as_ref()
+            .map(|value| quote!(#[serde(rename = #value)]));
+        let text = match &variant.tag_value {
+            Some(value) => format!(
+                "`{}` = `{value}`: [`{}`].",
+                tag.unwrap_or_default(),
+                variant.model
+            ),
+            None => format!("[`{}`].", variant.model),
+        };
+        let docs = doc(&text);
+        quote!(#docs #rename #name(#model),)
+    });
+    let conversions = variants.iter().map(|variant| {
+        let variant_name = ident(&variant.name);
+        let model = ident(&variant.model);
+        quote! {
+            impl From<#model> for #name {
+                fn from(value: #model) -> Self {
+                    Self::#variant_name(value)
+                }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #representation
+        #[non_exhaustive]
+        pub enum #name {
+            #(#declarations)*
+        }
+        #(#conversions)*
+    }
+}
+
+fn emit_operations(api: &Api) -> TokenStream {
+    let about = inner_doc(&format!(
+        "The operations of the {} spec, grouped by tag.",
+        api.title
+    ));
+    let groups = api.groups.iter().map(|group| {
+        let name = ident(&group.struct_name);
+        let mut text = format!("The operations tagged `{}`.", group.tag);
+        if let Some(description) = &group.description {
+            text.push_str(&format!(" {description}"));
+        }
+        let docs = doc(&text);
+        let operations = group.operations.iter().map(emit_operation);
+        quote! {
+            #docs
+            #[derive(Debug, Clone, Copy)]
+            pub struct #name<'a> {
+                client: &'a auth_core::Client,
+            }
+
+            impl<'a> #name<'a> {
+                /// Calls the operations through `client`.
+                pub fn new(client: &'a auth_core::Client) -> Self {
+                    Self { client }
+                }
+
+                #(#operations)*
+            }
+        }
+    });
+    quote! {
+        #about
+        use super::{errors, models};
+        #(#groups)*
+    }
+}
+
+/// A parameter's type in a method signature.
+fn param_type(param: &Param) -> TokenStream {
+    let ty = match &param.ty {
+        Ty::String => quote!(&str),
+        Ty::Secret => quote!(&auth_core::Secret),
+        other => rust_type(other, true),
+    };
+    if param.required {
+        ty
+    } else {
+        quote!(Option<#ty>)
+    }
+}
+
+/// An expression that displays a parameter's value (for query and header values).
+fn param_value(param: &Param, value: &Ident) -> TokenStream {
+    match param.ty {
+        Ty::Secret => quote!(#value.expose()),
+        _ => quote!(#value),
+    }
+}
+
+fn emit_operation(operation: &Operation) -> TokenStream {
+    let name = ident(&operation.name);
+    let error = ident(&operation.error_type);
+    let operation_id = &operation.operation_id;
+    let mut text = String::new();
+    if let Some(summary) = &operation.summary {
+        text.push_str(&format!("{summary}.\n\n"));
+    }
+    if let Some(description) = &operation.description {
+        text.push_str(&format!("{description}\n\n"));
+    }
+    let documented: Vec<String> = operation
+        .params
+        .iter()
+        .filter_map(|p| Some(format!("- `{}`: {}", p.rust, p.description.as_deref()?)))
+        .collect();
+    if !documented.is_empty() {
+        text.push_str(&format!("Parameters:\n{}\n\n", documented.join("\n")));
+    }
+    text.push_str(&format!(
+        "`{} {}` (operation `{}`).",
+        operation.method, operation.path, operation.operation_id
+    ));
+    let docs = doc(&text);
+
+    let mut signature = Vec::new();
+    for param in &operation.params {
+        let rust = ident(&param.rust);
+        let ty = param_type(param);
+        signature.push(quote!(#rust: #ty));
+    }
+    if let Some(body) = &operation.body {
+        let ty = rust_type(&body.ty, true);
+        signature.push(quote!(body: &#ty));
+    }
+
+    // The path, with each parameter encoded as one segment.
+    let mut segments = Vec::new();
+    let mut template = operation.path.clone();
+    for param in operation
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+    {
+        let rust = ident(&param.rust);
+        let local = format_ident!("{}_segment", param.rust.trim_start_matches('_'));
+        let encoded = match &param.ty {
+            Ty::String => quote!(auth_core::encode_path(#rust)?),
+            Ty::Secret => quote!(auth_core::encode_path(#rust.expose())?),
+            Ty::Named(_) => quote!(auth_core::encode_path(&#rust.to_string())?.into_owned()),
+            _ => quote!(#rust),
+        };
+        segments.push(quote!(let #local = #encoded;));
+        template = template.replace(&format!("{{{}}}", param.wire), &format!("{{{local}}}"));
+    }
+    let path = if segments.is_empty() {
+        quote!(#template.to_owned())
+    } else {
+        quote!(format!(#template))
+    };
+
+    let method = format_ident!("{}", operation.method);
+    let mut steps = Vec::new();
+    for param in operation
+        .params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+    {
+        let rust = ident(&param.rust);
+        let wire = &param.wire;
+        let adder = match param.location {
+            ParamLocation::Query => format_ident!("query"),
+            _ => format_ident!("header"),
+        };
+        if param.required {
+            let value = param_value(param, &rust);
+            steps.push(quote!(let request = request.#adder(#wire, #value);));
+        } else {
+            let inner = format_ident!("value");
+            let value = param_value(param, &inner);
+            steps.push(quote! {
+                let request = match #rust {
+                    Some(value) => request.#adder(#wire, #value),
+                    None => request,
+                };
+            });
+        }
+    }
+    let has_content =
+        operation.success.ty.is_some() || operation.errors.iter().any(|e| e.ty.is_some());
+    if has_content {
+        steps.push(quote!(let request = request.accept("application/json");));
+    }
+    if !operation.security.is_empty() {
+        let schemes = operation.security.iter().map(|scheme| match scheme {
+            Security::Bearer => quote!(auth_core::Security::Bearer),
+            Security::Basic => quote!(auth_core::Security::Basic),
+            Security::ApiKeyHeader(header) => quote!(auth_core::Security::ApiKeyHeader(#header)),
+        });
+        steps.push(quote!(let request = request.security(&[#(#schemes),*]);));
+    }
+    if let Some(body) = &operation.body {
+        if body.form {
+            steps.push(quote!(let request = request.form(body)?;));
+        } else {
+            steps.push(quote!(let request = request.json(body)?;));
+        }
+    }
+
+    let success_status = Literal::u16_unsuffixed(operation.success.status);
+    let (success_type, success_arm) = match &operation.success.ty {
+        Some(ty) => {
+            let ty = rust_type(ty, true);
+            (ty, quote!(#success_status => Ok(response.json()?),))
+        }
+        None => (quote!(()), quote!(#success_status => Ok(()),)),
+    };
+    let error_arms = operation.errors.iter().map(|outcome| {
+        let status = Literal::u16_unsuffixed(outcome.status);
+        let variant = ident(&outcome.variant);
+        match outcome.ty {
+            Some(_) => quote!(#status => Err(errors::#error::#variant(response.api_error()?)),),
+            None => quote!(#status => Err(errors::#error::#variant(response.into_meta())),),
+        }
+    });
+    let server = ident(&operation.server_const);
+    quote! {
+        #docs
+        pub async fn #name(&self, #(#signature),*) -> Result<#success_type, errors::#error> {
+            #(#segments)*
+            let request = auth_core::Request::new(
+                #operation_id,
+                auth_core::Method::#method,
+                super::#server,
+                #path,
+            );
+            #(#steps)*
+            let response = self.client.send(request).await?;
+            match response.status().as_u16() {
+                #success_arm
+                #(#error_arms)*
+                _ => Err(response.unexpected().into()),
+            }
+        }
+    }
+}
+
+fn emit_errors(api: &Api) -> TokenStream {
+    let about = inner_doc(&format!(
+        "The errors of each operation of the {} spec: a variant per documented error status, \
+         and `Other` for everything else.",
+        api.title
+    ));
+    let enums = api.groups.iter().flat_map(|group| {
+        group
+            .operations
+            .iter()
+            .map(move |operation| emit_error(&group.struct_name, operation))
+    });
+    quote! {
+        #about
+        use auth_core::ErrorMetadata;
+        use super::models;
+        #(#enums)*
+    }
+}
+
+fn emit_error(group: &str, operation: &Operation) -> TokenStream {
+    let name = ident(&operation.error_type);
+    let docs = doc(&format!(
+        "The errors of [`{group}::{op}`](super::operations::{group}::{op}).",
+        op = operation.name
+    ));
+    let prefix = &operation.name;
+    let variants = operation.errors.iter().map(|outcome| {
+        let variant = ident(&outcome.variant);
+        let docs = doc(&format!("HTTP {}: {}", outcome.status, outcome.description));
+        match &outcome.ty {
+            Some(ty) => {
+                let ty = rust_type(ty, true);
+                let message = format!("{prefix}: {{0}}");
+                quote!(#docs #[error(#message)] #variant(auth_core::ApiError<#ty>),)
+            }
+            None => {
+                let message = format!("{prefix}: HTTP {{}}");
+                quote!(#docs #[error(#message, .0.status())] #variant(auth_core::ResponseMeta),)
+            }
+        }
+    });
+    let meta_arms = operation.errors.iter().map(|outcome| {
+        let variant = ident(&outcome.variant);
+        match outcome.ty {
+            Some(_) => quote!(Self::#variant(error) => Some(&error.meta),),
+            None => quote!(Self::#variant(meta) => Some(meta),),
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, thiserror::Error)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// Not a documented error response: the request could not be built or sent, the
+            /// status was not documented, or a body did not decode.
+            #[error(transparent)]
+            Other(#[from] auth_core::Error),
+        }
+
+        impl ErrorMetadata for #name {
+            fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
+                match self {
+                    #(#meta_arms)*
+                    Self::Other(error) => error.response_meta(),
+                }
+            }
+
+            fn is_retryable(&self) -> bool {
+                match self {
+                    Self::Other(error) => error.is_retryable(),
+                    _ => self.status().is_some_and(auth_core::status_is_retryable),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Maintainer tasks of the auth-client workspace, as a library so that tests can call them.
+
+use std::path::PathBuf;
+
+pub mod codegen;
+
+/// The workspace root (the parent of this crate's folder).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_path_buf()
+}
