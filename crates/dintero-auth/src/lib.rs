@@ -40,13 +40,14 @@ impl Client {
     /// A builder with this crate's user agent. Point it elsewhere than Dintero's API with
     /// `.server_url(dintero_auth::DEFAULT_SERVER, url)`, then wrap the result with [`Client::from`].
     pub fn builder() -> auth_core::ClientBuilder {
-        auth_core::Client::builder()
-            .user_agent(concat!("dintero-auth/", env!("CARGO_PKG_VERSION")))
+        auth_core::Client::builder().user_agent(concat!("dintero-auth/", env!("CARGO_PKG_VERSION")))
     }
 
     /// A client of Dintero's production API with default settings.
     pub fn new(credentials: Credentials) -> Result<Self, Error> {
-        Ok(Self::from(Self::builder().credentials(credentials).build()?))
+        Ok(Self::from(
+            Self::builder().credentials(credentials).build()?,
+        ))
     }
 
     /// The same client (sharing its connection pool) with other credentials.
