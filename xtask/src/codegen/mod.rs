@@ -1,7 +1,7 @@
 //! `cargo xtask codegen`: the specs under `openapi/` to Rust under `crates/<vendor>-auth/src/generated/`.
 //!
-//! The work goes in three steps: [`lower`] reads a spec (parsed by `openapiv3`) into a small
-//! intermediate form and rejects what it does not support, naming the spec location; [`emit`]
+//! The work goes in three steps: `lower` reads a spec (parsed by `openapiv3`) into a small
+//! intermediate form and rejects what it does not support, naming the spec location; `emit`
 //! turns that form into Rust with `quote`; `prettyplease` formats it. Everything iterates in the
 //! spec's own order, so two runs give the same bytes.
 
