@@ -37,3 +37,8 @@ pub use reqwest::{Method, StatusCode, header};
 
 #[cfg(all(not(feature = "rustls"), not(feature = "native-tls")))]
 compile_error!("auth-core needs a TLS backend: enable the `rustls` or the `native-tls` feature");
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -73,3 +73,8 @@ impl From<auth_core::Client> for Client {
         Self { core }
     }
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

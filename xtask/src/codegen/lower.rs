@@ -9,7 +9,7 @@ use openapiv3::{
 };
 
 use super::ir::*;
-use super::names::{pascal, screaming, snake};
+use super::names::{pascal, screaming, snake, words};
 
 /// A rejection: where in the spec, and why.
 #[derive(Debug)]
@@ -892,12 +892,18 @@ fn rust_field_name(name: &str) -> String {
 }
 
 /// The variant of a union for a member: the member's name less the union's name where it ends
-/// with it (`UserAuthentication` in `Authentication` → `User`).
+/// with it (`UserAuthentication` in `Authentication` → `User`), or less the union's first word
+/// where it starts with it (`AuthenticationTokens` in `AuthenticationResponse` → `Tokens`).
 fn variant_name(union: &str, member: &str) -> String {
-    match member.strip_suffix(union) {
-        Some(rest) if !rest.is_empty() => rest.to_owned(),
-        _ => member.to_owned(),
+    if let Some(rest) = member.strip_suffix(union).filter(|rest| !rest.is_empty()) {
+        return rest.to_owned();
     }
+    let union_words = words(union);
+    let member_words = words(member);
+    if member_words.len() > 1 && member_words.first() == union_words.first() {
+        return pascal(&member_words[1..].join("_"));
+    }
+    member.to_owned()
 }
 
 /// The error variant for a status.

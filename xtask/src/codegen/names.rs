@@ -2,7 +2,7 @@
 
 /// Splits `name` into lowercase words at separators and case changes:
 /// `adsConsentSetAt` → ads, consent, set, at; `X-Plex-Token` → x, plex, token; `HTTPServer` → http, server.
-fn words(name: &str) -> Vec<String> {
+pub fn words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut words = Vec::new();
     let mut word = String::new();

@@ -134,13 +134,13 @@ impl MfaCodeAuthentication {
 #[non_exhaustive]
 pub enum AuthenticationResponse {
     /// [`AuthenticationTokens`].
-    AuthenticationTokens(AuthenticationTokens),
+    Tokens(AuthenticationTokens),
     /// [`MfaRequired`].
     MfaRequired(MfaRequired),
 }
 impl From<AuthenticationTokens> for AuthenticationResponse {
     fn from(value: AuthenticationTokens) -> Self {
-        Self::AuthenticationTokens(value)
+        Self::Tokens(value)
     }
 }
 impl From<MfaRequired> for AuthenticationResponse {

@@ -1,0 +1,43 @@
+//! Helpers shared by the workspace tests: clients of each vendor crate pointed at a local server.
+
+use auth_core::Credentials;
+
+/// An emnify client whose API is at `base_url` (a local server).
+pub fn emnify(base_url: &str, credentials: Credentials) -> emnify_auth::Client {
+    let core = emnify_auth::Client::builder()
+        .server_url(emnify_auth::DEFAULT_SERVER, base_url)
+        .credentials(credentials)
+        .build()
+        .expect("a local base URL is valid");
+    emnify_auth::Client::from(core)
+}
+
+/// A Dintero client whose API is at `base_url` (a local server).
+pub fn dintero(base_url: &str, credentials: Credentials) -> dintero_auth::Client {
+    let core = dintero_auth::Client::builder()
+        .server_url(dintero_auth::DEFAULT_SERVER, base_url)
+        .credentials(credentials)
+        .build()
+        .expect("a local base URL is valid");
+    dintero_auth::Client::from(core)
+}
+
+/// The identity the Plex tests send.
+pub fn plex_identity() -> plex_auth::ClientIdentity {
+    plex_auth::ClientIdentity::new("test-client-id")
+        .product("auth-client tests")
+        .version("1.0")
+        .platform("Linux")
+        .device("ci")
+}
+
+/// A Plex client whose plex.tv and media server are both at `base_url` (a local server).
+pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
+    let core = plex_auth::Client::builder(&plex_identity())
+        .server_url(plex_auth::PLEX_TV_SERVER, format!("{base_url}/api/v2"))
+        .server_url(plex_auth::DEFAULT_SERVER, base_url)
+        .credentials(credentials)
+        .build()
+        .expect("a local base URL is valid");
+    plex_auth::Client::from(core)
+}

@@ -1,0 +1,282 @@
+//! Every Dintero operation against httpmock: the exact request, the documented success, and a
+//! documented error decoded into its variant.
+
+use auth_core::{Credentials, ErrorMetadata};
+use dintero_auth::errors::*;
+use dintero_auth::models::*;
+use httpmock::prelude::*;
+use serde_json::json;
+use workspace_tests::dintero;
+
+const JWT: &str = "account-jwt";
+
+fn mfa_required() -> serde_json::Value {
+    json!({"error": {"code": "mfa_required", "message": "MFA required", "mfa_token": "mfa-2"}})
+}
+
+#[tokio::test]
+async fn token_with_client_credentials_uses_basic_auth() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/T00000000/auth/token")
+                // base64("client-id:client-secret")
+                .header("authorization", "Basic Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQ=")
+                .header("content-type", "application/json")
+                .json_body(json!({"grant_type": "client_credentials", "audience": "https://aud"}));
+            then.status(200).json_body(json!({
+                "access_token": "at-1", "token_type": "Bearer", "expires_in": 3600
+            }));
+        })
+        .await;
+    let client = dintero(
+        &server.base_url(),
+        Credentials::basic("client-id", "client-secret"),
+    );
+    let token = client
+        .authenticate()
+        .aid_auths_oauth_token_post("T00000000", &ClientCredentials::new("https://aud").into())
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(token.access_token.expose(), "at-1");
+    assert_eq!(token.token_type, TokenType::Bearer);
+    assert_eq!(token.expires_in, 3600);
+}
+
+#[tokio::test]
+async fn token_grants_serialize_with_their_grant_type() {
+    let server = MockServer::start_async().await;
+    let grants: Vec<(AuthToken, serde_json::Value)> = vec![
+        (
+            Password::new("user@example.org", "pw", "https://aud").into(),
+            json!({"grant_type": "password", "username": "user@example.org", "password": "pw", "audience": "https://aud"}),
+        ),
+        (
+            RefreshToken::new("rt-1").into(),
+            json!({"grant_type": "refresh_token", "refresh_token": "rt-1"}),
+        ),
+        (
+            MfaOob::new("oob-1", "654321", "mfa-1").into(),
+            json!({"grant_type": "mfa_oob", "oob_code": "oob-1", "binding_code": "654321", "mfa_token": "mfa-1"}),
+        ),
+        (
+            AuthorizationCode::new(
+                IdentType::Email,
+                "user@example.org",
+                "code-1",
+                "https://aud",
+            )
+            .into(),
+            json!({"grant_type": "authorization_code", "ident_type": "email", "ident": "user@example.org",
+                   "verification_code": "code-1", "audience": "https://aud"}),
+        ),
+    ];
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    for (grant, expected) in grants {
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path("/accounts/P00000000/auth/token")
+                    .header("authorization", format!("Bearer {JWT}"))
+                    .json_body(expected);
+                then.status(200).json_body(json!({
+                    "access_token": "at", "token_type": "Bearer", "expires_in": 60, "refresh_token": "rt-2"
+                }));
+            })
+            .await;
+        let token = client
+            .authenticate()
+            .aid_auths_oauth_token_post("P00000000", &grant)
+            .await
+            .unwrap();
+        mock.assert_async().await;
+        mock.delete_async().await;
+        assert_eq!(token.refresh_token.unwrap().expose(), "rt-2");
+    }
+}
+
+#[tokio::test]
+async fn token_mfa_required_is_a_typed_forbidden() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/P00000000/auth/token");
+            then.status(403).json_body(mfa_required());
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    let error = client
+        .authenticate()
+        .aid_auths_oauth_token_post("P00000000", &Password::new("u", "pw", "aud").into())
+        .await
+        .unwrap_err();
+    let AidAuthsOauthTokenPostError::Forbidden(forbidden) = error else {
+        panic!("expected 403, got {error:?}");
+    };
+    assert_eq!(forbidden.body.error.code.as_deref(), Some("mfa_required"));
+    assert_eq!(
+        forbidden.body.error.mfa_token.as_ref().map(|t| t.expose()),
+        Some("mfa-2")
+    );
+}
+
+#[tokio::test]
+async fn token_throttled_is_typed_with_retry_after() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/P00000000/auth/token");
+            then.status(429)
+                .header("retry-after", "7")
+                .json_body(json!({"error": {"message": "slow down"}}));
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::basic("id", "secret"));
+    let error = client
+        .authenticate()
+        .aid_auths_oauth_token_post("P00000000", &ClientCredentials::new("aud").into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, AidAuthsOauthTokenPostError::TooManyRequests(_)),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(7)));
+}
+
+#[tokio::test]
+async fn mfa_challenge_requests_an_sms() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/P00000000/auth/mfa/challenge")
+                .header("authorization", format!("Bearer {JWT}"))
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"challenge_type": "oob", "oob_channel": "sms", "mfa_token": "mfa-2"}),
+                );
+            then.status(200).json_body(json!({
+                "challenge_type": "oob", "binding_method": "prompt", "oob_code": "oob-9"
+            }));
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    let body = AuthChallenge::new(ChallengeType::Oob, "mfa-2").with_oob_channel(OobChannel::Sms);
+    let challenge = client
+        .challenge()
+        .aid_auth_mfa_challenge_post("P00000000", &body)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(challenge.binding_method, Some(BindingMethod::Prompt));
+    assert_eq!(challenge.oob_code.unwrap().expose(), "oob-9");
+}
+
+#[tokio::test]
+async fn mfa_challenge_not_found_is_typed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/P00000001/auth/mfa/challenge");
+            then.status(404)
+                .json_body(json!({"error": {"message": "no such account"}}));
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    let body = AuthChallenge::new(ChallengeType::Oob, "mfa-2");
+    let error = client
+        .challenge()
+        .aid_auth_mfa_challenge_post("P00000001", &body)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, AidAuthMfaChallengePostError::NotFound(e) if e.body.error.message == "no such account"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn mfa_recovery_sends_the_user_and_audience() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/P00000000/auth/mfa/recovery")
+                .header("authorization", format!("Bearer {JWT}"))
+                .json_body(json!({"challenge_type": "oob", "oob_channel": "email",
+                                  "username": "user@example.org", "audience": "https://aud"}));
+            then.status(200).json_body(json!({
+                "challenge_type": "oob", "binding_method": "prompt", "oob_code": "oob-3", "mfa_token": "mfa-3"
+            }));
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    let body = MfaRecovery::new(ChallengeType::Oob, "user@example.org", "https://aud")
+        .with_oob_channel(OobChannel::Email);
+    let recovery = client
+        .challenge()
+        .aid_auth_mfa_recovery_post("P00000000", &body)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(recovery.mfa_token.unwrap().expose(), "mfa-3");
+}
+
+#[tokio::test]
+async fn mfa_recovery_step_answers_a_typed_mfa_required() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/P00000000/auth/mfa/recovery");
+            then.status(403).json_body(mfa_required());
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    let body = MfaRecovery::new(ChallengeType::Oob, "user@example.org", "https://aud");
+    let error = client
+        .challenge()
+        .aid_auth_mfa_recovery_post("P00000000", &body)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, AidAuthMfaRecoveryPostError::Forbidden(e) if e.body.error.code.as_deref() == Some("mfa_required")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn account_ids_are_encoded_as_one_path_segment() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/a%2Fb%3Fc/auth/token");
+            then.status(200)
+                .json_body(json!({"access_token": "at", "token_type": "Bearer", "expires_in": 1}));
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::basic("id", "secret"));
+    client
+        .authenticate()
+        .aid_auths_oauth_token_post("a/b?c", &ClientCredentials::new("aud").into())
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    let error = client
+        .authenticate()
+        .aid_auths_oauth_token_post("..", &ClientCredentials::new("aud").into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            AidAuthsOauthTokenPostError::Other(auth_core::Error::InvalidRequest(_))
+        ),
+        "{error:?}"
+    );
+}
