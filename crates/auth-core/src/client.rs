@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::request::{Request, Security};
 use crate::response::{Response, ResponseMeta};
 use crate::secret::Secret;
+use crate::token::{Token, TokenSource};
 
 /// The default limit on a response body: 4 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -33,6 +34,9 @@ pub enum Credentials {
     Bearer(Secret),
     /// An API key, sent in the header the operation's spec names.
     ApiKey(Secret),
+    /// A bearer token from a [`TokenSource`], refreshed before it expires; on a 401 the request
+    /// is sent once more with a fresh token.
+    BearerSource(TokenSource),
     /// HTTP Basic credentials.
     Basic {
         /// The user name (for OAuth clients, the client id).
@@ -61,14 +65,28 @@ impl Credentials {
         }
     }
 
+    /// The token source to ask before a request with these schemes, if any.
+    fn source_for(&self, schemes: &[Security]) -> Option<&TokenSource> {
+        match self {
+            Credentials::BearerSource(source) if schemes.contains(&Security::Bearer) => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+
     fn apply(
         &self,
         request: reqwest::RequestBuilder,
         schemes: &[Security],
+        token: Option<&Token>,
     ) -> Option<reqwest::RequestBuilder> {
         schemes.iter().find_map(|scheme| match (scheme, self) {
             (Security::Bearer, Credentials::Bearer(token)) => {
                 Some(request.try_clone()?.bearer_auth(token.expose()))
+            }
+            (Security::Bearer, Credentials::BearerSource(_)) => {
+                Some(request.try_clone()?.bearer_auth(token?.secret().expose()))
             }
             (Security::Basic, Credentials::Basic { username, password }) => Some(
                 request
@@ -130,6 +148,24 @@ impl Client {
         }
     }
 
+    /// The same client (sharing its connection pool) sending requests for `server` (a server URL
+    /// as the spec gives it) to `url`.
+    pub fn with_server_url(&self, server: &'static str, url: &str) -> Result<Client, Error> {
+        let url = normalize_base_url(url)?;
+        let mut servers = self.shared.servers.clone();
+        servers.retain(|(id, _)| *id != server);
+        servers.push((server, url));
+        Ok(Client {
+            shared: Arc::new(Shared {
+                http: self.shared.http.clone(),
+                servers,
+                max_body_bytes: self.shared.max_body_bytes,
+                request_id_headers: self.shared.request_id_headers,
+            }),
+            credentials: Arc::clone(&self.credentials),
+        })
+    }
+
     /// The base URL requests to `server` go to.
     pub fn server_url(&self, server: &'static str) -> Result<&str, Error> {
         if let Some((_, url)) = self.shared.servers.iter().find(|(id, _)| *id == server) {
@@ -142,13 +178,38 @@ impl Client {
     }
 
     /// Sends `request` and reads the response body, up to the client's limit.
+    ///
+    /// With [`Credentials::BearerSource`], a 401 answer invalidates the token, and the request is
+    /// sent once more with a fresh one: a 401 means the server did not act on the request, so
+    /// sending it again is safe whatever its method.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        let http_request = self.build(request)?;
+        let source = self.credentials.source_for(request.security);
+        let token = match source {
+            Some(source) => Some(source.token().await?),
+            None => None,
+        };
+        let response = self.attempt(&request, token.as_deref()).await?;
+        if let (Some(source), Some(rejected)) = (source, &token)
+            && response.status() == reqwest::StatusCode::UNAUTHORIZED
+        {
+            source.invalidate(rejected);
+            let fresh = source.token().await?;
+            return self.attempt(&request, Some(&fresh)).await;
+        }
+        Ok(response)
+    }
+
+    async fn attempt(&self, request: &Request, token: Option<&Token>) -> Result<Response, Error> {
+        let http_request = self.build(request, token)?;
         let response = http_request.send().await.map_err(Error::from_reqwest)?;
         self.read(response).await
     }
 
-    fn build(&self, request: Request) -> Result<reqwest::RequestBuilder, Error> {
+    fn build(
+        &self,
+        request: &Request,
+        token: Option<&Token>,
+    ) -> Result<reqwest::RequestBuilder, Error> {
         let base = self.server_url(request.server)?;
         let mut url = Url::parse(&format!("{base}{}", request.path)).map_err(|err| {
             Error::InvalidRequest(format!(
@@ -162,26 +223,26 @@ impl Client {
                 pairs.append_pair(name, value);
             }
         }
-        let mut builder = self.shared.http.request(request.method, url);
-        for (name, value) in request.headers {
-            let value = HeaderValue::try_from(value).map_err(|_| {
+        let mut builder = self.shared.http.request(request.method.clone(), url);
+        for (name, value) in &request.headers {
+            let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
                 Error::InvalidRequest(format!("header {name} has a value that is not allowed"))
             })?;
-            builder = builder.header(name, value);
+            builder = builder.header(*name, value);
         }
         if let Some(accept) = request.accept {
             builder = builder.header(ACCEPT, accept);
         }
-        if let Some(body) = request.body {
+        if let Some(body) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, body.content_type)
-                .body(body.bytes);
+                .body(body.bytes.clone());
         }
         if request.security.is_empty() {
             return Ok(builder);
         }
         self.credentials
-            .apply(builder, request.security)
+            .apply(builder, request.security, token)
             .ok_or_else(|| Error::MissingCredentials {
                 operation: request.operation,
                 accepted: request

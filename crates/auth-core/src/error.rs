@@ -40,6 +40,9 @@ pub enum Error {
     /// Connecting, sending or receiving failed.
     #[error("transport failure: {0}")]
     Transport(#[source] reqwest::Error),
+    /// Getting a fresh token for the request failed.
+    #[error("could not refresh the token: {0}")]
+    TokenRefresh(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The request did not finish in time.
     #[error("request timed out")]
     Timeout(#[source] Option<reqwest::Error>),

@@ -8,6 +8,7 @@
 //! - requests ([`Request`]) with path parameters encoded as single path segments ([`encode_path`]);
 //! - responses ([`Response`]) read up to a size limit, and errors ([`Error`], [`ApiError`],
 //!   [`ErrorMetadata`]) that keep status, headers, request id and a bounded body excerpt;
+//! - [`TokenSource`]: a cached token, refreshed ahead of expiry by one caller for all;
 //! - [`Secret`], the string type of every password, token, key and code.
 //!
 //! Generated operations of the vendor crates are written against this API; users mostly meet
@@ -22,6 +23,7 @@ mod secret;
 pub mod support;
 #[cfg(feature = "rustls")]
 mod tls;
+mod token;
 
 pub use client::{
     Client, ClientBuilder, Credentials, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS,
@@ -31,6 +33,7 @@ pub use error::{ApiError, Error, ErrorMetadata, status_is_retryable};
 pub use request::{Request, Security};
 pub use response::{BODY_EXCERPT_BYTES, Response, ResponseMeta};
 pub use secret::{REDACTED, Secret};
+pub use token::{DEFAULT_REFRESH_SKEW, FetchFuture, Token, TokenProvider, TokenSource};
 
 /// Re-exported so generated code and users name the same types.
 pub use reqwest::{Method, StatusCode, header};

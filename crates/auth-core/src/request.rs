@@ -31,7 +31,7 @@ impl std::fmt::Display for Security {
 #[derive(Debug)]
 pub(crate) struct Body {
     pub(crate) content_type: &'static str,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: bytes::Bytes,
 }
 
 /// One call of an operation: method, server, path (with its parameters already encoded), query,
@@ -101,7 +101,7 @@ impl Request {
             .map_err(|err| Error::InvalidRequest(format!("cannot encode the JSON body: {err}")))?;
         self.body = Some(Body {
             content_type: "application/json",
-            bytes,
+            bytes: bytes.into(),
         });
         Ok(self)
     }
@@ -112,7 +112,7 @@ impl Request {
             .map_err(|err| Error::InvalidRequest(format!("cannot encode the form body: {err}")))?;
         self.body = Some(Body {
             content_type: "application/x-www-form-urlencoded",
-            bytes: text.into_bytes(),
+            bytes: text.into_bytes().into(),
         });
         Ok(self)
     }

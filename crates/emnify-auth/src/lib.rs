@@ -1,7 +1,9 @@
 //! A typed client of the [emnify](https://www.emnify.com) authentication API.
 //!
 //! Get a JWT from an application token or a user's credentials, finish logins that need a
-//! one-time code, and manage MFA keys and trusted devices. Every operation of emnify's
+//! one-time code, and manage MFA keys and trusted devices. [`Client::login`] gives a client that
+//! keeps its auth token valid (refresh token, then a new login); [`Client::create_mfa_key`] and
+//! [`MfaEnrollment`] enrol a TOTP key. Every operation of emnify's
 //! `Authentication` group is a method of [`operations::AuthenticationApi`], named after its
 //! operationId, with typed requests ([`models`]) and a typed error per operation ([`errors`]).
 //!
@@ -26,9 +28,15 @@
 
 #[rustfmt::skip]
 mod generated;
+mod session;
+#[cfg(feature = "totp")]
+pub mod totp;
 
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, Secret};
 pub use generated::{DEFAULT_SERVER, errors, models, operations};
+pub use session::{
+    ACTIVE_KEY_STATUS, Login, LoginError, LoginOutcome, MfaEnrollment, MfaPending, TOTP_KEY_TYPE,
+};
 
 /// A client of the emnify API: a configured [`auth_core::Client`] with emnify's operations.
 ///
