@@ -41,3 +41,6 @@ pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
         .expect("a local base URL is valid");
     plex_auth::Client::from(core)
 }
+
+pub mod fakes;
+pub mod tour;

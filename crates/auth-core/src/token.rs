@@ -19,6 +19,7 @@ pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(30);
 #[derive(Clone, Debug)]
 pub struct Token {
     secret: Secret,
+    issued_at: Instant,
     expires_at: Option<Instant>,
 }
 
@@ -27,15 +28,18 @@ impl Token {
     pub fn new(secret: impl Into<Secret>) -> Self {
         Self {
             secret: secret.into(),
+            issued_at: Instant::now(),
             expires_at: None,
         }
     }
 
     /// A token that expires `lifetime` from now (an OAuth `expires_in`).
     pub fn expiring_in(secret: impl Into<Secret>, lifetime: Duration) -> Self {
+        let issued_at = Instant::now();
         Self {
             secret: secret.into(),
-            expires_at: Instant::now().checked_add(lifetime),
+            issued_at,
+            expires_at: issued_at.checked_add(lifetime),
         }
     }
 
@@ -51,17 +55,20 @@ impl Token {
     /// ```
     pub fn from_jwt(secret: impl Into<Secret>) -> Self {
         let secret = secret.into();
+        let issued_at = Instant::now();
         let expires_at = jwt_expiry(secret.expose()).map(|exp| {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs();
             let left = Duration::from_secs(exp.saturating_sub(now));
-            Instant::now()
-                .checked_add(left)
-                .unwrap_or_else(Instant::now)
+            issued_at.checked_add(left).unwrap_or(issued_at)
         });
-        Self { secret, expires_at }
+        Self {
+            secret,
+            issued_at,
+            expires_at,
+        }
     }
 
     /// The token.
@@ -75,8 +82,13 @@ impl Token {
             .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
+    /// Whether the token is good for more than `skew` (at most half its lifetime, so that a
+    /// token that lives shorter than the skew is still used).
     fn fresh(&self, skew: Duration) -> bool {
-        self.expires_at.is_none_or(|at| Instant::now() + skew < at)
+        self.expires_at.is_none_or(|at| {
+            let skew = skew.min(at.saturating_duration_since(self.issued_at) / 2);
+            Instant::now() + skew < at
+        })
     }
 }
 
@@ -190,9 +202,16 @@ impl TokenSource {
         if let Some(token) = self.cached().filter(|t| t.fresh(self.inner.skew)) {
             return Ok(token);
         }
+        let stale = self.cached();
         let _refreshing = self.inner.refresh.lock().await;
-        // Whoever held the lock before may have refreshed already.
-        if let Some(token) = self.cached().filter(|t| t.fresh(self.inner.skew)) {
+        // Whoever held the lock before may have refreshed already: a token other than the stale
+        // one we saw is the result of that refresh, and serves us too while it has not expired.
+        if let Some(token) = self.cached().filter(|current| {
+            let replaced = stale
+                .as_ref()
+                .is_none_or(|stale| !Arc::ptr_eq(stale, current));
+            current.fresh(self.inner.skew) || (replaced && current.fresh(Duration::ZERO))
+        }) {
             return Ok(token);
         }
         let token = Arc::new(
@@ -224,5 +243,99 @@ impl TokenSource {
         {
             *current = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Slow {
+        fetches: Arc<AtomicUsize>,
+        lifetime: Duration,
+    }
+
+    impl TokenProvider for Slow {
+        fn fetch(&self) -> FetchFuture<'_> {
+            Box::pin(async move {
+                let n = self.fetches.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(Token::expiring_in(format!("token-{n}"), self.lifetime))
+            })
+        }
+    }
+
+    fn source(lifetime: Duration) -> (TokenSource, Arc<AtomicUsize>) {
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let provider = Slow {
+            fetches: Arc::clone(&fetches),
+            lifetime,
+        };
+        (TokenSource::new(provider), fetches)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_refresh_serves_a_thousand_waiting_callers() {
+        let (source, fetches) = source(Duration::from_secs(3600));
+        source.seed(Token::expiring_in("old", Duration::ZERO));
+        let callers: Vec<_> = (0..1000)
+            .map(|_| {
+                let source = source.clone();
+                tokio::spawn(
+                    async move { source.token().await.unwrap().secret().expose().to_owned() },
+                )
+            })
+            .collect();
+        for caller in callers {
+            assert_eq!(caller.await.unwrap(), "token-0");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tokens_shorter_lived_than_the_skew_do_not_cause_a_refresh_storm() {
+        let (source, fetches) = source(Duration::from_secs(10));
+        let callers: Vec<_> = (0..100)
+            .map(|_| {
+                let source = source.clone();
+                tokio::spawn(async move { source.token().await.map(|_| ()) })
+            })
+            .collect();
+        for caller in callers {
+            caller.await.unwrap().unwrap();
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn refreshes_ahead_of_expiry_and_after_invalidation() {
+        let (source, fetches) = source(Duration::from_secs(3600));
+        // Issued 100 s ago, 20 s left: inside the 30 s skew.
+        let now = Instant::now();
+        source.seed(Token {
+            secret: Secret::new("nearly-expired"),
+            issued_at: now - Duration::from_secs(100),
+            expires_at: Some(now + Duration::from_secs(20)),
+        });
+        assert_eq!(source.token().await.unwrap().secret().expose(), "token-0");
+        let current = source.token().await.unwrap();
+        source.invalidate(&Token::new("some-other-token"));
+        assert_eq!(source.token().await.unwrap().secret().expose(), "token-0");
+        source.invalidate(&current);
+        assert_eq!(source.token().await.unwrap().secret().expose(), "token-1");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn reads_the_jwt_expiry() {
+        let claims = URL_SAFE_NO_PAD.encode(br#"{"exp": 1}"#);
+        assert_eq!(jwt_expiry(&format!("h.{claims}.s")), Some(1));
+        assert_eq!(
+            Token::from_jwt(format!("h.{claims}.s")).expires_in(),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(jwt_expiry("h.not-base64!.s"), None);
+        assert_eq!(jwt_expiry("no-dots"), None);
     }
 }

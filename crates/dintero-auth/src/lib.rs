@@ -24,9 +24,13 @@
 
 #[rustfmt::skip]
 mod generated;
+mod session;
 
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, Secret};
 pub use generated::{DEFAULT_SERVER, errors, models, operations};
+pub use session::{
+    MFA_REQUIRED, MfaRequired, OobChallenge, RecoveryOutcome, TokenOutcome, token_of,
+};
 
 /// A client of the Dintero API: a configured [`auth_core::Client`] with Dintero's operations.
 ///

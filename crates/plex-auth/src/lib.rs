@@ -28,6 +28,7 @@
 
 #[rustfmt::skip]
 mod generated;
+mod session;
 
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, Secret};
 pub use generated::{DEFAULT_SERVER, PLEX_TV_SERVER, errors, models, operations};

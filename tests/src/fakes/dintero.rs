@@ -1,0 +1,238 @@
+//! A fake of Dintero's authentication API.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Handler, Reply, Request, Server, Tokens, jwt, random_digits, random_hex};
+
+/// The fake's account, client, user and token lifetime.
+#[derive(Debug, Clone)]
+pub struct DinteroConfig {
+    /// The account id.
+    pub account_id: String,
+    /// The OAuth client id.
+    pub client_id: String,
+    /// The OAuth client secret.
+    pub client_secret: String,
+    /// The user's name.
+    pub username: String,
+    /// The user's password.
+    pub password: String,
+    /// Whether the user has MFA enabled.
+    pub user_has_mfa: bool,
+    /// How long access tokens live (`expires_in`).
+    pub token_lifetime: Duration,
+}
+
+impl Default for DinteroConfig {
+    fn default() -> Self {
+        Self {
+            account_id: "T00000000".into(),
+            client_id: "fake-client-id".into(),
+            client_secret: "fake-client-secret".into(),
+            username: "user@example.org".into(),
+            password: "fake-password".into(),
+            user_has_mfa: true,
+            token_lifetime: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    access_tokens: Tokens,
+    refresh_tokens: Tokens,
+    mfa_tokens: Tokens,
+    /// oob_code → (mfa_token, binding_code)
+    challenges: HashMap<String, (String, String)>,
+    last_binding_code: Option<String>,
+    token_requests: usize,
+}
+
+/// The fake Dintero API.
+#[derive(Debug)]
+pub struct DinteroFake {
+    config: DinteroConfig,
+    state: Mutex<State>,
+}
+
+fn error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::json(status, json!({"error": {"code": code, "message": message}}))
+}
+
+impl DinteroFake {
+    /// Starts the fake; its base URL is the server's URL.
+    pub async fn start(config: DinteroConfig) -> std::io::Result<(Arc<DinteroFake>, Server)> {
+        let fake = Arc::new(DinteroFake {
+            config,
+            state: Mutex::new(State::default()),
+        });
+        let server = Server::start(fake.clone()).await?;
+        Ok((fake, server))
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many token requests it served.
+    pub fn token_requests(&self) -> usize {
+        self.state().token_requests
+    }
+
+    /// The code the last challenge "sent" to the user's phone or mailbox.
+    pub fn last_binding_code(&self) -> Option<String> {
+        self.state().last_binding_code.clone()
+    }
+
+    /// Makes every access token expire now.
+    pub fn expire_access_tokens(&self) {
+        self.state().access_tokens.expire_all();
+    }
+
+    fn mfa_required(&self, state: &mut State) -> Reply {
+        let mfa_token = state
+            .mfa_tokens
+            .issue(random_hex(), Duration::from_secs(300));
+        Reply::json(
+            403,
+            json!({"error": {"code": "mfa_required", "message": "a second factor is required", "mfa_token": mfa_token}}),
+        )
+    }
+
+    fn token(&self, state: &mut State, with_refresh: bool) -> Reply {
+        let lifetime = self.config.token_lifetime;
+        let access = state
+            .access_tokens
+            .issue(jwt(&self.config.account_id, lifetime), lifetime);
+        let mut body = json!({"access_token": access, "token_type": "Bearer", "expires_in": lifetime.as_secs()});
+        if with_refresh {
+            body["refresh_token"] = json!(
+                state
+                    .refresh_tokens
+                    .issue(random_hex(), Duration::from_secs(86_400))
+            );
+        }
+        Reply::json(200, body)
+    }
+
+    fn grant(&self, request: &Request) -> Reply {
+        let mut state = self.state();
+        state.token_requests += 1;
+        let body = request.json();
+        let text = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default();
+        let grant_type = text("grant_type");
+        if grant_type == "client_credentials" {
+            let expected = (
+                self.config.client_id.clone(),
+                self.config.client_secret.clone(),
+            );
+            if request.basic() != Some(expected) {
+                return error(401, "unauthorized", "invalid client credentials");
+            }
+            return self.token(&mut state, false);
+        }
+        if !state.access_tokens.valid(request.bearer()) {
+            return error(401, "unauthorized", "invalid or expired JWT");
+        }
+        match grant_type {
+            "password" => {
+                if text("username") != self.config.username
+                    || text("password") != self.config.password
+                {
+                    return error(403, "invalid_grant", "wrong user name or password");
+                }
+                if self.config.user_has_mfa {
+                    return self.mfa_required(&mut state);
+                }
+                self.token(&mut state, true)
+            }
+            "refresh_token" => {
+                if !state.refresh_tokens.valid(Some(text("refresh_token"))) {
+                    return error(403, "invalid_grant", "unknown refresh token");
+                }
+                self.token(&mut state, false)
+            }
+            "mfa_oob" => {
+                let expected = state.challenges.get(text("oob_code")).cloned();
+                let accepted = expected.is_some_and(|(mfa_token, binding_code)| {
+                    mfa_token == text("mfa_token")
+                        && binding_code == text("binding_code")
+                        && state.mfa_tokens.valid(Some(&mfa_token))
+                });
+                if !accepted {
+                    return error(403, "invalid_grant", "the challenge was not completed");
+                }
+                state.challenges.remove(text("oob_code"));
+                self.token(&mut state, true)
+            }
+            _ => error(
+                400,
+                "unsupported_grant_type",
+                "the fake does not issue this grant",
+            ),
+        }
+    }
+
+    fn challenge(&self, request: &Request) -> Reply {
+        let mut state = self.state();
+        let body = request.json();
+        let mfa_token = body["mfa_token"].as_str().unwrap_or_default().to_owned();
+        if body["challenge_type"] != json!("oob") || !state.mfa_tokens.valid(Some(&mfa_token)) {
+            return error(
+                400,
+                "invalid_request",
+                "unknown mfa_token or challenge type",
+            );
+        }
+        let oob_code = random_hex();
+        let binding_code = random_digits(6);
+        state
+            .challenges
+            .insert(oob_code.clone(), (mfa_token, binding_code.clone()));
+        state.last_binding_code = Some(binding_code);
+        Reply::json(
+            200,
+            json!({"challenge_type": "oob", "binding_method": "prompt", "oob_code": oob_code}),
+        )
+    }
+
+    fn recovery(&self, request: &Request) -> Reply {
+        let mut state = self.state();
+        let body = request.json();
+        if body["username"].as_str() != Some(self.config.username.as_str()) {
+            return error(404, "not_found", "no such user");
+        }
+        self.mfa_required(&mut state)
+    }
+}
+
+impl Handler for DinteroFake {
+    fn handle(&self, request: &Request) -> Reply {
+        let segments = request.segments();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let ["accounts", account, "auth", rest @ ..] = segments.as_slice() else {
+            return error(404, "not_found", "no such resource");
+        };
+        if *account != self.config.account_id {
+            return error(404, "not_found", "no such account");
+        }
+        if request.method != "POST" {
+            return error(405, "method_not_allowed", "POST only");
+        }
+        if *rest == ["token"] {
+            return self.grant(request);
+        }
+        if !self.state().access_tokens.valid(request.bearer()) {
+            return error(401, "unauthorized", "invalid or expired JWT");
+        }
+        match rest {
+            ["mfa", "challenge"] => self.challenge(request),
+            ["mfa", "recovery"] => self.recovery(request),
+            _ => error(404, "not_found", "no such resource"),
+        }
+    }
+}

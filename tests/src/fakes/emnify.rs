@@ -1,0 +1,330 @@
+//! A fake of emnify's authentication API.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use auth_core::Secret;
+use serde_json::{Value, json};
+
+use super::{Handler, Reply, Request, Server, Tokens, jwt, random_base32, random_hex, unix_now};
+
+/// The fake's account and token lifetime.
+#[derive(Debug, Clone)]
+pub struct EmnifyConfig {
+    /// The application token it accepts.
+    pub application_token: String,
+    /// The user's id.
+    pub user_id: i64,
+    /// The user's login.
+    pub username: String,
+    /// The user's password.
+    pub password: String,
+    /// How long auth tokens live (the JWT `exp` says the same).
+    pub token_lifetime: Duration,
+}
+
+impl Default for EmnifyConfig {
+    fn default() -> Self {
+        Self {
+            application_token: "fake-application-token".into(),
+            user_id: 1,
+            username: "user@example.org".into(),
+            password: "fake-password".into(),
+            token_lifetime: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Key {
+    id: i64,
+    secret: String,
+    active: bool,
+}
+
+#[derive(Debug)]
+struct Device {
+    id: i64,
+    fingerprint: String,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    next_id: i64,
+    auth_tokens: Tokens,
+    refresh_tokens: Tokens,
+    mfa_tokens: Tokens,
+    keys: Vec<Key>,
+    devices: Vec<Device>,
+    refreshes: usize,
+    logins: usize,
+    rejected: usize,
+}
+
+/// The fake emnify API.
+#[derive(Debug)]
+pub struct EmnifyFake {
+    config: EmnifyConfig,
+    state: Mutex<State>,
+}
+
+impl EmnifyFake {
+    /// Starts the fake; its base URL is the server's URL.
+    pub async fn start(config: EmnifyConfig) -> std::io::Result<(Arc<EmnifyFake>, Server)> {
+        let fake = Arc::new(EmnifyFake {
+            config,
+            state: Mutex::new(State {
+                next_id: 100,
+                ..State::default()
+            }),
+        });
+        let server = Server::start(fake.clone()).await?;
+        Ok((fake, server))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many refresh-token exchanges it served.
+    pub fn refreshes(&self) -> usize {
+        self.state().refreshes
+    }
+
+    /// How many logins (application token or password) it served.
+    pub fn logins(&self) -> usize {
+        self.state().logins
+    }
+
+    /// How many requests it answered 401 because of a missing, wrong or expired auth token.
+    pub fn rejected(&self) -> usize {
+        self.state().rejected
+    }
+
+    /// Makes every auth token expire now.
+    pub fn expire_auth_tokens(&self) {
+        self.state().auth_tokens.expire_all();
+    }
+
+    /// Makes every refresh token invalid.
+    pub fn expire_refresh_tokens(&self) {
+        self.state().refresh_tokens.expire_all();
+    }
+
+    /// The secret of the user's MFA key `id`, as a user's authenticator app holds it.
+    pub fn key_secret(&self, id: i64) -> Option<Secret> {
+        let state = self.state();
+        state
+            .keys
+            .iter()
+            .find(|k| k.id == id)
+            .map(|k| Secret::new(k.secret.clone()))
+    }
+
+    fn issue(&self, state: &mut State, with_refresh: bool) -> Value {
+        let lifetime = self.config.token_lifetime;
+        let auth = state
+            .auth_tokens
+            .issue(jwt(&self.config.user_id.to_string(), lifetime), lifetime);
+        if with_refresh {
+            let refresh = state
+                .refresh_tokens
+                .issue(random_hex(), Duration::from_secs(86_400));
+            json!({"auth_token": auth, "refresh_token": refresh})
+        } else {
+            json!({"auth_token": auth})
+        }
+    }
+
+    fn code_matches(key: &Key, code: &str) -> bool {
+        let secret = Secret::new(key.secret.clone());
+        let now = unix_now();
+        [now.saturating_sub(30), now, now + 30]
+            .iter()
+            .any(|&t| emnify_auth::totp::code_at(&secret, t).is_ok_and(|expected| expected == code))
+    }
+
+    fn authenticate(&self, body: &Value) -> Reply {
+        let mut state = self.state();
+        let text = |name: &str| body.get(name).and_then(Value::as_str);
+        if let Some(token) = text("application_token") {
+            if token != self.config.application_token {
+                return Reply::empty(401);
+            }
+            state.logins += 1;
+            return Reply::json(200, self.issue(&mut state, false));
+        }
+        if let Some(refresh) = text("refresh_token") {
+            if !state.refresh_tokens.valid(Some(refresh)) {
+                return Reply::empty(401);
+            }
+            state.refreshes += 1;
+            return Reply::json(200, self.issue(&mut state, false));
+        }
+        if let (Some(mfa_token), Some(code)) = (text("mfa_token"), text("code")) {
+            let active = state.keys.iter().find(|k| k.active);
+            let accepted = state.mfa_tokens.valid(Some(mfa_token))
+                && active.is_some_and(|key| Self::code_matches(key, code));
+            if !accepted {
+                return Reply::empty(401);
+            }
+            state.mfa_tokens.revoke(mfa_token);
+            if let Some(fingerprint) = text("fingerprint") {
+                let id = state.next_id;
+                state.next_id += 1;
+                state.devices.push(Device {
+                    id,
+                    fingerprint: fingerprint.to_owned(),
+                });
+            }
+            state.logins += 1;
+            return Reply::json(200, self.issue(&mut state, true));
+        }
+        if let (Some(username), Some(password)) = (text("username"), text("password")) {
+            if username != self.config.username || password != self.config.password {
+                return Reply::empty(401);
+            }
+            let trusted = text("fingerprint")
+                .is_some_and(|f| state.devices.iter().any(|d| d.fingerprint == f));
+            if state.keys.iter().any(|k| k.active) && !trusted {
+                let mfa_token = state
+                    .mfa_tokens
+                    .issue(random_hex(), Duration::from_secs(300));
+                return Reply::json(200, json!({"mfa_token": mfa_token}));
+            }
+            state.logins += 1;
+            return Reply::json(200, self.issue(&mut state, true));
+        }
+        Reply::json(
+            422,
+            json!({"error_code": 1400, "error_token": "InputValidationFailed", "message": "no credentials"}),
+        )
+    }
+
+    fn not_found(what: &str) -> Reply {
+        Reply::json(
+            404,
+            json!({"error_code": 1401, "error_token": "InvalidReference", "message": format!("{what} not found")}),
+        )
+    }
+
+    fn secured(&self, request: &Request, segments: &[&str]) -> Reply {
+        let mut state = self.state();
+        let user = self.config.user_id.to_string();
+        match (request.method.as_str(), segments) {
+            ("POST", ["user", "mfa"]) => {
+                let body = request.json();
+                if body["password"].as_str() != Some(self.config.password.as_str()) {
+                    return Reply::json(
+                        422,
+                        json!({"error_code": 1002, "error_token": "Failed", "message": "Invalid password"}),
+                    );
+                }
+                if state.keys.iter().any(|k| k.active) {
+                    return Reply::json(
+                        409,
+                        json!({"error_code": 1405, "error_token": "Duplicated", "message": "MFA already activated"}),
+                    );
+                }
+                let id = state.next_id;
+                state.next_id += 1;
+                let secret = random_base32();
+                state.keys.push(Key {
+                    id,
+                    secret: secret.clone(),
+                    active: false,
+                });
+                Reply::json(
+                    200,
+                    json!({
+                        "id": id,
+                        "status": {"id": 0, "description": "Activation Pending"},
+                        "type": {"id": 0, "description": "Time-Based One-Time Password"},
+                        "secret_key": secret,
+                        "otpauth": format!("otpauth://totp/emnify:{}?secret={secret}&issuer=emnify", self.config.username),
+                        "creation_date": "2026-11-22T00:00:00.000Z"
+                    }),
+                )
+            }
+            ("PATCH", ["user", "mfa", key_id]) => {
+                let Some(key) = state.keys.iter_mut().find(|k| k.id.to_string() == *key_id) else {
+                    return Self::not_found("MFA key");
+                };
+                let body = request.json();
+                if key.active {
+                    return Reply::json(
+                        409,
+                        json!({"error_code": 1405, "error_token": "Duplicated", "message": "MFA already activated"}),
+                    );
+                }
+                let code = body["code"].as_str().unwrap_or_default();
+                if body["status"]["id"] != json!(1) || !Self::code_matches(key, code) {
+                    return Reply::json(
+                        422,
+                        json!({"error_code": 1400, "error_token": "InputValidationFailed", "message": "MFA key validation error: Code did not match!"}),
+                    );
+                }
+                key.active = true;
+                Reply::empty(204)
+            }
+            ("GET", ["user", "mfa", "status"]) => Reply::json(
+                200,
+                json!([{"id": 0, "description": "Activation Pending"}, {"id": 1, "description": "Active"}]),
+            ),
+            ("GET", ["user", "mfa", "type"]) => Reply::json(
+                200,
+                json!([{"id": 0, "description": "Time-Based One-Time Password"}]),
+            ),
+            ("DELETE", ["user", user_id, "mfa", key_id]) if *user_id == user => {
+                let before = state.keys.len();
+                state.keys.retain(|k| k.id.to_string() != *key_id);
+                if state.keys.len() == before {
+                    return Self::not_found("MFA key");
+                }
+                Reply::empty(204)
+            }
+            ("GET", ["user", user_id, "mfa", "trusted_device"]) if *user_id == user => {
+                let devices: Vec<Value> = state
+                    .devices
+                    .iter()
+                    .map(|d| json!({"id": d.id, "operating_system": "Linux", "browser": "auth-client", "activation_date": "2026-11-22T00:00:00.000Z"}))
+                    .collect();
+                Reply::json(200, Value::Array(devices))
+            }
+            ("DELETE", ["user", user_id, "mfa", "trusted_device", device_id])
+                if *user_id == user =>
+            {
+                let before = state.devices.len();
+                state.devices.retain(|d| d.id.to_string() != *device_id);
+                if state.devices.len() == before {
+                    return Self::not_found("Trusted device");
+                }
+                Reply::empty(204)
+            }
+            (_, ["user", _, ..]) => Self::not_found("User"),
+            _ => Reply::empty(405),
+        }
+    }
+}
+
+impl Handler for EmnifyFake {
+    fn handle(&self, request: &Request) -> Reply {
+        let segments = request.segments();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        match segments.as_slice() {
+            ["api", "v1", "authenticate"] if request.method == "POST" => {
+                self.authenticate(&request.json())
+            }
+            ["api", "v1", rest @ ..] => {
+                let mut state = self.state();
+                if !state.auth_tokens.valid(request.bearer()) {
+                    state.rejected += 1;
+                    return Reply::empty(401);
+                }
+                drop(state);
+                self.secured(request, rest)
+            }
+            _ => Reply::empty(404),
+        }
+    }
+}

@@ -1,0 +1,624 @@
+//! The tour: every operation of every vendor through the public client API, MFA flows included,
+//! against the local fakes, or against the servers that environment variables name.
+
+use std::env;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use auth_core::{Credentials, ErrorMetadata, Secret};
+use dintero_auth::models::{MfaRecovery, OobChannel, Password};
+use dintero_auth::{RecoveryOutcome, TokenOutcome};
+use emnify_auth::{Login, LoginOutcome};
+use plex_auth::ClientIdentity;
+use plex_auth::models::{TransientTokenScope, TransientTokenType};
+
+use crate::fakes::dintero::{DinteroConfig, DinteroFake};
+use crate::fakes::emnify::{EmnifyConfig, EmnifyFake};
+use crate::fakes::plex::{PlexConfig, PlexFake};
+use crate::fakes::{Server, unix_now};
+
+/// One step of the tour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// `emnify`, `dintero` or `plex`.
+    pub vendor: &'static str,
+    /// The operation's method name.
+    pub operation: &'static str,
+    /// The HTTP status, when a response came.
+    pub status: Option<u16>,
+    /// What happened.
+    pub outcome: String,
+    /// Whether the step did what it should.
+    pub ok: bool,
+}
+
+impl fmt::Display for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.status.map_or("-".to_owned(), |s| s.to_string());
+        let mark = if self.ok { "ok  " } else { "FAIL" };
+        write!(
+            f,
+            "{mark} {:<8} {:<58} {:>6}  {}",
+            self.vendor, self.operation, status, self.outcome
+        )
+    }
+}
+
+/// The rows of a tour.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The rows, in order.
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    fn push(
+        &mut self,
+        vendor: &'static str,
+        operation: &'static str,
+        status: u16,
+        outcome: String,
+    ) {
+        self.rows.push(Row {
+            vendor,
+            operation,
+            status: Some(status),
+            outcome,
+            ok: true,
+        });
+    }
+
+    fn fail(
+        &mut self,
+        vendor: &'static str,
+        operation: &'static str,
+        error: &(dyn std::error::Error + 'static),
+    ) {
+        let status = find_status(error);
+        self.rows.push(Row {
+            vendor,
+            operation,
+            status,
+            outcome: format!("error: {error}"),
+            ok: false,
+        });
+    }
+
+    fn skip(&mut self, vendor: &'static str, operation: &'static str, why: &str) {
+        self.rows.push(Row {
+            vendor,
+            operation,
+            status: None,
+            outcome: format!("skipped: {why}"),
+            ok: true,
+        });
+    }
+
+    /// Whether every step succeeded.
+    pub fn ok(&self) -> bool {
+        self.rows.iter().all(|row| row.ok)
+    }
+
+    /// The distinct operations that succeeded, per vendor.
+    pub fn succeeded(&self) -> Vec<(&'static str, &'static str)> {
+        let mut seen: Vec<(&'static str, &'static str)> = Vec::new();
+        for row in self.rows.iter().filter(|r| r.ok && r.status.is_some()) {
+            if !seen.contains(&(row.vendor, row.operation)) {
+                seen.push((row.vendor, row.operation));
+            }
+        }
+        seen
+    }
+}
+
+fn find_status(error: &(dyn std::error::Error + 'static)) -> Option<u16> {
+    macro_rules! status_of {
+        ($($ty:ty),*) => {
+            $(if let Some(e) = error.downcast_ref::<$ty>() { return e.status().map(|s| s.as_u16()); })*
+        };
+    }
+    use dintero_auth::errors as d;
+    use emnify_auth::errors as e;
+    use plex_auth::errors as p;
+    status_of!(
+        auth_core::Error,
+        e::AuthenticateError,
+        e::PostMfaError,
+        e::UserMfaByIdPatchError,
+        e::UserMfaByUserIdAndKeyIdDeleteError,
+        e::UserMfaStatusGetError,
+        e::UserMfaTypeGetError,
+        e::UserMfaTrustedDeviceByUserIdGetError,
+        e::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError,
+        d::AidAuthMfaChallengePostError,
+        d::AidAuthMfaRecoveryPostError,
+        d::AidAuthsOauthTokenPostError,
+        p::GetTransientTokenError,
+        p::GetSourceConnectionInformationError,
+        p::GetTokenDetailsError,
+        p::PostUsersSignInDataError
+    );
+    None
+}
+
+/// Runs `step`; records its success row or its failure, and gives its value on success.
+async fn step<T, E, F>(
+    report: &mut Report,
+    vendor: &'static str,
+    operation: &'static str,
+    future: F,
+    describe: impl FnOnce(&T) -> (u16, String),
+) -> Option<T>
+where
+    E: std::error::Error + 'static,
+    F: Future<Output = Result<T, E>>,
+{
+    match future.await {
+        Ok(value) => {
+            let (status, outcome) = describe(&value);
+            report.push(vendor, operation, status, outcome);
+            Some(value)
+        }
+        Err(error) => {
+            report.fail(vendor, operation, &error);
+            None
+        }
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The fakes the tour started, kept alive while it runs.
+#[derive(Debug, Default)]
+pub struct Fakes {
+    emnify: Option<(Arc<EmnifyFake>, Server)>,
+    dintero: Option<(Arc<DinteroFake>, Server)>,
+    plex: Option<crate::fakes::plex::PlexServers>,
+}
+
+/// Runs the tour: each vendor against the server its environment variables name, or against a
+/// fake started for it.
+pub async fn run() -> std::io::Result<Report> {
+    let mut fakes = Fakes::default();
+    let mut report = Report::default();
+    emnify_tour(&mut report, &mut fakes).await?;
+    dintero_tour(&mut report, &mut fakes).await?;
+    plex_tour(&mut report, &mut fakes).await?;
+    Ok(report)
+}
+
+async fn emnify_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()> {
+    const V: &str = "emnify";
+    let config = EmnifyConfig::default();
+    let (base_url, application_token, user) = match var("EMNIFY_BASE_URL") {
+        Some(url) => (
+            url,
+            var("EMNIFY_APPLICATION_TOKEN").unwrap_or_default(),
+            var("EMNIFY_USERNAME").zip(var("EMNIFY_PASSWORD")),
+        ),
+        None => {
+            let (fake, server) = EmnifyFake::start(config.clone()).await?;
+            let url = server.url();
+            fakes.emnify = Some((fake, server));
+            (
+                url,
+                config.application_token.clone(),
+                Some((config.username.clone(), config.password.clone())),
+            )
+        }
+    };
+    let user_id: i64 = var("EMNIFY_USER_ID")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(config.user_id);
+    let base = crate::emnify(&base_url, Credentials::None);
+
+    let app = step(
+        report,
+        V,
+        "authenticate",
+        base.login(Login::application_token(application_token)),
+        |_| (200, "application token → auth token".into()),
+    )
+    .await;
+    if let Some(LoginOutcome::LoggedIn(app)) = &app {
+        step(
+            report,
+            V,
+            "user_mfa_type_get",
+            app.authentication().user_mfa_type_get(),
+            |types| (200, format!("{} key type(s)", types.len())),
+        )
+        .await;
+        step(
+            report,
+            V,
+            "user_mfa_status_get",
+            app.authentication().user_mfa_status_get(),
+            |statuses| (200, format!("{} key status(es)", statuses.len())),
+        )
+        .await;
+    }
+
+    let Some((username, password)) = user else {
+        for operation in [
+            "post_mfa",
+            "user_mfa_by_id_patch",
+            "user_mfa_trusted_device_by_user_id_get",
+            "user_mfa_trusted_device_by_user_id_and_device_id_delete",
+            "user_mfa_by_user_id_and_key_id_delete",
+        ] {
+            report.skip(V, operation, "set EMNIFY_USERNAME and EMNIFY_PASSWORD");
+        }
+        return Ok(());
+    };
+    let login = Login::password(username.clone(), password.clone());
+    let Some(LoginOutcome::LoggedIn(user_client)) = step(
+        report,
+        V,
+        "authenticate",
+        base.login(login.clone()),
+        |outcome| {
+            let text = match outcome {
+                LoginOutcome::LoggedIn(_) => "user/password → auth + refresh token",
+                _ => "user/password → MFA required",
+            };
+            (200, text.into())
+        },
+    )
+    .await
+    else {
+        return Ok(());
+    };
+
+    let Some(enrollment) = step(
+        report,
+        V,
+        "post_mfa",
+        user_client.create_mfa_key(password.clone()),
+        |e| {
+            (
+                200,
+                format!("TOTP key {} created, activation pending", e.key.id),
+            )
+        },
+    )
+    .await
+    else {
+        return Ok(());
+    };
+    let code = enrollment.current_code().unwrap_or_default();
+    step(
+        report,
+        V,
+        "user_mfa_by_id_patch",
+        enrollment.activate(&user_client, &code),
+        |_| {
+            (
+                204,
+                format!(
+                    "key {} active (TOTP code from its secret)",
+                    enrollment.key.id
+                ),
+            )
+        },
+    )
+    .await;
+
+    // With MFA active, a password login asks for a one-time code; finishing it with a
+    // fingerprint makes this device trusted.
+    let pending = step(
+        report,
+        V,
+        "authenticate",
+        base.login(login),
+        |outcome| match outcome {
+            LoginOutcome::MfaRequired(_) => {
+                (200, "user/password → mfa_token (MFA required)".into())
+            }
+            _ => (200, "user/password → logged in without MFA".into()),
+        },
+    )
+    .await;
+    let mut mfa_client = user_client.clone();
+    if let Some(LoginOutcome::MfaRequired(pending)) = pending {
+        let code = enrollment.current_code().unwrap_or_default();
+        let fingerprint = Secret::new(format!("tour-device-{}", unix_now()));
+        if let Some(client) = step(
+            report,
+            V,
+            "authenticate",
+            pending.finish(&code, Some(fingerprint)),
+            |_| {
+                (
+                    200,
+                    "mfa_token + TOTP code + fingerprint → tokens, device trusted".into(),
+                )
+            },
+        )
+        .await
+        {
+            mfa_client = client;
+        }
+    }
+    if let Some((fake, _)) = &fakes.emnify {
+        fake.expire_auth_tokens();
+        let before = fake.refreshes();
+        step(
+            report,
+            V,
+            "user_mfa_type_get",
+            mfa_client.authentication().user_mfa_type_get(),
+            |_| {
+                (
+                    200,
+                    format!(
+                        "expired token → 401 → refreshed ({} refresh) → replayed",
+                        fake.refreshes() - before
+                    ),
+                )
+            },
+        )
+        .await;
+    }
+
+    let devices = step(
+        report,
+        V,
+        "user_mfa_trusted_device_by_user_id_get",
+        mfa_client
+            .authentication()
+            .user_mfa_trusted_device_by_user_id_get(user_id),
+        |devices| (200, format!("{} trusted device(s)", devices.len())),
+    )
+    .await
+    .unwrap_or_default();
+    match devices.last() {
+        Some(device) => {
+            step(
+                report,
+                V,
+                "user_mfa_trusted_device_by_user_id_and_device_id_delete",
+                mfa_client
+                    .authentication()
+                    .user_mfa_trusted_device_by_user_id_and_device_id_delete(user_id, device.id),
+                |_| (204, format!("device {} no longer trusted", device.id)),
+            )
+            .await;
+        }
+        None => report.skip(
+            V,
+            "user_mfa_trusted_device_by_user_id_and_device_id_delete",
+            "no trusted device",
+        ),
+    }
+    step(
+        report,
+        V,
+        "user_mfa_by_user_id_and_key_id_delete",
+        mfa_client
+            .authentication()
+            .user_mfa_by_user_id_and_key_id_delete(user_id, enrollment.key.id),
+        |_| (204, format!("key {} deleted", enrollment.key.id)),
+    )
+    .await;
+    Ok(())
+}
+
+async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()> {
+    const V: &str = "dintero";
+    const TOKEN: &str = "aid_auths_oauth_token_post";
+    let config = DinteroConfig::default();
+    let (base_url, account, client_id, client_secret, user) = match var("DINTERO_BASE_URL") {
+        Some(url) => (
+            url,
+            var("DINTERO_ACCOUNT_ID").unwrap_or_default(),
+            var("DINTERO_CLIENT_ID").unwrap_or_default(),
+            var("DINTERO_CLIENT_SECRET").unwrap_or_default(),
+            var("DINTERO_USERNAME").zip(var("DINTERO_PASSWORD")),
+        ),
+        None => {
+            let (fake, server) = DinteroFake::start(config.clone()).await?;
+            let url = server.url();
+            fakes.dintero = Some((fake, server));
+            (
+                url,
+                config.account_id.clone(),
+                config.client_id.clone(),
+                config.client_secret.clone(),
+                Some((config.username.clone(), config.password.clone())),
+            )
+        }
+    };
+    let audience = format!("https://api.dintero.com/v1/accounts/{account}");
+    let base = crate::dintero(&base_url, Credentials::None);
+    let basic = base.with_credentials(Credentials::basic(client_id.clone(), client_secret.clone()));
+    let grant = dintero_auth::models::ClientCredentials::new(audience.clone()).into();
+    step(
+        report,
+        V,
+        TOKEN,
+        basic.request_token(&account, &grant),
+        |outcome| match outcome {
+            TokenOutcome::Token(token) => (
+                200,
+                format!(
+                    "client_credentials (Basic) → token for {} s",
+                    token.expires_in
+                ),
+            ),
+            _ => (403, "client_credentials → mfa_required".into()),
+        },
+    )
+    .await;
+
+    // Every further call carries a cached client-credentials token.
+    let bearer =
+        base.with_client_credentials(account.clone(), client_id, client_secret, audience.clone());
+    let Some((username, password)) = user else {
+        for operation in ["aid_auth_mfa_challenge_post", "aid_auth_mfa_recovery_post"] {
+            report.skip(V, operation, "set DINTERO_USERNAME and DINTERO_PASSWORD");
+        }
+        return Ok(());
+    };
+    let grant = Password::new(username.clone(), password, audience.clone()).into();
+    let outcome = step(
+        report,
+        V,
+        TOKEN,
+        bearer.request_token(&account, &grant),
+        |outcome| match outcome {
+            TokenOutcome::Token(_) => (200, "password → token".into()),
+            _ => (403, "password → mfa_required (typed outcome)".into()),
+        },
+    )
+    .await;
+    if let Some(TokenOutcome::MfaRequired(required)) = outcome
+        && let Some(challenge) = step(
+            report,
+            V,
+            "aid_auth_mfa_challenge_post",
+            required.challenge(OobChannel::Sms),
+            |_| (200, "oob challenge sent by SMS".into()),
+        )
+        .await
+    {
+        let binding_code = match &fakes.dintero {
+            Some((fake, _)) => fake.last_binding_code(),
+            None => var("DINTERO_BINDING_CODE"),
+        };
+        match binding_code {
+            Some(code) => {
+                step(report, V, TOKEN, challenge.complete(code), |token| {
+                    (
+                        200,
+                        format!(
+                            "mfa_oob (oob_code + binding code) → token for {} s",
+                            token.expires_in
+                        ),
+                    )
+                })
+                .await;
+            }
+            None => report.skip(V, TOKEN, "set DINTERO_BINDING_CODE to complete mfa_oob"),
+        }
+    }
+
+    let recovery = MfaRecovery::new(dintero_auth::models::ChallengeType::Oob, username, audience)
+        .with_oob_channel(OobChannel::Email);
+    step(
+        report,
+        V,
+        "aid_auth_mfa_recovery_post",
+        bearer.recover_mfa(&account, &recovery),
+        |outcome| match outcome {
+            RecoveryOutcome::MfaRequired(_) => {
+                (403, "mfa_required → next challenge (typed outcome)".into())
+            }
+            _ => (200, "recovery challenge sent".into()),
+        },
+    )
+    .await;
+    Ok(())
+}
+
+async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()> {
+    const V: &str = "plex";
+    let config = PlexConfig::default();
+    let (plex_tv, media_server, login, password, code) =
+        match (var("PLEX_TV_BASE_URL"), var("PLEX_SERVER_URL")) {
+            (Some(tv), Some(server)) => (
+                tv,
+                server,
+                var("PLEX_LOGIN").unwrap_or_default(),
+                var("PLEX_PASSWORD").unwrap_or_default(),
+                var("PLEX_2FA_CODE"),
+            ),
+            _ => {
+                let (_, servers) = PlexFake::start(config.clone()).await?;
+                let urls = (
+                    format!("{}/api/v2", servers.plex_tv.url()),
+                    servers.media_server.url(),
+                );
+                fakes.plex = Some(servers);
+                (
+                    urls.0,
+                    urls.1,
+                    config.login.clone(),
+                    config.password.clone(),
+                    config.two_factor_code.clone(),
+                )
+            }
+        };
+    let identity = ClientIdentity::new(format!("auth-client-tour-{}", unix_now()))
+        .product("auth-client tour")
+        .version(env!("CARGO_PKG_VERSION"))
+        .platform(std::env::consts::OS)
+        .device("tour");
+    let core = plex_auth::Client::builder(&identity)
+        .server_url(plex_auth::PLEX_TV_SERVER, plex_tv)
+        .build()
+        .map_err(std::io::Error::other)?;
+    let client = plex_auth::Client::from(core)
+        .with_media_server(&media_server)
+        .map_err(std::io::Error::other)?;
+
+    let signed_in = match var("PLEX_TOKEN") {
+        Some(token) => {
+            report.skip(V, "post_users_sign_in_data", "PLEX_TOKEN given");
+            Some(client.with_token(token))
+        }
+        None => step(
+            report,
+            V,
+            "post_users_sign_in_data",
+            client.sign_in(&login, password, code.as_deref()),
+            |(_, account)| {
+                (
+                    201,
+                    format!("signed in as {} (2FA code sent)", account.username),
+                )
+            },
+        )
+        .await
+        .map(|(client, _)| client),
+    };
+    let Some(client) = signed_in else {
+        return Ok(());
+    };
+    step(
+        report,
+        V,
+        "get_token_details",
+        client.authentication().get_token_details(),
+        |account| (200, format!("token belongs to account {}", account.id)),
+    )
+    .await;
+    step(
+        report,
+        V,
+        "get_transient_token",
+        client
+            .authentication()
+            .get_transient_token(TransientTokenType::Delegation, TransientTokenScope::All),
+        |_| (200, "transient delegation token (JSON asked for)".into()),
+    )
+    .await;
+    let source = var("PLEX_SOURCE").unwrap_or_else(|| "server://fake-shared-server".into());
+    step(
+        report,
+        V,
+        "get_source_connection_information",
+        client
+            .authentication()
+            .get_source_connection_information(&source),
+        |info| {
+            let devices = info.media_container.device.as_ref().map_or(0, Vec::len);
+            (200, format!("{devices} device(s) for {source}"))
+        },
+    )
+    .await;
+    Ok(())
+}

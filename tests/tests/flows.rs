@@ -1,0 +1,316 @@
+//! The login, refresh and MFA flows of each vendor, end to end against the local fakes.
+
+use std::time::Duration;
+
+use auth_core::{Credentials, Secret};
+use dintero_auth::errors::AidAuthsOauthTokenPostError;
+use dintero_auth::models::{ChallengeType, MfaRecovery, OobChannel, Password};
+use dintero_auth::{RecoveryOutcome, TokenOutcome};
+use emnify_auth::{Login, LoginError, LoginOutcome};
+use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
+use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
+use workspace_tests::fakes::plex::{PlexConfig, PlexFake};
+use workspace_tests::{dintero, emnify};
+
+fn logged_in(outcome: LoginOutcome) -> emnify_auth::Client {
+    match outcome {
+        LoginOutcome::LoggedIn(client) => client,
+        other => panic!("expected a login, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn emnify_mfa_enrolment_then_mfa_login_then_trusted_device() {
+    let config = EmnifyConfig::default();
+    let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
+    let base = emnify(&server.url(), Credentials::None);
+    let login = Login::password(config.username.clone(), config.password.clone());
+    let client = logged_in(base.login(login.clone()).await.unwrap());
+
+    let enrollment = client
+        .create_mfa_key(config.password.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        Some(enrollment.key.secret_key.clone()),
+        fake.key_secret(enrollment.key.id)
+    );
+    let wrong = enrollment.activate(&client, "000000").await;
+    assert!(wrong.is_err());
+    let code = enrollment.current_code().unwrap();
+    enrollment.activate(&client, &code).await.unwrap();
+
+    // MFA is on: the password alone is not enough.
+    let LoginOutcome::MfaRequired(pending) = base.login(login.clone()).await.unwrap() else {
+        panic!("expected MFA to be required");
+    };
+    let rejected = pending.finish("000000", None).await.unwrap_err();
+    assert!(
+        matches!(rejected, LoginError::Authenticate(_)),
+        "{rejected:?}"
+    );
+
+    let LoginOutcome::MfaRequired(pending) = base.login(login.clone()).await.unwrap() else {
+        panic!("expected MFA to be required");
+    };
+    let fingerprint = Secret::new("device-fingerprint-1");
+    let client = pending
+        .finish(
+            &enrollment.current_code().unwrap(),
+            Some(fingerprint.clone()),
+        )
+        .await
+        .unwrap();
+    let devices = client
+        .authentication()
+        .user_mfa_trusted_device_by_user_id_get(config.user_id)
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 1);
+
+    // The trusted device logs in without a code.
+    let Login::Password {
+        username, password, ..
+    } = login
+    else {
+        unreachable!()
+    };
+    let trusted = Login::Password {
+        username,
+        password,
+        fingerprint: Some(fingerprint),
+    };
+    logged_in(base.login(trusted).await.unwrap());
+}
+
+#[tokio::test]
+async fn emnify_expired_token_is_refreshed_then_relogged_in() {
+    let config = EmnifyConfig::default();
+    let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
+    let base = emnify(&server.url(), Credentials::None);
+    let client = logged_in(
+        base.login(Login::password(config.username, config.password))
+            .await
+            .unwrap(),
+    );
+    client.authentication().user_mfa_type_get().await.unwrap();
+    assert_eq!((fake.refreshes(), fake.logins()), (0, 1));
+
+    fake.expire_auth_tokens();
+    client.authentication().user_mfa_type_get().await.unwrap();
+    assert_eq!(
+        (fake.refreshes(), fake.logins(), fake.rejected()),
+        (1, 1, 1)
+    );
+
+    fake.expire_auth_tokens();
+    fake.expire_refresh_tokens();
+    client.authentication().user_mfa_type_get().await.unwrap();
+    assert_eq!(
+        (fake.refreshes(), fake.logins(), fake.rejected()),
+        (1, 2, 2)
+    );
+}
+
+#[tokio::test]
+async fn emnify_token_near_expiry_is_refreshed_before_the_call() {
+    let config = EmnifyConfig {
+        token_lifetime: Duration::from_secs(2),
+        ..EmnifyConfig::default()
+    };
+    let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
+    let base = emnify(&server.url(), Credentials::None);
+    let client = logged_in(
+        base.login(Login::application_token(config.application_token))
+            .await
+            .unwrap(),
+    );
+    client.authentication().user_mfa_status_get().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    client.authentication().user_mfa_status_get().await.unwrap();
+    // An application login has no refresh token: the client logged in again, ahead of expiry,
+    // so the server never had to reject the old token.
+    assert_eq!((fake.logins(), fake.rejected()), (2, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_requests_on_an_expired_token_cause_one_refresh() {
+    let config = DinteroConfig::default();
+    let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
+    let client = dintero(&server.url(), Credentials::None).with_client_credentials(
+        config.account_id.clone(),
+        config.client_id,
+        config.client_secret,
+        "https://aud",
+    );
+    let recovery = MfaRecovery::new(ChallengeType::Oob, config.username, "https://aud");
+    client
+        .recover_mfa(&config.account_id, &recovery)
+        .await
+        .unwrap();
+    assert_eq!(fake.token_requests(), 1);
+
+    fake.expire_access_tokens();
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let client = client.clone();
+            let recovery = recovery.clone();
+            let account = config.account_id.clone();
+            tokio::spawn(async move { client.recover_mfa(&account, &recovery).await })
+        })
+        .collect();
+    for call in calls {
+        let outcome = call.await.unwrap().unwrap();
+        assert!(matches!(outcome, RecoveryOutcome::MfaRequired(_)));
+    }
+    assert_eq!(fake.token_requests(), 2, "exactly one refresh");
+}
+
+#[tokio::test]
+async fn dintero_password_login_with_mfa_out_of_band() {
+    let config = DinteroConfig::default();
+    let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
+    let client = dintero(&server.url(), Credentials::None).with_client_credentials(
+        config.account_id.clone(),
+        config.client_id,
+        config.client_secret,
+        "https://aud",
+    );
+    let grant = Password::new(config.username, config.password, "https://aud").into();
+    let TokenOutcome::MfaRequired(required) = client
+        .request_token(&config.account_id, &grant)
+        .await
+        .unwrap()
+    else {
+        panic!("the fake's user has MFA");
+    };
+    let challenge = required.challenge(OobChannel::Email).await.unwrap();
+    let wrong = challenge.complete("000000").await.unwrap_err();
+    assert!(
+        matches!(wrong, AidAuthsOauthTokenPostError::Forbidden(_)),
+        "{wrong:?}"
+    );
+
+    let challenge = required.challenge(OobChannel::Sms).await.unwrap();
+    let code = fake.last_binding_code().unwrap();
+    let token = challenge.complete(code).await.unwrap();
+    assert_eq!(token.expires_in, 600);
+    assert!(token.refresh_token.is_some());
+}
+
+#[tokio::test]
+async fn dintero_recovery_leads_to_the_next_challenge() {
+    let config = DinteroConfig::default();
+    let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
+    let client = dintero(&server.url(), Credentials::None).with_client_credentials(
+        config.account_id.clone(),
+        config.client_id,
+        config.client_secret,
+        "https://aud",
+    );
+    let recovery = MfaRecovery::new(ChallengeType::Oob, config.username, "https://aud");
+    let RecoveryOutcome::MfaRequired(required) = client
+        .recover_mfa(&config.account_id, &recovery)
+        .await
+        .unwrap()
+    else {
+        panic!("a recovery that goes on answers mfa_required");
+    };
+    required.challenge(OobChannel::Sms).await.unwrap();
+    let unknown = MfaRecovery::new(ChallengeType::Oob, "nobody", "https://aud");
+    assert!(
+        client
+            .recover_mfa(&config.account_id, &unknown)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn dintero_wrong_client_secret_is_unauthorized() {
+    let config = DinteroConfig::default();
+    let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
+    let client = dintero(&server.url(), Credentials::basic(config.client_id, "wrong"));
+    let grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
+    let error = client
+        .request_token(&config.account_id, &grant)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, AidAuthsOauthTokenPostError::Unauthorized(_)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn plex_sign_in_needs_the_two_factor_code_then_its_token_works() {
+    let config = PlexConfig::default();
+    let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let core = plex_auth::Client::builder(&workspace_tests::plex_identity())
+        .server_url(
+            plex_auth::PLEX_TV_SERVER,
+            format!("{}/api/v2", servers.plex_tv.url()),
+        )
+        .build()
+        .unwrap();
+    let client = plex_auth::Client::from(core)
+        .with_media_server(&servers.media_server.url())
+        .unwrap();
+
+    let without_code = client
+        .sign_in(&config.login, config.password.clone(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            without_code,
+            plex_auth::errors::PostUsersSignInDataError::Unauthorized(_)
+        ),
+        "{without_code:?}"
+    );
+
+    let (signed_in, account) = client
+        .sign_in(
+            &config.login,
+            config.password,
+            config.two_factor_code.as_deref(),
+        )
+        .await
+        .unwrap();
+    let details = signed_in
+        .authentication()
+        .get_token_details()
+        .await
+        .unwrap();
+    assert_eq!(details.auth_token, account.auth_token);
+    let transient = signed_in
+        .authentication()
+        .get_transient_token(
+            plex_auth::models::TransientTokenType::Delegation,
+            plex_auth::models::TransientTokenScope::All,
+        )
+        .await
+        .unwrap();
+    assert!(
+        transient
+            .media_container
+            .token
+            .expose()
+            .starts_with("transient-")
+    );
+
+    // A transient token works on the media server but not on plex.tv.
+    let delegated = client.with_token(transient.media_container.token);
+    delegated
+        .authentication()
+        .get_source_connection_information("server://abc")
+        .await
+        .unwrap();
+    assert!(
+        delegated
+            .authentication()
+            .get_token_details()
+            .await
+            .is_err()
+    );
+}
