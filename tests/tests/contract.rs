@@ -1,0 +1,277 @@
+//! Contract tests: every operation of every crate, with valid inputs, sent to Stoplight Prism
+//! serving our own `openapi/*.yaml` with `--errors`. Prism validates each request (path, query,
+//! headers, credentials, content type, body) against the spec and answers an error for any
+//! violation, so an operation passes only with a documented success status; its generated
+//! example response must then decode into the crate's types.
+//!
+//! They need Prism running: `bash .ci/contract` installs it, starts one server per spec, sets
+//! `PRISM_EMNIFY_URL`, `PRISM_DINTERO_URL` and `PRISM_PLEX_URL`, and runs them. A plain
+//! `cargo test` lists them as ignored.
+
+use std::fmt::Debug;
+
+use auth_core::{Credentials, ErrorMetadata};
+use dintero_auth::models as dintero_models;
+use emnify_auth::models as emnify_models;
+use plex_auth::models as plex_models;
+
+const NEEDS_PRISM: &str = "run `bash .ci/contract`";
+
+fn prism(variable: &str) -> String {
+    std::env::var(variable)
+        .unwrap_or_else(|_| panic!("{variable} is not set: Prism is not running; {NEEDS_PRISM}"))
+}
+
+/// Unwraps a result, showing Prism's explanation when it rejected the request.
+fn accepted<T, E: ErrorMetadata + Debug>(result: Result<T, E>) -> T {
+    result.unwrap_or_else(|error| {
+        let body = error
+            .response_meta()
+            .map(|meta| String::from_utf8_lossy(meta.body_excerpt()).into_owned())
+            .unwrap_or_default();
+        panic!("Prism rejected the request: {error:?}\n{body}")
+    })
+}
+
+fn emnify() -> emnify_auth::Client {
+    workspace_tests::emnify(
+        &prism("PRISM_EMNIFY_URL"),
+        Credentials::bearer("contract-jwt"),
+    )
+}
+
+fn dintero(credentials: Credentials) -> dintero_auth::Client {
+    workspace_tests::dintero(&prism("PRISM_DINTERO_URL"), credentials)
+}
+
+fn plex() -> plex_auth::Client {
+    let url = prism("PRISM_PLEX_URL");
+    let core = plex_auth::Client::builder(&workspace_tests::plex_identity())
+        .server_url(plex_auth::PLEX_TV_SERVER, url.clone())
+        .server_url(plex_auth::DEFAULT_SERVER, url)
+        .credentials(Credentials::api_key("contract-plex-token"))
+        .build()
+        .unwrap();
+    plex_auth::Client::from(core)
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_authenticate_each_body_shape() {
+    let client = emnify().with_credentials(Credentials::None);
+    let api = client.authentication();
+    let bodies: Vec<emnify_models::Authentication> = vec![
+        emnify_models::ApplicationTokenAuthentication::new("app-token").into(),
+        emnify_models::UserAuthentication::new("user@example.org", "password")
+            .with_fingerprint("fp")
+            .into(),
+        emnify_models::RefreshTokenAuthentication::new("refresh").into(),
+        emnify_models::MfaCodeAuthentication::new("mfa", "123456")
+            .with_fingerprint("fp")
+            .into(),
+    ];
+    for body in bodies {
+        let answer = accepted(api.authenticate(&body).await);
+        assert!(matches!(
+            answer,
+            emnify_models::AuthenticationResponse::Tokens(_)
+        ));
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_post_mfa() {
+    let body = emnify_models::CreateMfaKeyRequest::new(emnify_models::IdRef::new(0), "password");
+    accepted(emnify().authentication().post_mfa(&body).await);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_user_mfa_by_id_patch() {
+    let body = emnify_models::ActivateMfaKeyRequest::new(emnify_models::IdRef::new(1), "123456");
+    accepted(
+        emnify()
+            .authentication()
+            .user_mfa_by_id_patch(44, &body)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_user_mfa_by_user_id_and_key_id_delete() {
+    accepted(
+        emnify()
+            .authentication()
+            .user_mfa_by_user_id_and_key_id_delete(7, 44)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_user_mfa_status_get() {
+    accepted(emnify().authentication().user_mfa_status_get().await);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_user_mfa_type_get() {
+    accepted(emnify().authentication().user_mfa_type_get().await);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_user_mfa_trusted_device_by_user_id_get() {
+    accepted(
+        emnify()
+            .authentication()
+            .user_mfa_trusted_device_by_user_id_get(7)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_user_mfa_trusted_device_by_user_id_and_device_id_delete() {
+    accepted(
+        emnify()
+            .authentication()
+            .user_mfa_trusted_device_by_user_id_and_device_id_delete(7, 16)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn dintero_token_every_grant() {
+    let basic = dintero(Credentials::basic("client-id", "client-secret"));
+    let grant = dintero_models::ClientCredentials::new("https://aud").into();
+    accepted(
+        basic
+            .authenticate()
+            .aid_auths_oauth_token_post("T00000000", &grant)
+            .await,
+    );
+    let bearer = dintero(Credentials::bearer("account-jwt"));
+    let grants: Vec<dintero_models::AuthToken> = vec![
+        dintero_models::Password::new("user", "password", "https://aud").into(),
+        dintero_models::RefreshToken::new("refresh").into(),
+        dintero_models::MfaOob::new("oob", "123456", "mfa").into(),
+        dintero_models::AuthorizationCode::new(
+            dintero_models::IdentType::Email,
+            "user@example.org",
+            "code",
+            "https://aud",
+        )
+        .into(),
+    ];
+    for grant in grants {
+        accepted(
+            bearer
+                .authenticate()
+                .aid_auths_oauth_token_post("T00000000", &grant)
+                .await,
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn dintero_aid_auth_mfa_challenge_post() {
+    let body = dintero_models::AuthChallenge::new(dintero_models::ChallengeType::Oob, "mfa")
+        .with_oob_channel(dintero_models::OobChannel::Email);
+    accepted(
+        dintero(Credentials::bearer("account-jwt"))
+            .challenge()
+            .aid_auth_mfa_challenge_post("T00000000", &body)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn dintero_aid_auth_mfa_recovery_post() {
+    let body = dintero_models::MfaRecovery::new(
+        dintero_models::ChallengeType::Oob,
+        "user@example.org",
+        "https://aud",
+    )
+    .with_oob_channel(dintero_models::OobChannel::Sms);
+    accepted(
+        dintero(Credentials::bearer("account-jwt"))
+            .challenge()
+            .aid_auth_mfa_recovery_post("T00000000", &body)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_post_users_sign_in_data() {
+    let form = plex_models::SignInRequest::new("user@example.org", "password")
+        .with_remember_me(true)
+        .with_verification_code("123456");
+    let client = plex().with_credentials(Credentials::None);
+    accepted(client.authentication().post_users_sign_in_data(&form).await);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_get_token_details() {
+    accepted(plex().authentication().get_token_details().await);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_get_transient_token() {
+    accepted(
+        plex()
+            .authentication()
+            .get_transient_token(
+                plex_models::TransientTokenType::Delegation,
+                plex_models::TransientTokenScope::All,
+            )
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_get_source_connection_information() {
+    accepted(
+        plex()
+            .authentication()
+            .get_source_connection_information("server://client-identifier")
+            .await,
+    );
+}
+
+/// Prism does reject what the spec forbids, so a wrong request would fail this suite: a body
+/// of the wrong shape, and a missing bearer token.
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn prism_rejects_requests_that_break_the_spec() {
+    let client = emnify();
+    let wrong_body = auth_core::Request::new(
+        "postMfa",
+        auth_core::Method::POST,
+        emnify_auth::DEFAULT_SERVER,
+        "/api/v1/user/mfa".to_owned(),
+    )
+    .security(&[auth_core::Security::Bearer])
+    .json(&serde_json::json!({"type": "totp", "password": 7}))
+    .unwrap();
+    let response = client.core().send(wrong_body).await.unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+
+    let no_token = auth_core::Request::new(
+        "UserMfaTypeGet",
+        auth_core::Method::GET,
+        emnify_auth::DEFAULT_SERVER,
+        "/api/v1/user/mfa/type".to_owned(),
+    );
+    let response = client.core().send(no_token).await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}
