@@ -33,7 +33,8 @@ pub fn plex_identity() -> plex_auth::ClientIdentity {
 
 /// A Plex client whose plex.tv and media server are both at `base_url` (a local server).
 pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
-    let core = plex_auth::Client::builder(&plex_identity())
+    let core = plex_identity()
+        .builder()
         .server_url(plex_auth::PLEX_TV_SERVER, format!("{base_url}/api/v2"))
         .server_url(plex_auth::DEFAULT_SERVER, base_url)
         .credentials(credentials)

@@ -557,7 +557,8 @@ async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()
         .version(env!("CARGO_PKG_VERSION"))
         .platform(std::env::consts::OS)
         .device("tour");
-    let core = plex_auth::Client::builder(&identity)
+    let core = identity
+        .builder()
         .server_url(plex_auth::PLEX_TV_SERVER, plex_tv)
         .build()
         .map_err(std::io::Error::other)?;

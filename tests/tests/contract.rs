@@ -46,7 +46,8 @@ fn dintero(credentials: Credentials) -> dintero_auth::Client {
 
 fn plex() -> plex_auth::Client {
     let url = prism("PRISM_PLEX_URL");
-    let core = plex_auth::Client::builder(&workspace_tests::plex_identity())
+    let core = workspace_tests::plex_identity()
+        .builder()
         .server_url(plex_auth::PLEX_TV_SERVER, url.clone())
         .server_url(plex_auth::DEFAULT_SERVER, url)
         .credentials(Credentials::api_key("contract-plex-token"))
@@ -253,25 +254,33 @@ async fn plex_get_source_connection_information() {
 #[tokio::test]
 #[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn prism_rejects_requests_that_break_the_spec() {
+    static POST_MFA: auth_core::Operation = auth_core::Operation {
+        api: "emnify",
+        id: "postMfa",
+        method: auth_core::Method::POST,
+        server: emnify_auth::DEFAULT_SERVER,
+        path: "/api/v1/user/mfa",
+        security: &[auth_core::Security::Bearer],
+        idempotent: false,
+    };
+    static TYPES_WITHOUT_TOKEN: auth_core::Operation = auth_core::Operation {
+        api: "emnify",
+        id: "UserMfaTypeGet",
+        method: auth_core::Method::GET,
+        server: emnify_auth::DEFAULT_SERVER,
+        path: "/api/v1/user/mfa/type",
+        security: &[],
+        idempotent: true,
+    };
     let client = emnify();
-    let wrong_body = auth_core::Request::new(
-        "postMfa",
-        auth_core::Method::POST,
-        emnify_auth::DEFAULT_SERVER,
-        "/api/v1/user/mfa".to_owned(),
-    )
-    .security(&[auth_core::Security::Bearer])
-    .json(&serde_json::json!({"type": "totp", "password": 7}))
-    .unwrap();
+    let wrong_body = auth_core::Request::new(&POST_MFA, "/api/v1/user/mfa".to_owned())
+        .json(&serde_json::json!({"type": "totp", "password": 7}))
+        .unwrap();
     let response = client.core().send(wrong_body).await.unwrap();
     assert_eq!(response.status().as_u16(), 422);
 
-    let no_token = auth_core::Request::new(
-        "UserMfaTypeGet",
-        auth_core::Method::GET,
-        emnify_auth::DEFAULT_SERVER,
-        "/api/v1/user/mfa/type".to_owned(),
-    );
+    let no_token =
+        auth_core::Request::new(&TYPES_WITHOUT_TOKEN, "/api/v1/user/mfa/type".to_owned());
     let response = client.core().send(no_token).await.unwrap();
     assert_eq!(response.status().as_u16(), 401);
 }

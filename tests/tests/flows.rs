@@ -246,7 +246,8 @@ async fn dintero_wrong_client_secret_is_unauthorized() {
 async fn plex_sign_in_needs_the_two_factor_code_then_its_token_works() {
     let config = PlexConfig::default();
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let core = plex_auth::Client::builder(&workspace_tests::plex_identity())
+    let core = workspace_tests::plex_identity()
+        .builder()
         .server_url(
             plex_auth::PLEX_TV_SERVER,
             format!("{}/api/v2", servers.plex_tv.url()),

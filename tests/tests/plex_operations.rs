@@ -247,7 +247,8 @@ async fn source_connection_information_bad_request_is_typed() {
 
 #[tokio::test]
 async fn media_server_operations_need_a_server_url() {
-    let core = plex_auth::Client::builder(&workspace_tests::plex_identity())
+    let core = workspace_tests::plex_identity()
+        .builder()
         .credentials(Credentials::api_key(TOKEN))
         .build()
         .unwrap();

@@ -20,7 +20,7 @@ fn generation_is_deterministic() {
     let first = codegen::generate(&root).unwrap();
     let second = codegen::generate(&root).unwrap();
     assert_eq!(first, second);
-    assert_eq!(first.len(), 12);
+    assert_eq!(first.len(), 15);
     for file in &first {
         assert!(
             file.contents
@@ -68,7 +68,16 @@ fn accepts_a_minimal_spec() {
     )
     .unwrap();
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(names, ["mod.rs", "models.rs", "operations.rs", "errors.rs"]);
+    assert_eq!(
+        names,
+        [
+            "mod.rs",
+            "models.rs",
+            "operations.rs",
+            "errors.rs",
+            "client.rs"
+        ]
+    );
     let operations = &files[2].1;
     assert!(
         operations.contains("pub async fn create_thing("),

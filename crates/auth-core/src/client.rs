@@ -8,9 +8,10 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use crate::error::Error;
+use crate::error::{Error, TimeoutKind};
 use crate::request::{Request, Security};
-use crate::response::{Response, ResponseMeta};
+use crate::response::{Response, ResponseMeta, retry_after};
+use crate::retry::{RetryPolicy, Timeouts};
 use crate::secret::Secret;
 use crate::token::{Token, TokenSource};
 
@@ -117,6 +118,8 @@ struct Shared {
 pub struct Client {
     shared: Arc<Shared>,
     credentials: Arc<Credentials>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
 }
 
 impl fmt::Debug for Client {
@@ -124,6 +127,8 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("servers", &self.shared.servers)
             .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
             .field("max_body_bytes", &self.shared.max_body_bytes)
             .finish_non_exhaustive()
     }
@@ -143,9 +148,35 @@ impl Client {
     /// The same client (sharing its connection pool) with other credentials.
     pub fn with_credentials(&self, credentials: Credentials) -> Client {
         Client {
-            shared: Arc::clone(&self.shared),
             credentials: Arc::new(credentials),
+            ..self.clone()
         }
+    }
+
+    /// The same client with another retry policy: for one call, `client.with_retry(..).op(..)`.
+    pub fn with_retry(&self, retry: RetryPolicy) -> Client {
+        Client {
+            retry,
+            ..self.clone()
+        }
+    }
+
+    /// The same client with other attempt and total timeouts.
+    pub fn with_timeouts(&self, timeouts: Timeouts) -> Client {
+        Client {
+            timeouts,
+            ..self.clone()
+        }
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// The attempt and total timeouts.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     /// The same client (sharing its connection pool) sending requests for `server` (a server URL
@@ -162,7 +193,7 @@ impl Client {
                 max_body_bytes: self.shared.max_body_bytes,
                 request_id_headers: self.shared.request_id_headers,
             }),
-            credentials: Arc::clone(&self.credentials),
+            ..self.clone()
         })
     }
 
@@ -179,30 +210,119 @@ impl Client {
 
     /// Sends `request` and reads the response body, up to the client's limit.
     ///
-    /// With [`Credentials::BearerSource`], a 401 answer invalidates the token, and the request is
-    /// sent once more with a fresh one: a 401 means the server did not act on the request, so
-    /// sending it again is safe whatever its method.
+    /// Failed attempts are retried as the [`RetryPolicy`] says, each attempt and the whole call
+    /// bounded by the [`Timeouts`]. With [`Credentials::BearerSource`], a 401 answer invalidates
+    /// the token and the request is sent once more with a fresh one: a 401 means the server did
+    /// not act on the request, so sending it again is safe whatever its method.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        let source = self.credentials.source_for(request.security);
+        let call = self.send_with_retries(&request);
+        #[cfg(feature = "tracing")]
+        let call = {
+            use tracing::Instrument as _;
+            let operation = request.operation;
+            call.instrument(tracing::info_span!(
+                "auth_core::request",
+                api = operation.api,
+                operation = operation.id,
+                method = %operation.method,
+                path = operation.path,
+                status = tracing::field::Empty,
+                attempt = tracing::field::Empty,
+            ))
+        };
+        match self.timeouts.total {
+            Some(total) => tokio::time::timeout(total, call)
+                .await
+                .unwrap_or(Err(Error::Timeout(TimeoutKind::Total))),
+            None => call.await,
+        }
+    }
+
+    async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
+        let mut attempt = 1;
+        loop {
+            #[cfg(feature = "tracing")]
+            tracing::Span::current().record("attempt", attempt);
+            let result = self.send_authenticated(request).await;
+            #[cfg(feature = "tracing")]
+            if let Ok(response) = &result {
+                tracing::Span::current().record("status", response.status().as_u16());
+            }
+            match self.retry_wait(request, &result, attempt) {
+                Some(wait) => {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return result,
+            }
+        }
+    }
+
+    /// How long to wait before attempt `attempt + 1`, or `None` when the result stands.
+    fn retry_wait(
+        &self,
+        request: &Request,
+        result: &Result<Response, Error>,
+        attempt: u32,
+    ) -> Option<Duration> {
+        if attempt >= self.retry.attempts() {
+            return None;
+        }
+        let repeatable = request.operation.idempotent;
+        let backoff = self.retry.backoff(attempt);
+        match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let asked = || retry_after(response.headers());
+                match status {
+                    429 => retry_after_or(asked(), backoff, &self.retry),
+                    503 if repeatable => retry_after_or(asked(), backoff, &self.retry),
+                    502 | 504 if repeatable => Some(backoff),
+                    _ => None,
+                }
+            }
+            // Nothing reached the server: safe to send again whatever the method.
+            Err(Error::Transport(error)) if error.is_connect() => Some(backoff),
+            Err(Error::Timeout(TimeoutKind::Connect)) => Some(backoff),
+            // The request may have reached the server.
+            Err(Error::Transport(_) | Error::Timeout(TimeoutKind::Attempt)) if repeatable => {
+                Some(backoff)
+            }
+            Err(_) => None,
+        }
+    }
+
+    async fn send_authenticated(&self, request: &Request) -> Result<Response, Error> {
+        let source = self.credentials.source_for(request.operation.security);
         let token = match source {
             Some(source) => Some(source.token().await?),
             None => None,
         };
-        let response = self.attempt(&request, token.as_deref()).await?;
+        let response = self.attempt(request, token.as_deref()).await?;
         if let (Some(source), Some(rejected)) = (source, &token)
             && response.status() == reqwest::StatusCode::UNAUTHORIZED
         {
             source.invalidate(rejected);
             let fresh = source.token().await?;
-            return self.attempt(&request, Some(&fresh)).await;
+            return self.attempt(request, Some(&fresh)).await;
         }
         Ok(response)
     }
 
     async fn attempt(&self, request: &Request, token: Option<&Token>) -> Result<Response, Error> {
         let http_request = self.build(request, token)?;
-        let response = http_request.send().await.map_err(Error::from_reqwest)?;
-        self.read(response).await
+        let exchange = async {
+            let response = http_request.send().await.map_err(Error::from_reqwest)?;
+            self.read(response).await
+        };
+        match self.timeouts.attempt {
+            Some(limit) => tokio::time::timeout(limit, exchange)
+                .await
+                .unwrap_or(Err(Error::Timeout(TimeoutKind::Attempt))),
+            None => exchange.await,
+        }
     }
 
     fn build(
@@ -210,12 +330,10 @@ impl Client {
         request: &Request,
         token: Option<&Token>,
     ) -> Result<reqwest::RequestBuilder, Error> {
-        let base = self.server_url(request.server)?;
+        let operation = request.operation;
+        let base = self.server_url(operation.server)?;
         let mut url = Url::parse(&format!("{base}{}", request.path)).map_err(|err| {
-            Error::InvalidRequest(format!(
-                "cannot build the URL of {}: {err}",
-                request.operation
-            ))
+            Error::InvalidRequest(format!("cannot build the URL of {}: {err}", operation.id))
         })?;
         if !request.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
@@ -223,7 +341,7 @@ impl Client {
                 pairs.append_pair(name, value);
             }
         }
-        let mut builder = self.shared.http.request(request.method.clone(), url);
+        let mut builder = self.shared.http.request(operation.method.clone(), url);
         for (name, value) in &request.headers {
             let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
                 Error::InvalidRequest(format!("header {name} has a value that is not allowed"))
@@ -238,14 +356,14 @@ impl Client {
                 .header(CONTENT_TYPE, body.content_type)
                 .body(body.bytes.clone());
         }
-        if request.security.is_empty() {
+        if operation.security.is_empty() {
             return Ok(builder);
         }
         self.credentials
-            .apply(builder, request.security, token)
+            .apply(builder, operation.security, token)
             .ok_or_else(|| Error::MissingCredentials {
-                operation: request.operation,
-                accepted: request
+                operation: operation.id,
+                accepted: operation
                     .security
                     .iter()
                     .map(ToString::to_string)
@@ -312,12 +430,13 @@ impl Client {
 ///
 /// ```
 /// use std::time::Duration;
-/// use auth_core::{Client, Credentials};
+/// use auth_core::{Client, Credentials, RetryPolicy, Timeouts};
 ///
 /// let client = Client::builder()
 ///     .server_url("https://api.example.com/v1", "http://127.0.0.1:8080/v1")
 ///     .credentials(Credentials::bearer("token"))
-///     .timeout(Duration::from_secs(10))
+///     .timeouts(Timeouts { attempt: Some(Duration::from_secs(10)), total: Some(Duration::from_secs(30)) })
+///     .retry(RetryPolicy::default().max_attempts(4))
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(client.server_url("https://api.example.com/v1").unwrap(), "http://127.0.0.1:8080/v1");
@@ -330,7 +449,8 @@ pub struct ClientBuilder {
     headers: Vec<(&'static str, String)>,
     user_agent: String,
     connect_timeout: Duration,
-    timeout: Option<Duration>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
     max_body_bytes: usize,
     request_id_headers: &'static [&'static str],
 }
@@ -343,7 +463,8 @@ impl Default for ClientBuilder {
             headers: Vec::new(),
             user_agent: concat!("auth-core/", env!("CARGO_PKG_VERSION")).to_owned(),
             connect_timeout: Duration::from_secs(10),
-            timeout: Some(Duration::from_secs(30)),
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_id_headers: DEFAULT_REQUEST_ID_HEADERS,
         }
@@ -384,10 +505,15 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one request may take, from sending to the end of the body (default 30 s);
-    /// `None` waits for ever.
-    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.timeout = timeout.into();
+    /// How long each attempt and each whole call may take (default 30 s and 90 s).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// How failed attempts are retried (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -420,14 +546,11 @@ impl ClientBuilder {
         }
         #[cfg(feature = "rustls")]
         crate::tls::install_default_provider();
-        let mut http = reqwest::Client::builder()
+        let http = reqwest::Client::builder()
             .user_agent(self.user_agent)
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
             .redirect(same_origin_redirects());
-        if let Some(timeout) = self.timeout {
-            http = http.timeout(timeout);
-        }
         let http = http
             .build()
             .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
@@ -439,6 +562,8 @@ impl ClientBuilder {
                 request_id_headers: self.request_id_headers,
             }),
             credentials: Arc::new(self.credentials),
+            retry: self.retry,
+            timeouts: self.timeouts,
         })
     }
 }
@@ -482,4 +607,18 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
             attempt.stop()
         }
     })
+}
+
+/// The wait a 429 or 503 asked for when the policy accepts it, else the backoff; `None` when
+/// the server asked for longer than the policy waits.
+fn retry_after_or(
+    asked: Option<Duration>,
+    backoff: Duration,
+    policy: &RetryPolicy,
+) -> Option<Duration> {
+    match asked {
+        Some(wait) if policy.accepts_retry_after(wait) => Some(wait),
+        Some(_) => None,
+        None => Some(backoff),
+    }
 }

@@ -44,8 +44,8 @@ pub enum Error {
     #[error("could not refresh the token: {0}")]
     TokenRefresh(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The request did not finish in time.
-    #[error("request timed out")]
-    Timeout(#[source] Option<reqwest::Error>),
+    #[error("request timed out ({0})")]
+    Timeout(TimeoutKind),
     /// The response body was larger than the configured limit; it was not read past the limit.
     #[error("response body exceeds the limit of {limit} bytes (status {})", .meta.status())]
     BodyTooLarge {
@@ -71,10 +71,10 @@ impl Error {
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
         // The URL of our requests never holds a secret, but a caller's proxy URL might: drop it.
         let err = err.without_url();
-        if err.is_timeout() {
-            Error::Timeout(Some(err))
-        } else {
-            Error::Transport(err)
+        match (err.is_timeout(), err.is_connect()) {
+            (true, true) => Error::Timeout(TimeoutKind::Connect),
+            (true, false) => Error::Timeout(TimeoutKind::Attempt),
+            _ => Error::Transport(err),
         }
     }
 
@@ -83,6 +83,28 @@ impl Error {
             meta,
             message: redact_quoted(&err.to_string()),
         }
+    }
+}
+
+/// Which limit a timed-out request ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Connecting took longer than the connect timeout.
+    Connect,
+    /// One attempt took longer than the attempt timeout.
+    Attempt,
+    /// The call, retries included, took longer than the total timeout.
+    Total,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connect",
+            TimeoutKind::Attempt => "attempt",
+            TimeoutKind::Total => "total",
+        })
     }
 }
 

@@ -5,7 +5,9 @@
 //! - the HTTP transport ([`Client`]): one reqwest connection pool, base URLs per server, limits,
 //!   timeouts, and redirects that never carry credentials to another origin;
 //! - credentials ([`Credentials`]): bearer token, API key in a header, HTTP Basic, or none;
-//! - requests ([`Request`]) with path parameters encoded as single path segments ([`encode_path`]);
+//! - retries ([`RetryPolicy`]: backoff with jitter, `Retry-After`, only where repeating is safe)
+//!   and timeouts ([`Timeouts`]: connect, per attempt, total), per client and per call;
+//! - requests ([`Request`]) of an [`Operation`] with path parameters encoded as single path segments ([`encode_path`]);
 //! - responses ([`Response`]) read up to a size limit, and errors ([`Error`], [`ApiError`],
 //!   [`ErrorMetadata`]) that keep status, headers, request id and a bounded body excerpt;
 //! - [`TokenSource`]: a cached token, refreshed ahead of expiry by one caller for all;
@@ -19,6 +21,7 @@ mod encode;
 mod error;
 mod request;
 mod response;
+mod retry;
 mod secret;
 pub mod support;
 #[cfg(feature = "rustls")]
@@ -29,9 +32,10 @@ pub use client::{
     Client, ClientBuilder, Credentials, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS,
 };
 pub use encode::encode_path;
-pub use error::{ApiError, Error, ErrorMetadata, status_is_retryable};
-pub use request::{Request, Security};
+pub use error::{ApiError, Error, ErrorMetadata, TimeoutKind, status_is_retryable};
+pub use request::{Operation, Request, Security};
 pub use response::{BODY_EXCERPT_BYTES, Response, ResponseMeta};
+pub use retry::{RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
 pub use token::{DEFAULT_REFRESH_SKEW, FetchFuture, Token, TokenProvider, TokenSource};
 

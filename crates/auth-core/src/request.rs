@@ -27,6 +27,27 @@ impl std::fmt::Display for Security {
     }
 }
 
+/// What the spec says about an operation. Generated code declares one `static` per operation.
+#[derive(Debug)]
+pub struct Operation {
+    /// The API (vendor) the operation belongs to, such as `emnify`.
+    pub api: &'static str,
+    /// The operationId.
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The server URL as the spec gives it (the client may map it to another URL).
+    pub server: &'static str,
+    /// The path template, such as `/api/v1/user/{user_id}/mfa/{key_id}`.
+    pub path: &'static str,
+    /// The security schemes the operation accepts; empty means it needs none.
+    pub security: &'static [Security],
+    /// Whether sending the request twice does no harm (GET, HEAD, PUT, DELETE, or an operation the
+    /// spec marks `x-retry-safe`): only such requests are retried after they may have reached the
+    /// server.
+    pub idempotent: bool,
+}
+
 /// A request body, already encoded.
 #[derive(Debug)]
 pub(crate) struct Body {
@@ -34,40 +55,29 @@ pub(crate) struct Body {
     pub(crate) bytes: bytes::Bytes,
 }
 
-/// One call of an operation: method, server, path (with its parameters already encoded), query,
-/// headers, body and the security schemes it accepts.
+/// One call of an operation: the operation, the path (with its parameters already encoded),
+/// query, headers and body.
 #[derive(Debug)]
 pub struct Request {
-    pub(crate) operation: &'static str,
-    pub(crate) method: Method,
-    pub(crate) server: &'static str,
+    pub(crate) operation: &'static Operation,
     pub(crate) path: String,
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) accept: Option<&'static str>,
     pub(crate) body: Option<Body>,
-    pub(crate) security: &'static [Security],
 }
 
 impl Request {
-    /// A request of `operation` to `path` (already encoded, starting with `/`) on `server` (the
-    /// server's URL as the spec gives it; the client may map it to another URL).
-    pub fn new(
-        operation: &'static str,
-        method: Method,
-        server: &'static str,
-        path: String,
-    ) -> Self {
+    /// A call of `operation` to `path` (the template filled in, each parameter encoded with
+    /// [`encode_path`](crate::encode_path)).
+    pub fn new(operation: &'static Operation, path: String) -> Self {
         Self {
             operation,
-            method,
-            server,
             path,
             query: Vec::new(),
             headers: Vec::new(),
             accept: None,
             body: None,
-            security: &[],
         }
     }
 
@@ -86,12 +96,6 @@ impl Request {
     /// Sets the `Accept` header.
     pub fn accept(mut self, media_type: &'static str) -> Self {
         self.accept = Some(media_type);
-        self
-    }
-
-    /// Sets the security schemes the operation accepts; empty means it needs none.
-    pub fn security(mut self, schemes: &'static [Security]) -> Self {
-        self.security = schemes;
         self
     }
 
@@ -117,13 +121,8 @@ impl Request {
         Ok(self)
     }
 
-    /// The operation's name.
-    pub fn operation(&self) -> &'static str {
+    /// The operation.
+    pub fn operation(&self) -> &'static Operation {
         self.operation
-    }
-
-    /// The HTTP method.
-    pub fn method(&self) -> &Method {
-        &self.method
     }
 }

@@ -77,16 +77,22 @@ impl ResponseMeta {
 
     /// The `Retry-After` header as a wait: delta-seconds, or an HTTP-date (zero when it has passed).
     pub fn retry_after(&self) -> Option<Duration> {
-        let value = self.0.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-        if let Ok(seconds) = value.parse::<u64>() {
-            return Some(Duration::from_secs(seconds));
-        }
-        let at = httpdate::parse_http_date(value).ok()?;
-        Some(
-            at.duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO),
-        )
+        retry_after(&self.0.headers)
     }
+}
+
+/// The `Retry-After` header of `headers` as a wait: delta-seconds, or an HTTP-date (zero when it
+/// has passed).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 impl fmt::Debug for ResponseMeta {

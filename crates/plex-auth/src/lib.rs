@@ -16,7 +16,7 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let identity = ClientIdentity::new("5b0b3c5e-my-install").product("my-app").version("1.0");
-//! let client = Client::from(Client::builder(&identity).build()?);
+//! let client = Client::from(identity.builder().build()?);
 //! let form = SignInRequest::new("user@example.org", Secret::new("password"));
 //! let account = client.authentication().post_users_sign_in_data(&form).await?;
 //! let client = client.with_credentials(Credentials::ApiKey(account.auth_token));
@@ -30,7 +30,8 @@
 mod generated;
 mod session;
 
-pub use auth_core::{self, Credentials, Error, ErrorMetadata, Secret};
+pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
+pub use generated::client::Client;
 pub use generated::{DEFAULT_SERVER, PLEX_TV_SERVER, errors, models, operations};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.
@@ -85,6 +86,16 @@ impl ClientIdentity {
         self
     }
 
+    /// A [`Client`] builder (see [`Client::builder`]) that sends this identity with every
+    /// request. Set the media server's URL with `.server_url(plex_auth::DEFAULT_SERVER, url)`
+    /// (or later with [`Client::with_media_server`]), then wrap the result with [`Client::from`].
+    pub fn builder(&self) -> auth_core::ClientBuilder {
+        self.headers()
+            .fold(Client::builder(), |builder, (name, value)| {
+                builder.header(name, value)
+            })
+    }
+
     fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("X-Plex-Client-Identifier", Some(&self.client_identifier)),
@@ -95,48 +106,6 @@ impl ClientIdentity {
         ]
         .into_iter()
         .filter_map(|(name, value)| Some((name, value?.as_str())))
-    }
-}
-
-/// A client of plex.tv and of a Plex Media Server: a configured [`auth_core::Client`] with Plex's
-/// operations.
-///
-/// Cloning is cheap and shares the connection pool.
-#[derive(Clone, Debug)]
-pub struct Client {
-    core: auth_core::Client,
-}
-
-impl Client {
-    /// A builder that sends `identity` with every request. Set the media server's URL with
-    /// `.server_url(plex_auth::DEFAULT_SERVER, url)`, then wrap the result with [`Client::from`].
-    pub fn builder(identity: &ClientIdentity) -> auth_core::ClientBuilder {
-        identity.headers().fold(
-            auth_core::Client::builder()
-                .user_agent(concat!("plex-auth/", env!("CARGO_PKG_VERSION"))),
-            |builder, (name, value)| builder.header(name, value),
-        )
-    }
-
-    /// The same client (sharing its connection pool) with other credentials.
-    pub fn with_credentials(&self, credentials: Credentials) -> Self {
-        Self::from(self.core.with_credentials(credentials))
-    }
-
-    /// The operations tagged `Authentication`.
-    pub fn authentication(&self) -> operations::AuthenticationApi<'_> {
-        operations::AuthenticationApi::new(&self.core)
-    }
-
-    /// The underlying transport.
-    pub fn core(&self) -> &auth_core::Client {
-        &self.core
-    }
-}
-
-impl From<auth_core::Client> for Client {
-    fn from(core: auth_core::Client) -> Self {
-        Self { core }
     }
 }
 

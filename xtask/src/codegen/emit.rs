@@ -13,6 +13,7 @@ pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
         ("models.rs", emit_models(api)),
         ("operations.rs", emit_operations(api)),
         ("errors.rs", emit_errors(api)),
+        ("client.rs", emit_client(api)),
     ]
 }
 
@@ -93,6 +94,7 @@ fn emit_mod(api: &Api) -> TokenStream {
     });
     quote! {
         #about
+        pub mod client;
         pub mod errors;
         pub mod models;
         pub mod operations;
@@ -431,7 +433,10 @@ fn emit_operations(api: &Api) -> TokenStream {
             text.push_str(&format!(" {description}"));
         }
         let docs = doc(&text);
-        let operations = group.operations.iter().map(emit_operation);
+        let operations = group
+            .operations
+            .iter()
+            .map(|operation| emit_operation(&api.name, operation));
         quote! {
             #docs
             #[derive(Debug, Clone, Copy)]
@@ -478,7 +483,7 @@ fn param_value(param: &Param, value: &Ident) -> TokenStream {
     }
 }
 
-fn emit_operation(operation: &Operation) -> TokenStream {
+fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
     let name = ident(&operation.name);
     let error = ident(&operation.error_type);
     let operation_id = &operation.operation_id;
@@ -571,14 +576,6 @@ fn emit_operation(operation: &Operation) -> TokenStream {
     if has_content {
         steps.push(quote!(let request = request.accept("application/json");));
     }
-    if !operation.security.is_empty() {
-        let schemes = operation.security.iter().map(|scheme| match scheme {
-            Security::Bearer => quote!(auth_core::Security::Bearer),
-            Security::Basic => quote!(auth_core::Security::Basic),
-            Security::ApiKeyHeader(header) => quote!(auth_core::Security::ApiKeyHeader(#header)),
-        });
-        steps.push(quote!(let request = request.security(&[#(#schemes),*]);));
-    }
     if let Some(body) = &operation.body {
         if body.form {
             steps.push(quote!(let request = request.form(body)?;));
@@ -604,16 +601,27 @@ fn emit_operation(operation: &Operation) -> TokenStream {
         }
     });
     let server = ident(&operation.server_const);
+    let schemes = operation.security.iter().map(|scheme| match scheme {
+        Security::Bearer => quote!(auth_core::Security::Bearer),
+        Security::Basic => quote!(auth_core::Security::Basic),
+        Security::ApiKeyHeader(header) => quote!(auth_core::Security::ApiKeyHeader(#header)),
+    });
+    let template = &operation.path;
+    let idempotent = operation.idempotent;
     quote! {
         #docs
         pub async fn #name(&self, #(#signature),*) -> Result<#success_type, errors::#error> {
+            static OPERATION: auth_core::Operation = auth_core::Operation {
+                api: #api,
+                id: #operation_id,
+                method: auth_core::Method::#method,
+                server: super::#server,
+                path: #template,
+                security: &[#(#schemes),*],
+                idempotent: #idempotent,
+            };
             #(#segments)*
-            let request = auth_core::Request::new(
-                #operation_id,
-                auth_core::Method::#method,
-                super::#server,
-                #path,
-            );
+            let request = auth_core::Request::new(&OPERATION, #path);
             #(#steps)*
             let response = self.client.send(request).await?;
             match response.status().as_u16() {
@@ -699,6 +707,101 @@ fn emit_error(group: &str, operation: &Operation) -> TokenStream {
                     Self::Other(error) => error.is_retryable(),
                     _ => self.status().is_some_and(auth_core::status_is_retryable),
                 }
+            }
+        }
+    }
+}
+
+fn emit_client(api: &Api) -> TokenStream {
+    let about = inner_doc(&format!("The client of the {} spec.", api.title));
+    let docs = doc(&format!(
+        "A client of the {}: a configured [`auth_core::Client`] with an accessor per operation \
+         group.\n\nCloning is cheap and shares the connection pool.",
+        api.title
+    ));
+    let accessors = api.groups.iter().map(|group| {
+        let accessor = ident(&group.accessor);
+        let name = ident(&group.struct_name);
+        let docs = doc(&format!("The operations tagged `{}`.", group.tag));
+        quote! {
+            #docs
+            pub fn #accessor(&self) -> operations::#name<'_> {
+                operations::#name::new(&self.core)
+            }
+        }
+    });
+    let builder_docs = if api.client_headers.is_empty() {
+        doc(
+            "A builder with this crate's user agent. Send requests elsewhere than the spec's \
+             servers with `.server_url(SERVER, url)`, then wrap the result with [`Client::from`].",
+        )
+    } else {
+        doc(&format!(
+            "A builder with this crate's user agent. Every request needs the headers {}: set \
+             them with `.header(name, value)`. Send requests elsewhere than the spec's servers \
+             with `.server_url(SERVER, url)`, then wrap the result with [`Client::from`].",
+            api.client_headers
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    };
+    // A client without the headers every request needs would only get errors back.
+    let new = api.client_headers.is_empty().then(|| {
+        quote! {
+            /// A client of the spec's servers with default settings.
+            pub fn new(credentials: auth_core::Credentials) -> Result<Self, auth_core::Error> {
+                Ok(Self::from(Self::builder().credentials(credentials).build()?))
+            }
+        }
+    });
+    quote! {
+        #about
+        use super::operations;
+
+        #docs
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            core: auth_core::Client,
+        }
+
+        impl Client {
+            #builder_docs
+            pub fn builder() -> auth_core::ClientBuilder {
+                auth_core::Client::builder()
+                    .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+            }
+
+            #new
+
+            /// The same client (sharing its connection pool) with other credentials.
+            pub fn with_credentials(&self, credentials: auth_core::Credentials) -> Self {
+                Self::from(self.core.with_credentials(credentials))
+            }
+
+            /// The same client with another retry policy (for one call:
+            /// `client.with_retry(policy).group().operation(..)`).
+            pub fn with_retry(&self, retry: auth_core::RetryPolicy) -> Self {
+                Self::from(self.core.with_retry(retry))
+            }
+
+            /// The same client with other attempt and total timeouts.
+            pub fn with_timeouts(&self, timeouts: auth_core::Timeouts) -> Self {
+                Self::from(self.core.with_timeouts(timeouts))
+            }
+
+            /// The underlying transport.
+            pub fn core(&self) -> &auth_core::Client {
+                &self.core
+            }
+
+            #(#accessors)*
+        }
+
+        impl From<auth_core::Client> for Client {
+            fn from(core: auth_core::Client) -> Self {
+                Self { core }
             }
         }
     }

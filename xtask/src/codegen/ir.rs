@@ -3,9 +3,13 @@
 /// One vendor's API, ready to emit.
 #[derive(Debug)]
 pub struct Api {
+    /// The vendor's short name (the spec's file stem), such as `emnify`.
+    pub name: String,
     pub title: String,
     pub description: Option<String>,
     pub servers: Vec<Server>,
+    /// Headers the client sets once (`x-client-headers`); a client is then built with them.
+    pub client_headers: Vec<String>,
     pub models: Vec<Model>,
     pub groups: Vec<Group>,
 }
@@ -22,6 +26,8 @@ pub struct Server {
 #[derive(Debug)]
 pub struct Group {
     pub struct_name: String,
+    /// The client's accessor for the group (snake case of the tag).
+    pub accessor: String,
     pub tag: String,
     pub description: Option<String>,
     pub operations: Vec<Operation>,
@@ -42,6 +48,8 @@ pub struct Operation {
     pub params: Vec<Param>,
     pub body: Option<Body>,
     pub security: Vec<Security>,
+    /// Safe to send twice: GET, HEAD, PUT, DELETE, or marked `x-retry-safe: true`.
+    pub idempotent: bool,
     pub success: Outcome,
     pub errors: Vec<Outcome>,
 }

@@ -76,12 +76,15 @@ pub fn lower(spec: &OpenAPI) -> Result<Api> {
         description: default.description.clone(),
     });
     let groups = lowerer.lower_paths()?;
+    let client_headers = lowerer.client_headers;
     let mut models = lowerer.models;
     mark_request_side(&mut models, &groups);
     Ok(Api {
+        name: String::new(),
         title: spec.info.title.clone(),
         description: spec.info.description.clone(),
         servers: lowerer.servers,
+        client_headers,
         models,
         groups,
     })
@@ -515,6 +518,7 @@ impl<'a> Lowerer<'a> {
                     Some(group) => group.operations.push(lowered),
                     None => groups.push(Group {
                         struct_name,
+                        accessor: rust_field_name(tag),
                         tag: tag.clone(),
                         description: self
                             .spec
@@ -555,7 +559,18 @@ impl<'a> Lowerer<'a> {
         };
         let security = self.security(operation, location)?;
         let (success, errors) = self.responses(operation, location)?;
+        let idempotent = match operation.extensions.get("x-retry-safe") {
+            None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
+            Some(serde_json::Value::Bool(safe)) => *safe,
+            Some(_) => {
+                return reject(
+                    &format!("{location}/x-retry-safe"),
+                    "x-retry-safe must be true or false",
+                );
+            }
+        };
         Ok(Operation {
+            idempotent,
             operation_id: operation_id.clone(),
             error_type: format!("{}Error", pascal(operation_id)),
             name,

@@ -5,6 +5,7 @@
 //! Code generated from the Dintero authentication API spec: models, operations and their errors.
 //!
 //! The authentication part of Dintero's Account Management API: OAuth-style access tokens for an account (client credentials, password, refresh token, authorization code and MFA out-of-band grants), multi-factor challenges and MFA recovery. Written for the dintero-auth crate from the facts of Dintero's 2021 document as its generated C# client preserves them; every place where we depart from them carries an x-correction note with the reason.
+pub mod client;
 pub mod errors;
 pub mod models;
 pub mod operations;

@@ -27,15 +27,21 @@ impl<'a> ChallengeApi<'a> {
         aid: &str,
         body: &models::AuthChallenge,
     ) -> Result<models::ChallengeResponse, errors::AidAuthMfaChallengePostError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "dintero",
+            id: "aid_auth_mfa_challenge_post",
+            method: auth_core::Method::POST,
+            server: super::DEFAULT_SERVER,
+            path: "/accounts/{aid}/auth/mfa/challenge",
+            security: &[auth_core::Security::Bearer],
+            idempotent: false,
+        };
         let aid_segment = auth_core::encode_path(aid)?;
         let request = auth_core::Request::new(
-            "aid_auth_mfa_challenge_post",
-            auth_core::Method::POST,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             format!("/accounts/{aid_segment}/auth/mfa/challenge"),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let request = request.json(body)?;
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
@@ -89,15 +95,21 @@ impl<'a> ChallengeApi<'a> {
         aid: &str,
         body: &models::MfaRecovery,
     ) -> Result<models::RecoveryChallengeResponse, errors::AidAuthMfaRecoveryPostError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "dintero",
+            id: "aid_auth_mfa_recovery_post",
+            method: auth_core::Method::POST,
+            server: super::DEFAULT_SERVER,
+            path: "/accounts/{aid}/auth/mfa/recovery",
+            security: &[auth_core::Security::Bearer],
+            idempotent: false,
+        };
         let aid_segment = auth_core::encode_path(aid)?;
         let request = auth_core::Request::new(
-            "aid_auth_mfa_recovery_post",
-            auth_core::Method::POST,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             format!("/accounts/{aid_segment}/auth/mfa/recovery"),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let request = request.json(body)?;
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
@@ -158,16 +170,21 @@ impl<'a> AuthenticateApi<'a> {
         oid: &str,
         body: &models::AuthToken,
     ) -> Result<models::AccessToken, errors::AidAuthsOauthTokenPostError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "dintero",
+            id: "aid_auths_oauth_token_post",
+            method: auth_core::Method::POST,
+            server: super::DEFAULT_SERVER,
+            path: "/accounts/{oid}/auth/token",
+            security: &[auth_core::Security::Bearer, auth_core::Security::Basic],
+            idempotent: false,
+        };
         let oid_segment = auth_core::encode_path(oid)?;
         let request = auth_core::Request::new(
-            "aid_auths_oauth_token_post",
-            auth_core::Method::POST,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             format!("/accounts/{oid_segment}/auth/token"),
         );
         let request = request.accept("application/json");
-        let request = request
-            .security(&[auth_core::Security::Bearer, auth_core::Security::Basic]);
         let request = request.json(body)?;
         let response = self.client.send(request).await?;
         match response.status().as_u16() {

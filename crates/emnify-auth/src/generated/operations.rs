@@ -23,10 +23,17 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         body: &models::Authentication,
     ) -> Result<models::AuthenticationResponse, errors::AuthenticateError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "Authenticate",
+            method: auth_core::Method::POST,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/authenticate",
+            security: &[],
+            idempotent: false,
+        };
         let request = auth_core::Request::new(
-            "Authenticate",
-            auth_core::Method::POST,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             "/api/v1/authenticate".to_owned(),
         );
         let request = request.accept("application/json");
@@ -48,14 +55,17 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         body: &models::CreateMfaKeyRequest,
     ) -> Result<models::CreateMfaKeyResponse, errors::PostMfaError> {
-        let request = auth_core::Request::new(
-            "postMfa",
-            auth_core::Method::POST,
-            super::DEFAULT_SERVER,
-            "/api/v1/user/mfa".to_owned(),
-        );
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "postMfa",
+            method: auth_core::Method::POST,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/user/mfa",
+            security: &[auth_core::Security::Bearer],
+            idempotent: false,
+        };
+        let request = auth_core::Request::new(&OPERATION, "/api/v1/user/mfa".to_owned());
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let request = request.json(body)?;
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
@@ -79,15 +89,21 @@ impl<'a> AuthenticationApi<'a> {
         key_id: i64,
         body: &models::ActivateMfaKeyRequest,
     ) -> Result<(), errors::UserMfaByIdPatchError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "UserMfaByIdPatch",
+            method: auth_core::Method::PATCH,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/user/mfa/{key_id}",
+            security: &[auth_core::Security::Bearer],
+            idempotent: false,
+        };
         let key_id_segment = key_id;
         let request = auth_core::Request::new(
-            "UserMfaByIdPatch",
-            auth_core::Method::PATCH,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             format!("/api/v1/user/mfa/{key_id_segment}"),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let request = request.json(body)?;
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
@@ -119,16 +135,22 @@ impl<'a> AuthenticationApi<'a> {
         user_id: i64,
         key_id: i64,
     ) -> Result<(), errors::UserMfaByUserIdAndKeyIdDeleteError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "UserMfaByUserIdAndKeyIdDelete",
+            method: auth_core::Method::DELETE,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/user/{user_id}/mfa/{key_id}",
+            security: &[auth_core::Security::Bearer],
+            idempotent: true,
+        };
         let user_id_segment = user_id;
         let key_id_segment = key_id;
         let request = auth_core::Request::new(
-            "UserMfaByUserIdAndKeyIdDelete",
-            auth_core::Method::DELETE,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             format!("/api/v1/user/{user_id_segment}/mfa/{key_id_segment}"),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             204 => Ok(()),
@@ -157,14 +179,20 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn user_mfa_status_get(
         &self,
     ) -> Result<Vec<models::MfaKeyStatus>, errors::UserMfaStatusGetError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "UserMfaStatusGet",
+            method: auth_core::Method::GET,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/user/mfa/status",
+            security: &[auth_core::Security::Bearer],
+            idempotent: true,
+        };
         let request = auth_core::Request::new(
-            "UserMfaStatusGet",
-            auth_core::Method::GET,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             "/api/v1/user/mfa/status".to_owned(),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
@@ -180,14 +208,20 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn user_mfa_type_get(
         &self,
     ) -> Result<Vec<models::MfaKeyType>, errors::UserMfaTypeGetError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "UserMfaTypeGet",
+            method: auth_core::Method::GET,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/user/mfa/type",
+            security: &[auth_core::Security::Bearer],
+            idempotent: true,
+        };
         let request = auth_core::Request::new(
-            "UserMfaTypeGet",
-            auth_core::Method::GET,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             "/api/v1/user/mfa/type".to_owned(),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
@@ -210,15 +244,21 @@ impl<'a> AuthenticationApi<'a> {
         Vec<models::TrustedDevice>,
         errors::UserMfaTrustedDeviceByUserIdGetError,
     > {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "UserMfaTrustedDeviceByUserIdGet",
+            method: auth_core::Method::GET,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/user/{user_id}/mfa/trusted_device",
+            security: &[auth_core::Security::Bearer],
+            idempotent: true,
+        };
         let user_id_segment = user_id;
         let request = auth_core::Request::new(
-            "UserMfaTrustedDeviceByUserIdGet",
-            auth_core::Method::GET,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             format!("/api/v1/user/{user_id_segment}/mfa/trusted_device"),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
@@ -253,18 +293,24 @@ impl<'a> AuthenticationApi<'a> {
         user_id: i64,
         device_id: i64,
     ) -> Result<(), errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError> {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "emnify",
+            id: "UserMfaTrustedDeviceByUserIdAndDeviceIdDelete",
+            method: auth_core::Method::DELETE,
+            server: super::DEFAULT_SERVER,
+            path: "/api/v1/user/{user_id}/mfa/trusted_device/{device_id}",
+            security: &[auth_core::Security::Bearer],
+            idempotent: true,
+        };
         let user_id_segment = user_id;
         let device_id_segment = device_id;
         let request = auth_core::Request::new(
-            "UserMfaTrustedDeviceByUserIdAndDeviceIdDelete",
-            auth_core::Method::DELETE,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             format!(
                 "/api/v1/user/{user_id_segment}/mfa/trusted_device/{device_id_segment}"
             ),
         );
         let request = request.accept("application/json");
-        let request = request.security(&[auth_core::Security::Bearer]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             204 => Ok(()),

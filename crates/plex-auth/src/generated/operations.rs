@@ -28,17 +28,19 @@ impl<'a> AuthenticationApi<'a> {
         r#type: models::TransientTokenType,
         scope: models::TransientTokenScope,
     ) -> Result<models::TransientToken, errors::GetTransientTokenError> {
-        let request = auth_core::Request::new(
-            "getTransientToken",
-            auth_core::Method::GET,
-            super::DEFAULT_SERVER,
-            "/security/token".to_owned(),
-        );
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "plex",
+            id: "getTransientToken",
+            method: auth_core::Method::GET,
+            server: super::DEFAULT_SERVER,
+            path: "/security/token",
+            security: &[auth_core::Security::ApiKeyHeader("X-Plex-Token")],
+            idempotent: true,
+        };
+        let request = auth_core::Request::new(&OPERATION, "/security/token".to_owned());
         let request = request.query("type", r#type);
         let request = request.query("scope", scope);
         let request = request.accept("application/json");
-        let request = request
-            .security(&[auth_core::Security::ApiKeyHeader("X-Plex-Token")]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
@@ -64,16 +66,21 @@ impl<'a> AuthenticationApi<'a> {
         models::SourceConnectionInformation,
         errors::GetSourceConnectionInformationError,
     > {
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "plex",
+            id: "getSourceConnectionInformation",
+            method: auth_core::Method::GET,
+            server: super::DEFAULT_SERVER,
+            path: "/security/resources",
+            security: &[auth_core::Security::ApiKeyHeader("X-Plex-Token")],
+            idempotent: true,
+        };
         let request = auth_core::Request::new(
-            "getSourceConnectionInformation",
-            auth_core::Method::GET,
-            super::DEFAULT_SERVER,
+            &OPERATION,
             "/security/resources".to_owned(),
         );
         let request = request.query("source", source);
         let request = request.accept("application/json");
-        let request = request
-            .security(&[auth_core::Security::ApiKeyHeader("X-Plex-Token")]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
@@ -102,15 +109,17 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn get_token_details(
         &self,
     ) -> Result<models::UserPlexAccount, errors::GetTokenDetailsError> {
-        let request = auth_core::Request::new(
-            "getTokenDetails",
-            auth_core::Method::GET,
-            super::PLEX_TV_SERVER,
-            "/user".to_owned(),
-        );
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "plex",
+            id: "getTokenDetails",
+            method: auth_core::Method::GET,
+            server: super::PLEX_TV_SERVER,
+            path: "/user",
+            security: &[auth_core::Security::ApiKeyHeader("X-Plex-Token")],
+            idempotent: true,
+        };
+        let request = auth_core::Request::new(&OPERATION, "/user".to_owned());
         let request = request.accept("application/json");
-        let request = request
-            .security(&[auth_core::Security::ApiKeyHeader("X-Plex-Token")]);
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
@@ -128,12 +137,16 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         body: &models::SignInRequest,
     ) -> Result<models::SignedInUserPlexAccount, errors::PostUsersSignInDataError> {
-        let request = auth_core::Request::new(
-            "post-users-sign-in-data",
-            auth_core::Method::POST,
-            super::PLEX_TV_SERVER,
-            "/users/signin".to_owned(),
-        );
+        static OPERATION: auth_core::Operation = auth_core::Operation {
+            api: "plex",
+            id: "post-users-sign-in-data",
+            method: auth_core::Method::POST,
+            server: super::PLEX_TV_SERVER,
+            path: "/users/signin",
+            security: &[],
+            idempotent: false,
+        };
+        let request = auth_core::Request::new(&OPERATION, "/users/signin".to_owned());
         let request = request.accept("application/json");
         let request = request.form(body)?;
         let response = self.client.send(request).await?;
