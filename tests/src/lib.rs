@@ -43,5 +43,34 @@ pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
     plex_auth::Client::from(core)
 }
 
+/// Decodes `bytes` as every response and error body type of the three crates (and prints what
+/// decodes). Decoding may fail; it must never panic. The property tests and the fuzz target call it.
+pub fn decode_every_response(bytes: &[u8]) {
+    fn decode<T: serde::de::DeserializeOwned + std::fmt::Debug>(bytes: &[u8]) {
+        if let Ok(value) = serde_json::from_slice::<T>(bytes) {
+            let _ = format!("{value:?}");
+        }
+    }
+    use dintero_auth::models as d;
+    use emnify_auth::models as e;
+    use plex_auth::models as p;
+    decode::<e::AuthenticationResponse>(bytes);
+    decode::<e::CreateMfaKeyResponse>(bytes);
+    decode::<Vec<e::MfaKeyStatus>>(bytes);
+    decode::<Vec<e::MfaKeyType>>(bytes);
+    decode::<Vec<e::TrustedDevice>>(bytes);
+    decode::<e::ErrorResponse>(bytes);
+    decode::<d::ChallengeResponse>(bytes);
+    decode::<d::RecoveryChallengeResponse>(bytes);
+    decode::<d::AccessToken>(bytes);
+    decode::<d::ErrorResponse>(bytes);
+    decode::<p::TransientToken>(bytes);
+    decode::<p::SourceConnectionInformation>(bytes);
+    decode::<p::UserPlexAccount>(bytes);
+    decode::<p::SignedInUserPlexAccount>(bytes);
+    decode::<p::ErrorResponse>(bytes);
+}
+
 pub mod fakes;
+pub mod raw;
 pub mod tour;

@@ -441,7 +441,6 @@ impl Client {
 ///     .unwrap();
 /// assert_eq!(client.server_url("https://api.example.com/v1").unwrap(), "http://127.0.0.1:8080/v1");
 /// ```
-#[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     servers: Vec<(&'static str, String)>,
@@ -453,6 +452,23 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_body_bytes: usize,
     request_id_headers: &'static [&'static str],
+}
+
+impl fmt::Debug for ClientBuilder {
+    /// Header values may be secrets: only their names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("ClientBuilder")
+            .field("servers", &self.servers)
+            .field("credentials", &self.credentials)
+            .field("headers", &header_names)
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
 }
 
 impl Default for ClientBuilder {

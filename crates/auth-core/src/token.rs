@@ -113,6 +113,16 @@ pub trait TokenProvider: Send + Sync {
     fn fetch(&self) -> FetchFuture<'_>;
 }
 
+/// A closure returning a boxed future is a provider too.
+impl<F> TokenProvider for F
+where
+    F: Fn() -> FetchFuture<'static> + Send + Sync,
+{
+    fn fetch(&self) -> FetchFuture<'_> {
+        self()
+    }
+}
+
 struct Inner {
     provider: Box<dyn TokenProvider>,
     current: RwLock<Option<Arc<Token>>>,

@@ -1,0 +1,382 @@
+//! Canary tests: secrets never reach `Debug`, `Display`, error messages or `tracing` output.
+//!
+//! Every model of every spec is filled from its schema, with a canary in each secret field
+//! (`format: password`) and plain text elsewhere; every client configuration holds canary
+//! credentials; every kind of error is produced from responses that carry canaries. None of the
+//! printed forms may contain a canary.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use auth_core::{Credentials, Token, TokenSource};
+use httpmock::prelude::*;
+use openapiv3::{
+    OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
+use serde_json::{Map, Value, json};
+
+const CANARY: &str = "canary-5ecret-7f3a";
+
+/// The field and header names the issue lists as secrets; each must be `format: password`.
+const SECRET_NAMES: &[&str] = &[
+    "password",
+    "application_token",
+    "auth_token",
+    "refresh_token",
+    "mfa_token",
+    "secret_key",
+    "otpauth",
+    "access_token",
+    "client_secret",
+    "oob_code",
+    "binding_code",
+    "authToken",
+];
+
+fn assert_clean(what: &str, printed: &str) {
+    assert!(
+        !printed.contains(CANARY),
+        "{what} printed a secret: {printed}"
+    );
+}
+
+fn spec(vendor: &str) -> OpenAPI {
+    let path = format!("{}/../openapi/{vendor}.yaml", env!("CARGO_MANIFEST_DIR"));
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn component<'a>(spec: &'a OpenAPI, reference: &str) -> &'a Schema {
+    let key = reference.trim_start_matches("#/components/schemas/");
+    spec.components.as_ref().unwrap().schemas[key]
+        .as_item()
+        .unwrap()
+}
+
+/// A JSON value for `schema`: canaries in secret strings, plain values elsewhere, every
+/// property present.
+fn sample(spec: &OpenAPI, schema: &Schema) -> Value {
+    let resolve = |r: &ReferenceOr<Schema>| match r {
+        ReferenceOr::Reference { reference } => sample(spec, component(spec, reference)),
+        ReferenceOr::Item(schema) => sample(spec, schema),
+    };
+    let resolve_boxed = |r: &ReferenceOr<Box<Schema>>| match r {
+        ReferenceOr::Reference { reference } => sample(spec, component(spec, reference)),
+        ReferenceOr::Item(schema) => sample(spec, schema),
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => match (s.enumeration.first(), &s.format) {
+            (Some(Some(value)), _) => json!(value),
+            (_, VariantOrUnknownOrEmpty::Item(StringFormat::Password)) => json!(CANARY),
+            _ => json!("visible text"),
+        },
+        SchemaKind::Type(Type::Integer(i)) => {
+            json!(i.enumeration.first().copied().flatten().unwrap_or(1))
+        }
+        SchemaKind::Type(Type::Number(_)) => json!(1.5),
+        SchemaKind::Type(Type::Boolean(_)) => json!(true),
+        SchemaKind::Type(Type::Array(a)) => json!([resolve_boxed(a.items.as_ref().unwrap())]),
+        SchemaKind::Type(Type::Object(o)) => Value::Object(
+            o.properties
+                .iter()
+                .map(|(name, schema)| (name.clone(), resolve_boxed(schema)))
+                .collect::<Map<_, _>>(),
+        ),
+        SchemaKind::AllOf { all_of } => {
+            let mut merged = Map::new();
+            for member in all_of {
+                if let Value::Object(fields) = resolve(member) {
+                    merged.extend(fields);
+                }
+            }
+            Value::Object(merged)
+        }
+        SchemaKind::OneOf { one_of } => resolve(&one_of[0]),
+        other => panic!("no sample for {other:?}"),
+    }
+}
+
+/// Every property named in `SECRET_NAMES` anywhere in the spec.
+fn secret_properties_are_passwords(vendor: &str, spec: &OpenAPI) {
+    fn walk(vendor: &str, name: &str, schema: &Schema) {
+        if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
+            for (property, schema) in &object.properties {
+                let ReferenceOr::Item(schema) = schema else {
+                    continue;
+                };
+                if SECRET_NAMES.contains(&property.as_str()) {
+                    assert!(
+                        matches!(
+                            &schema.schema_kind,
+                            SchemaKind::Type(Type::String(s)) if s.format == VariantOrUnknownOrEmpty::Item(StringFormat::Password)
+                        ),
+                        "{vendor}: {name}.{property} is a secret but not format: password"
+                    );
+                }
+            }
+        }
+        if let SchemaKind::AllOf { all_of } = &schema.schema_kind {
+            for member in all_of {
+                if let ReferenceOr::Item(member) = member {
+                    walk(vendor, name, member);
+                }
+            }
+        }
+    }
+    for (name, schema) in &spec.components.as_ref().unwrap().schemas {
+        walk(vendor, name, schema.as_item().unwrap());
+    }
+}
+
+type Printer = fn(Value) -> Result<String, String>;
+
+macro_rules! printers {
+    ($module:path; $($name:ident),* $(,)?) => {{
+        use $module as models;
+        let table: Vec<(&str, Printer)> = vec![$(
+            (stringify!($name), |value| {
+                serde_json::from_value::<models::$name>(value)
+                    .map(|model| format!("{model:?}"))
+                    .map_err(|error| error.to_string())
+            }),
+        )*];
+        table
+    }};
+}
+
+fn check_models(vendor: &str, table: Vec<(&str, Printer)>) {
+    let spec = spec(vendor);
+    secret_properties_are_passwords(vendor, &spec);
+    let schemas = &spec.components.as_ref().unwrap().schemas;
+    let listed: BTreeSet<&str> = table.iter().map(|(name, _)| *name).collect();
+    let titles: BTreeSet<String> = schemas
+        .values()
+        .map(|s| s.as_item().unwrap().schema_data.title.clone().unwrap())
+        .collect();
+    let titles: BTreeSet<&str> = titles.iter().map(String::as_str).collect();
+    assert_eq!(
+        listed, titles,
+        "{vendor}: the canary table must list every model"
+    );
+    let mut canaries = 0;
+    for schema in schemas.values() {
+        let schema = schema.as_item().unwrap();
+        let title = schema.schema_data.title.as_deref().unwrap();
+        let value = sample(&spec, schema);
+        canaries += value.to_string().matches(CANARY).count();
+        let print = table.iter().find(|(name, _)| *name == title).unwrap().1;
+        let printed = print(value).unwrap_or_else(|e| panic!("{vendor} {title}: {e}"));
+        assert_clean(&format!("{vendor} {title} Debug"), &printed);
+    }
+    assert!(canaries > 0, "{vendor}: the samples carry canaries");
+}
+
+#[test]
+fn emnify_models_redact_secrets() {
+    check_models(
+        "emnify",
+        printers!(emnify_auth::models;
+            Authentication, ApplicationTokenAuthentication, UserAuthentication,
+            RefreshTokenAuthentication, MfaCodeAuthentication, AuthenticationResponse,
+            AuthenticationTokens, MfaRequired, IdRef, CreateMfaKeyRequest, CreateMfaKeyResponse,
+            ActivateMfaKeyRequest, MfaKeyStatus, MfaKeyType, TrustedDevice, ErrorResponse, ErrorDetail,
+        ),
+    );
+}
+
+#[test]
+fn dintero_models_redact_secrets() {
+    check_models(
+        "dintero",
+        printers!(dintero_auth::models;
+            ChallengeType, OobChannel, BindingMethod, Challenge, AuthChallenge, MfaRecovery,
+            ChallengeResponse, RecoveryChallengeResponse, AuthToken, AuthorizationCode, IdentType,
+            ClientCredentials, MfaOob, Password, RefreshToken, AccessToken, TokenType, ErrorResponse,
+            ErrorDetail,
+        ),
+    );
+}
+
+#[test]
+fn plex_models_redact_secrets() {
+    check_models(
+        "plex",
+        printers!(plex_auth::models;
+            ErrorResponse, ErrorDetail, TransientTokenType, TransientTokenScope, TransientToken,
+            TransientTokenContainer, SourceConnectionInformation, SourceContainer, SourceDevice,
+            SourceConnection, SignInRequest, MailingListStatus, ServiceStatus, SubscriptionStatus,
+            PastSubscriptionState, AutoSelectSubtitleMode, SubtitleAccessibilityMode,
+            SubtitleForcedMode, Toggle, UserProfile, Service, Subscription, UserPlexAccount,
+            SignedInUserPlexAccount, PastSubscription, Billing,
+        ),
+    );
+}
+
+#[test]
+fn client_configurations_redact_credentials() {
+    let source = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
+        Box::pin(async { Ok(Token::new(CANARY)) })
+    });
+    source.seed(Token::new(CANARY));
+    let all = [
+        Credentials::bearer(CANARY),
+        Credentials::api_key(CANARY),
+        Credentials::basic("client-id", CANARY),
+        Credentials::BearerSource(source.clone()),
+    ];
+    for credentials in all {
+        assert_clean("Credentials", &format!("{credentials:?}"));
+        let builder = auth_core::Client::builder()
+            .credentials(credentials)
+            .header("X-Plex-Token", CANARY);
+        assert_clean("ClientBuilder", &format!("{builder:?}"));
+        let client = builder.build().unwrap();
+        assert_clean("Client", &format!("{client:?}"));
+        let emnify = emnify_auth::Client::from(client.clone());
+        assert_clean("emnify Client", &format!("{emnify:?}"));
+    }
+    assert_clean("TokenSource", &format!("{source:?}"));
+    assert_clean("Token", &format!("{:?}", Token::from_jwt(CANARY)));
+    let login = emnify_auth::Login::password("user", CANARY);
+    assert_clean("Login", &format!("{login:?}"));
+    assert_clean(
+        "Login",
+        &format!("{:?}", emnify_auth::Login::application_token(CANARY)),
+    );
+}
+
+#[tokio::test]
+async fn errors_never_print_secrets() {
+    let server = MockServer::start_async().await;
+    // A 403 whose documented body carries a secret.
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/T1/auth/token");
+            then.status(403).json_body(
+                json!({"error": {"code": "mfa_required", "message": "m", "mfa_token": CANARY}}),
+            );
+        })
+        .await;
+    // An undocumented status whose body echoes a secret.
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/T1/auth/mfa/challenge");
+            then.status(418).body(format!("{{\"echo\": \"{CANARY}\"}}"));
+        })
+        .await;
+    // A success body that does not decode, a secret in the wrong place.
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/T1/auth/mfa/recovery");
+            then.status(200).json_body(
+                json!({"challenge_type": 7, "oob_code": CANARY, "binding_method": [CANARY]}),
+            );
+        })
+        .await;
+    let client = workspace_tests::dintero(&server.base_url(), Credentials::bearer(CANARY));
+    let mut printed = Vec::new();
+
+    let grant = dintero_auth::models::RefreshToken::new(CANARY).into();
+    let error = client
+        .authenticate()
+        .aid_auths_oauth_token_post("T1", &grant)
+        .await
+        .unwrap_err();
+    printed.push(format!("{error:?} {error}"));
+
+    let challenge =
+        dintero_auth::models::AuthChallenge::new(dintero_auth::models::ChallengeType::Oob, CANARY);
+    let error = client
+        .challenge()
+        .aid_auth_mfa_challenge_post("T1", &challenge)
+        .await
+        .unwrap_err();
+    printed.push(format!("{error:?} {error}"));
+
+    let recovery =
+        dintero_auth::models::MfaRecovery::new(dintero_auth::models::ChallengeType::Oob, "u", "a");
+    let error = client
+        .challenge()
+        .aid_auth_mfa_recovery_post("T1", &recovery)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        dintero_auth::errors::AidAuthMfaRecoveryPostError::Other(auth_core::Error::Decode { .. })
+    ));
+    printed.push(format!("{error:?} {error}"));
+
+    // Errors raised before sending: a header value that is not allowed, missing credentials.
+    let identity = plex_auth::ClientIdentity::new(format!("{CANARY}\n"));
+    let core = identity.builder().build();
+    printed.push(format!("{:?}", core.as_ref().err()));
+    let plex = plex_auth::Client::from(workspace_tests::plex_identity().builder().build().unwrap());
+    let error = plex.authentication().get_token_details().await.unwrap_err();
+    printed.push(format!("{error:?} {error}"));
+
+    // A token that cannot be refreshed.
+    let failing = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
+        Box::pin(async { Err("refresh refused".into()) })
+    });
+    let refreshing = client.with_credentials(Credentials::BearerSource(failing));
+    let error = refreshing
+        .challenge()
+        .aid_auth_mfa_challenge_post("T1", &challenge)
+        .await
+        .unwrap_err();
+    printed.push(format!("{error:?} {error}"));
+
+    for text in printed {
+        assert_clean("error", &text);
+    }
+}
+
+/// Collects what a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn tracing_records_operations_without_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/authenticate");
+            then.status(200)
+                .json_body(json!({"auth_token": CANARY, "refresh_token": CANARY}));
+        })
+        .await;
+    let client = workspace_tests::emnify(&server.base_url(), Credentials::bearer(CANARY));
+    let login = emnify_auth::models::UserAuthentication::new("user", CANARY).into();
+    client.authentication().authenticate(&login).await.unwrap();
+    let plex = workspace_tests::plex(&server.base_url(), Credentials::api_key(CANARY));
+    let _ = plex.authentication().get_token_details().await;
+
+    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(output.contains("operation=\"Authenticate\""), "{output}");
+    assert!(output.contains("path=\"/api/v1/authenticate\""), "{output}");
+    assert!(output.contains("operation=\"getTokenDetails\""), "{output}");
+    assert_clean("tracing output", &output);
+}
