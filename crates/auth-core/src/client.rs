@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -76,31 +76,38 @@ impl Credentials {
         }
     }
 
+    /// Sets the credentials on `request` for the first of `schemes` they fit; `None` when they
+    /// fit none.
     fn apply(
         &self,
         request: reqwest::RequestBuilder,
         schemes: &[Security],
         token: Option<&Token>,
     ) -> Option<reqwest::RequestBuilder> {
-        schemes.iter().find_map(|scheme| match (scheme, self) {
-            (Security::Bearer, Credentials::Bearer(token)) => {
-                Some(request.try_clone()?.bearer_auth(token.expose()))
+        let scheme = schemes.iter().find(|scheme| {
+            matches!(
+                (scheme, self),
+                (Security::Bearer, Credentials::Bearer(_))
+                    | (Security::Bearer, Credentials::BearerSource(_))
+                    | (Security::Basic, Credentials::Basic { .. })
+                    | (Security::ApiKeyHeader(_), Credentials::ApiKey(_))
+            )
+        })?;
+        match (scheme, self) {
+            (_, Credentials::Bearer(token)) => Some(request.bearer_auth(token.expose())),
+            (_, Credentials::BearerSource(_)) => {
+                Some(request.bearer_auth(token?.secret().expose()))
             }
-            (Security::Bearer, Credentials::BearerSource(_)) => {
-                Some(request.try_clone()?.bearer_auth(token?.secret().expose()))
+            (_, Credentials::Basic { username, password }) => {
+                Some(request.basic_auth(username, Some(password.expose())))
             }
-            (Security::Basic, Credentials::Basic { username, password }) => Some(
-                request
-                    .try_clone()?
-                    .basic_auth(username, Some(password.expose())),
-            ),
             (Security::ApiKeyHeader(name), Credentials::ApiKey(key)) => {
                 let mut value = HeaderValue::from_str(key.expose()).ok()?;
                 value.set_sensitive(true);
-                Some(request.try_clone()?.header(*name, value))
+                Some(request.header(*name, value))
             }
             _ => None,
-        })
+        }
     }
 }
 
@@ -230,33 +237,33 @@ impl Client {
                 attempt = tracing::field::Empty,
             ))
         };
-        match self.timeouts.total {
-            Some(total) => tokio::time::timeout(total, call)
-                .await
-                .unwrap_or(Err(Error::Timeout(TimeoutKind::Total))),
-            None => call.await,
-        }
+        call.await
     }
 
     async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
+        // One deadline for the whole call; each attempt runs under one timer, set to whichever
+        // of its own limit and the call's comes first.
+        let deadline = self.timeouts.total.map(|total| Instant::now() + total);
         let mut attempt = 1;
         loop {
             #[cfg(feature = "tracing")]
             tracing::Span::current().record("attempt", attempt);
-            let result = self.send_authenticated(request).await;
+            let result = self.send_authenticated(request, deadline).await;
             #[cfg(feature = "tracing")]
             if let Ok(response) = &result {
                 tracing::Span::current().record("status", response.status().as_u16());
             }
-            match self.retry_wait(request, &result, attempt) {
-                Some(wait) => {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return result,
+            let Some(wait) = self.retry_wait(request, &result, attempt) else {
+                return result;
+            };
+            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+                // No time left for another attempt: the last answer stands.
+                return result;
             }
+            #[cfg(feature = "tracing")]
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
     }
 
@@ -271,7 +278,7 @@ impl Client {
             return None;
         }
         let repeatable = request.operation.idempotent;
-        let backoff = self.retry.backoff(attempt);
+        let backoff = || self.retry.backoff(attempt);
         match result {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -279,50 +286,63 @@ impl Client {
                 match status {
                     429 => retry_after_or(asked(), backoff, &self.retry),
                     503 if repeatable => retry_after_or(asked(), backoff, &self.retry),
-                    502 | 504 if repeatable => Some(backoff),
+                    502 | 504 if repeatable => Some(backoff()),
                     _ => None,
                 }
             }
             // Nothing reached the server: safe to send again whatever the method.
-            Err(Error::Transport(error)) if error.is_connect() => Some(backoff),
-            Err(Error::Timeout(TimeoutKind::Connect)) => Some(backoff),
+            Err(Error::Transport(error)) if error.is_connect() => Some(backoff()),
+            Err(Error::Timeout(TimeoutKind::Connect)) => Some(backoff()),
             // The request may have reached the server.
             Err(Error::Transport(_) | Error::Timeout(TimeoutKind::Attempt)) if repeatable => {
-                Some(backoff)
+                Some(backoff())
             }
             Err(_) => None,
         }
     }
 
-    async fn send_authenticated(&self, request: &Request) -> Result<Response, Error> {
+    async fn send_authenticated(
+        &self,
+        request: &Request,
+        deadline: Option<Instant>,
+    ) -> Result<Response, Error> {
         let source = self.credentials.source_for(request.operation.security);
         let token = match source {
             Some(source) => Some(source.token().await?),
             None => None,
         };
-        let response = self.attempt(request, token.as_deref()).await?;
+        let response = self.attempt(request, token.as_deref(), deadline).await?;
         if let (Some(source), Some(rejected)) = (source, &token)
             && response.status() == reqwest::StatusCode::UNAUTHORIZED
         {
             source.invalidate(rejected);
             let fresh = source.token().await?;
-            return self.attempt(request, Some(&fresh)).await;
+            return self.attempt(request, Some(&fresh), deadline).await;
         }
         Ok(response)
     }
 
-    async fn attempt(&self, request: &Request, token: Option<&Token>) -> Result<Response, Error> {
+    async fn attempt(
+        &self,
+        request: &Request,
+        token: Option<&Token>,
+        deadline: Option<Instant>,
+    ) -> Result<Response, Error> {
         let http_request = self.build(request, token)?;
         let exchange = async {
             let response = http_request.send().await.map_err(Error::from_reqwest)?;
             self.read(response).await
         };
-        match self.timeouts.attempt {
-            Some(limit) => tokio::time::timeout(limit, exchange)
-                .await
-                .unwrap_or(Err(Error::Timeout(TimeoutKind::Attempt))),
-            None => exchange.await,
-        }
+        let attempt_deadline = self.timeouts.attempt.map(|limit| Instant::now() + limit);
+        let (limit, kind) = match (attempt_deadline, deadline) {
+            (Some(attempt), Some(total)) if total <= attempt => (total, TimeoutKind::Total),
+            (Some(attempt), _) => (attempt, TimeoutKind::Attempt),
+            (None, Some(total)) => (total, TimeoutKind::Total),
+            (None, None) => return exchange.await,
+        };
+        tokio::time::timeout_at(limit.into(), exchange)
+            .await
+            .unwrap_or(Err(Error::Timeout(kind)))
     }
 
     fn build(
@@ -429,7 +449,7 @@ impl Client {
 /// Configures a [`Client`].
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use auth_core::{Client, Credentials, RetryPolicy, Timeouts};
 ///
 /// let client = Client::builder()
@@ -629,12 +649,12 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
 /// the server asked for longer than the policy waits.
 fn retry_after_or(
     asked: Option<Duration>,
-    backoff: Duration,
+    backoff: impl FnOnce() -> Duration,
     policy: &RetryPolicy,
 ) -> Option<Duration> {
     match asked {
         Some(wait) if policy.accepts_retry_after(wait) => Some(wait),
         Some(_) => None,
-        None => Some(backoff),
+        None => Some(backoff()),
     }
 }

@@ -1,0 +1,398 @@
+//! `cargo bench -p benches`: the cost of our crates against a hand-written reqwest + serde
+//! baseline doing the same requests in the same run, against a loopback server in a child
+//! process (so that only the client's CPU time is counted). Prints one row per case with the
+//! CPU time per request of each and the ratio ours / baseline (target: at most 1.05), then the
+//! cost of a cached-token lookup and of a full `cargo xtask codegen`.
+//!
+//! `AUTH_CLIENT_BENCH_ROUNDS` and `AUTH_CLIENT_BENCH_REQUESTS` scale the run.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth_core::{Credentials, Token, TokenSource};
+use benches::{ServerProcess, cpu_time};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde::{Deserialize, Serialize};
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// CPU time per request of `requests` calls of `call`, `concurrency` at a time.
+async fn measure<F, Fut>(requests: usize, concurrency: usize, call: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let started = cpu_time();
+    let mut left = requests;
+    while left > 0 {
+        let batch = left.min(concurrency);
+        let calls: Vec<Fut> = (0..batch).map(|_| call()).collect();
+        futures_join(calls).await;
+        left -= batch;
+    }
+    (cpu_time() - started) / requests as u32
+}
+
+/// Runs the futures concurrently on this task, polling only those that were woken.
+async fn futures_join<Fut: Future<Output = ()>>(futures: Vec<Fut>) {
+    use futures_util::StreamExt as _;
+    let mut pending: futures_util::stream::FuturesUnordered<Fut> = futures.into_iter().collect();
+    while pending.next().await.is_some() {}
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+#[derive(Serialize)]
+struct BaselineAppToken<'a> {
+    application_token: &'a str,
+}
+
+#[derive(Deserialize)]
+struct BaselineAuthResponse {
+    #[allow(dead_code)]
+    auth_token: Option<String>,
+    #[allow(dead_code)]
+    refresh_token: Option<String>,
+    #[allow(dead_code)]
+    mfa_token: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BaselineClientCredentials<'a> {
+    grant_type: &'a str,
+    audience: &'a str,
+}
+
+#[derive(Deserialize)]
+struct BaselineAccessToken {
+    #[allow(dead_code)]
+    access_token: String,
+    #[allow(dead_code)]
+    token_type: String,
+    #[allow(dead_code)]
+    expires_in: i64,
+    #[allow(dead_code)]
+    refresh_token: Option<String>,
+}
+
+struct Case {
+    name: &'static str,
+    ours: Duration,
+    baseline: Duration,
+    /// The median of the per-round ratios (each round runs both, back to back).
+    ratio: f64,
+}
+
+async fn compare<A, AF, B, BF>(
+    name: &'static str,
+    rounds: usize,
+    requests: usize,
+    concurrency: usize,
+    ours: A,
+    baseline: B,
+) -> Case
+where
+    A: Fn() -> AF,
+    AF: Future<Output = ()>,
+    B: Fn() -> BF,
+    BF: Future<Output = ()>,
+{
+    // AUTH_CLIENT_BENCH_SIDE=ours|baseline runs one side only, for instruction counting.
+    match std::env::var("AUTH_CLIENT_BENCH_SIDE").as_deref() {
+        Ok("ours") => {
+            let cost = measure(requests, concurrency, &ours).await;
+            return Case {
+                name,
+                ours: cost,
+                baseline: cost,
+                ratio: 1.0,
+            };
+        }
+        Ok("baseline") => {
+            let cost = measure(requests, concurrency, &baseline).await;
+            return Case {
+                name,
+                ours: cost,
+                baseline: cost,
+                ratio: 1.0,
+            };
+        }
+        _ => {}
+    }
+    // Warm both up: connections, allocator, caches.
+    measure(200, concurrency, &ours).await;
+    measure(200, concurrency, &baseline).await;
+    let mut ours_runs = Vec::new();
+    let mut baseline_runs = Vec::new();
+    let mut ratios = Vec::new();
+    for round in 0..rounds {
+        // Alternate which goes first, so that neither always inherits the other's state.
+        let (b, o) = if round % 2 == 0 {
+            let b = measure(requests, concurrency, &baseline).await;
+            (b, measure(requests, concurrency, &ours).await)
+        } else {
+            let o = measure(requests, concurrency, &ours).await;
+            (measure(requests, concurrency, &baseline).await, o)
+        };
+        ratios.push(o.as_secs_f64() / b.as_secs_f64());
+        baseline_runs.push(b);
+        ours_runs.push(o);
+    }
+    ratios.sort_by(f64::total_cmp);
+    Case {
+        name,
+        ours: median(ours_runs),
+        baseline: median(baseline_runs),
+        ratio: ratios[ratios.len() / 2],
+    }
+}
+
+fn main() {
+    if std::env::var_os(benches::SERVE).is_some() {
+        benches::serve();
+        return;
+    }
+    let rounds = env_number("AUTH_CLIENT_BENCH_ROUNDS", 31);
+    let requests = env_number("AUTH_CLIENT_BENCH_REQUESTS", 500);
+    let server = ServerProcess::start().expect("the loopback server starts");
+    benches::pin_to_cpu(0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let cases = runtime.block_on(run(&server.url, rounds, requests));
+
+    println!(
+        "per-request client CPU time, medians of {rounds} rounds of {requests} requests; ratio: median of the rounds' ratios"
+    );
+    println!(
+        "{:<44} {:>12} {:>12} {:>7}",
+        "case", "baseline", "ours", "ratio"
+    );
+    let mut worst: f64 = 0.0;
+    for case in &cases {
+        let ratio = case.ratio;
+        worst = worst.max(ratio);
+        println!(
+            "{:<44} {:>10.1}µs {:>10.1}µs {:>7.3}",
+            case.name,
+            case.baseline.as_secs_f64() * 1e6,
+            case.ours.as_secs_f64() * 1e6,
+            ratio
+        );
+    }
+    println!("worst ratio {worst:.3} (target ≤ 1.050)");
+
+    if std::env::var_os("AUTH_CLIENT_BENCH_ONLY").is_some() {
+        return;
+    }
+    let lookup = runtime.block_on(token_lookup());
+    println!(
+        "\ncached-token lookup (TokenSource::token, fresh token): {:.1} ns",
+        lookup.as_secs_f64() * 1e9
+    );
+
+    let root = xtask::workspace_root();
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        black_box(xtask::codegen::generate(&root).expect("the specs generate"));
+        runs.push(started.elapsed());
+    }
+    println!(
+        "full codegen (3 specs, in memory): {:.1} ms (median of 5)",
+        median(runs).as_secs_f64() * 1e3
+    );
+}
+
+async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
+    // Our clients first: building one installs the ring provider that reqwest
+    // (`rustls-no-provider`) then uses for the baseline's client too.
+    let emnify = workspace_client(url);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a reqwest client");
+    let dintero = dintero_auth::Client::from(
+        dintero_auth::Client::builder()
+            .server_url(dintero_auth::DEFAULT_SERVER, url)
+            .credentials(Credentials::basic("client-id", "client-secret"))
+            .build()
+            .expect("a client"),
+    );
+    let identity = plex_auth::ClientIdentity::new("bench-client")
+        .product("bench")
+        .version("1");
+    let plex = plex_auth::Client::from(
+        identity
+            .builder()
+            .server_url(plex_auth::PLEX_TV_SERVER, format!("{url}/api/v2"))
+            .credentials(Credentials::api_key("plex-token"))
+            .build()
+            .expect("a client"),
+    );
+    let emnify_body = emnify_auth::models::ApplicationTokenAuthentication::new("app-token").into();
+    let dintero_grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
+    let http = &http;
+    let (emnify, dintero, plex) = (&emnify, &dintero, &plex);
+    let (emnify_body, dintero_grant) = (&emnify_body, &dintero_grant);
+
+    let emnify_ours = || async move {
+        black_box(
+            emnify
+                .authentication()
+                .authenticate(emnify_body)
+                .await
+                .expect("ours"),
+        );
+    };
+    let emnify_baseline = || async move {
+        let body = serde_json::to_vec(&BaselineAppToken {
+            application_token: "app-token",
+        })
+        .expect("json");
+        let response = http
+            .post(format!("{url}/api/v1/authenticate"))
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("baseline");
+        let bytes = response.bytes().await.expect("body");
+        black_box(serde_json::from_slice::<BaselineAuthResponse>(&bytes).expect("decodes"));
+    };
+    let dintero_ours = || async move {
+        black_box(
+            dintero
+                .authenticate()
+                .aid_auths_oauth_token_post("T00000000", dintero_grant)
+                .await
+                .expect("ours"),
+        );
+    };
+    let dintero_baseline = || async move {
+        let grant = BaselineClientCredentials {
+            grant_type: "client_credentials",
+            audience: "https://aud",
+        };
+        let body = serde_json::to_vec(&grant).expect("json");
+        let response = http
+            .post(format!("{url}/accounts/T00000000/auth/token"))
+            .basic_auth("client-id", Some("client-secret"))
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("baseline");
+        let bytes = response.bytes().await.expect("body");
+        black_box(serde_json::from_slice::<BaselineAccessToken>(&bytes).expect("decodes"));
+    };
+    let plex_ours = || async move {
+        black_box(
+            plex.authentication()
+                .get_token_details()
+                .await
+                .expect("ours"),
+        );
+    };
+    let plex_baseline = || async move {
+        let response = http
+            .get(format!("{url}/api/v2/user"))
+            .header("X-Plex-Client-Identifier", "bench-client")
+            .header("X-Plex-Product", "bench")
+            .header("X-Plex-Version", "1")
+            .header("X-Plex-Token", "plex-token")
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .expect("baseline");
+        let bytes = response.bytes().await.expect("body");
+        // The same model a hand-written client would define field for field.
+        black_box(
+            serde_json::from_slice::<plex_auth::models::UserPlexAccount>(&bytes).expect("decodes"),
+        );
+    };
+
+    let mut cases = Vec::new();
+    // AUTH_CLIENT_BENCH_ONLY=sequential (or "64") runs only those cases, for profiling.
+    let only = std::env::var("AUTH_CLIENT_BENCH_ONLY").unwrap_or_default();
+    for (concurrency, suffix) in [(1, "sequential"), (64, "64 concurrent")] {
+        if !suffix.contains(only.as_str()) {
+            continue;
+        }
+        cases.push(
+            compare(
+                leak(format!("emnify authenticate, {suffix}")),
+                rounds,
+                requests,
+                concurrency,
+                emnify_ours,
+                emnify_baseline,
+            )
+            .await,
+        );
+        cases.push(
+            compare(
+                leak(format!("Dintero token (client credentials), {suffix}")),
+                rounds,
+                requests,
+                concurrency,
+                dintero_ours,
+                dintero_baseline,
+            )
+            .await,
+        );
+        cases.push(
+            compare(
+                leak(format!("Plex token details, {suffix}")),
+                rounds,
+                requests,
+                concurrency,
+                plex_ours,
+                plex_baseline,
+            )
+            .await,
+        );
+    }
+    cases
+}
+
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+fn workspace_client(url: &str) -> emnify_auth::Client {
+    emnify_auth::Client::from(
+        emnify_auth::Client::builder()
+            .server_url(emnify_auth::DEFAULT_SERVER, url)
+            .build()
+            .expect("a client"),
+    )
+}
+
+/// Wall time of one cached-token lookup (the fast path: a read lock and an `Arc` clone).
+async fn token_lookup() -> Duration {
+    let source = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
+        Box::pin(async { Ok(Token::expiring_in("t", Duration::from_secs(3600))) })
+    });
+    source.token().await.expect("a token");
+    let source = Arc::new(source);
+    let iterations = 1_000_000;
+    let started = Instant::now();
+    for _ in 0..iterations {
+        black_box(source.token().await.expect("a token"));
+    }
+    started.elapsed() / iterations
+}
