@@ -219,10 +219,9 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     // Our clients first: building one installs the ring provider that reqwest
     // (`rustls-no-provider`) then uses for the baseline's client too.
     let emnify = workspace_client(url);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client");
+    // The baseline is what a hand-written client uses: reqwest's defaults (which follow
+    // redirects, as ours do within an origin).
+    let http = reqwest::Client::new();
     let dintero = dintero_auth::Client::from(
         dintero_auth::Client::builder()
             .server_url(dintero_auth::DEFAULT_SERVER, url)
@@ -325,49 +324,84 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
         );
     };
 
+    if std::env::var_os("AUTH_CLIENT_BENCH_SIZES").is_some() {
+        println!(
+            "future sizes: emnify ours {} / baseline {}, dintero ours {} / baseline {}, plex ours {} / baseline {}",
+            std::mem::size_of_val(&emnify_ours()),
+            std::mem::size_of_val(&emnify_baseline()),
+            std::mem::size_of_val(&dintero_ours()),
+            std::mem::size_of_val(&dintero_baseline()),
+            std::mem::size_of_val(&plex_ours()),
+            std::mem::size_of_val(&plex_baseline())
+        );
+        println!(
+            "core send future: {}",
+            std::mem::size_of_val(
+                &emnify
+                    .core()
+                    .send(auth_core::Request::new(&SIZE_OP, String::new()))
+            )
+        );
+    }
     let mut cases = Vec::new();
     // AUTH_CLIENT_BENCH_ONLY=sequential (or "64") runs only those cases, for profiling.
     let only = std::env::var("AUTH_CLIENT_BENCH_ONLY").unwrap_or_default();
+    // AUTH_CLIENT_BENCH_CASE=emnify (or Dintero, Plex) runs only that operation's cases.
+    let case = std::env::var("AUTH_CLIENT_BENCH_CASE").unwrap_or_default();
+    let wanted = |name: &str| name.contains(case.as_str());
     for (concurrency, suffix) in [(1, "sequential"), (64, "64 concurrent")] {
         if !suffix.contains(only.as_str()) {
             continue;
         }
-        cases.push(
-            compare(
-                leak(format!("emnify authenticate, {suffix}")),
+        if wanted("emnify authenticate") {
+            let name = leak(format!("emnify authenticate, {suffix}"));
+            let case = compare(
+                name,
                 rounds,
                 requests,
                 concurrency,
                 emnify_ours,
                 emnify_baseline,
-            )
-            .await,
-        );
-        cases.push(
-            compare(
-                leak(format!("Dintero token (client credentials), {suffix}")),
+            );
+            cases.push(case.await);
+        }
+        if wanted("Dintero token (client credentials)") {
+            let name = leak(format!("Dintero token (client credentials), {suffix}"));
+            let case = compare(
+                name,
                 rounds,
                 requests,
                 concurrency,
                 dintero_ours,
                 dintero_baseline,
-            )
-            .await,
-        );
-        cases.push(
-            compare(
-                leak(format!("Plex token details, {suffix}")),
+            );
+            cases.push(case.await);
+        }
+        if wanted("Plex token details") {
+            let name = leak(format!("Plex token details, {suffix}"));
+            let case = compare(
+                name,
                 rounds,
                 requests,
                 concurrency,
                 plex_ours,
                 plex_baseline,
-            )
-            .await,
-        );
+            );
+            cases.push(case.await);
+        }
     }
     cases
 }
+
+static SIZE_OP: auth_core::Operation = auth_core::Operation {
+    api: "size",
+    id: "size",
+    method: auth_core::Method::GET,
+    server: "http://127.0.0.1",
+    path: "/",
+    security: &[],
+    idempotent: true,
+};
 
 fn leak(name: String) -> &'static str {
     Box::leak(name.into_boxed_str())

@@ -33,6 +33,13 @@ pub fn encode_path(value: &str) -> Result<Cow<'_, str>, Error> {
             "path parameter {value:?} cannot be sent as one path segment"
         )));
     }
+    // Most ids need no escaping: a plain scan is much cheaper than the encoder.
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    {
+        return Ok(Cow::Borrowed(value));
+    }
     Ok(utf8_percent_encode(value, PATH_SEGMENT).into())
 }
 

@@ -104,7 +104,7 @@ fn emit_mod(api: &Api) -> TokenStream {
 
 fn emit_models(api: &Api) -> TokenStream {
     let about = inner_doc(&format!("The models of the {} spec.", api.title));
-    let models = api.models.iter().map(emit_model);
+    let models = api.models.iter().map(|model| emit_model(api, model));
     quote! {
         #about
         use serde::{Deserialize, Serialize};
@@ -112,14 +112,16 @@ fn emit_models(api: &Api) -> TokenStream {
     }
 }
 
-fn emit_model(model: &Model) -> TokenStream {
+fn emit_model(api: &Api, model: &Model) -> TokenStream {
     let name = ident(&model.name);
     let docs = doc(model.description.as_deref().unwrap_or(&model.name));
     match &model.kind {
         ModelKind::Struct(fields) => emit_struct(model, &name, &docs, fields),
         ModelKind::StringEnum(variants) => emit_string_enum(&name, &docs, variants),
         ModelKind::IntEnum(variants) => emit_int_enum(&name, &docs, variants),
-        ModelKind::Union { variants, tag } => emit_union(&name, &docs, variants, tag.as_deref()),
+        ModelKind::Union { variants, tag } => {
+            emit_union(api, &name, &docs, variants, tag.as_deref())
+        }
     }
 }
 
@@ -371,14 +373,20 @@ fn emit_int_enum(name: &Ident, docs: &TokenStream, variants: &[(String, i64)]) -
 }
 
 fn emit_union(
+    api: &Api,
     name: &Ident,
     docs: &TokenStream,
     variants: &[UnionVariant],
     tag: Option<&str>,
 ) -> TokenStream {
-    let representation = match tag {
-        Some(tag) => quote!(#[serde(tag = #tag)]),
-        None => quote!(#[serde(untagged)]),
+    let one_pass = match tag {
+        None => one_pass_deserialize(api, name, variants),
+        Some(_) => None,
+    };
+    let (derive, representation) = match (tag, &one_pass) {
+        (Some(tag), _) => (quote!(Serialize, Deserialize), quote!(#[serde(tag = #tag)])),
+        (None, Some(_)) => (quote!(Serialize), quote!(#[serde(untagged)])),
+        (None, None) => (quote!(Serialize, Deserialize), quote!(#[serde(untagged)])),
     };
     let declarations = variants.iter().map(|variant| {
         let name = ident(&variant.name);
@@ -411,14 +419,92 @@ fn emit_union(
     });
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #derive)]
         #representation
         #[non_exhaustive]
         pub enum #name {
             #(#declarations)*
         }
+        #one_pass
         #(#conversions)*
     }
+}
+
+/// A `Deserialize` for an untagged union of objects that reads the input once: every member's
+/// fields into one struct of options, then the first member whose required fields are all
+/// there. (serde's `untagged` buffers the input and tries each member in turn.) `None` when the
+/// members do not allow it: a member that is no object, a required field that may be null, or
+/// one name with two types.
+fn one_pass_deserialize(api: &Api, name: &Ident, variants: &[UnionVariant]) -> Option<TokenStream> {
+    let mut members = Vec::new();
+    for variant in variants {
+        let model = api.models.iter().find(|m| m.name == variant.model)?;
+        let ModelKind::Struct(fields) = &model.kind else {
+            return None;
+        };
+        if fields.iter().any(|f| f.required && f.nullable) {
+            return None;
+        }
+        members.push((variant, fields));
+    }
+    let mut all: Vec<&Field> = Vec::new();
+    for field in members.iter().flat_map(|(_, fields)| fields.iter()) {
+        match all.iter().find(|f| f.wire == field.wire) {
+            Some(seen) if seen.ty != field.ty || seen.rust != field.rust => return None,
+            Some(_) => {}
+            None => all.push(field),
+        }
+    }
+    let declarations = all.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let wire = &field.wire;
+        let ty = rust_type(&field.ty, false);
+        quote!(#[serde(rename = #wire, default)] #rust: Option<#ty>,)
+    });
+    let attempts = members.iter().map(|(variant, fields)| {
+        let variant_name = ident(&variant.name);
+        let model = ident(&variant.model);
+        let bindings = fields.iter().map(|field| {
+            let rust = ident(&field.rust);
+            if field.required {
+                quote!(#rust: Some(#rust))
+            } else {
+                quote!(#rust)
+            }
+        });
+        let names = fields.iter().map(|field| ident(&field.rust));
+        quote! {
+            if let Fields { #(#bindings,)* .. } = fields {
+                return Ok(Self::#variant_name(#model { #(#names),* }));
+            }
+        }
+    });
+    let expected = members
+        .iter()
+        .map(|(variant, fields)| {
+            let required: Vec<String> = fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| format!("`{}`", f.wire))
+                .collect();
+            format!("{} (with {})", variant.model, required.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let message = format!("expected {expected}");
+    Some(quote! {
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #[derive(Deserialize)]
+                struct Fields {
+                    #(#declarations)*
+                }
+                let fields = Fields::deserialize(deserializer)?;
+                #(#attempts)*
+                Err(serde::de::Error::custom(#message))
+            }
+        }
+    })
 }
 
 fn emit_operations(api: &Api) -> TokenStream {
@@ -519,29 +605,43 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
         signature.push(quote!(body: &#ty));
     }
 
-    // The path, with each parameter encoded as one segment.
+    // The path, with each parameter encoded as one segment, joined in one allocation.
     let mut segments = Vec::new();
-    let mut template = operation.path.clone();
-    for param in operation
-        .params
-        .iter()
-        .filter(|p| p.location == ParamLocation::Path)
-    {
-        let rust = ident(&param.rust);
-        let local = format_ident!("{}_segment", param.rust.trim_start_matches('_'));
-        let encoded = match &param.ty {
-            Ty::String => quote!(auth_core::encode_path(#rust)?),
-            Ty::Secret => quote!(auth_core::encode_path(#rust.expose())?),
-            Ty::Named(_) => quote!(auth_core::encode_path(&#rust.to_string())?.into_owned()),
-            _ => quote!(#rust),
-        };
-        segments.push(quote!(let #local = #encoded;));
-        template = template.replace(&format!("{{{}}}", param.wire), &format!("{{{local}}}"));
+    let mut pieces: Vec<TokenStream> = Vec::new();
+    let mut rest = operation.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
+        let literal = &rest[..open];
+        if !literal.is_empty() {
+            pieces.push(quote!(#literal));
+        }
+        let wire = &rest[open + 1..close];
+        if let Some(param) = operation
+            .params
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.wire == wire)
+        {
+            let rust = ident(&param.rust);
+            let local = format_ident!("{}_segment", param.rust.trim_start_matches('_'));
+            let encoded = match &param.ty {
+                Ty::String => quote!(auth_core::encode_path(#rust)?),
+                Ty::Secret => quote!(auth_core::encode_path(#rust.expose())?),
+                Ty::Named(_) => quote!(auth_core::encode_path(&#rust.to_string())?.into_owned()),
+                _ => quote!(#rust.to_string()),
+            };
+            segments.push(quote!(let #local = #encoded;));
+            pieces.push(quote!(&#local));
+        }
+        rest = &rest[(close + 1).min(rest.len())..];
+    }
+    if !rest.is_empty() {
+        pieces.push(quote!(#rest));
     }
     let path = if segments.is_empty() {
+        let template = &operation.path;
         quote!(#template.to_owned())
     } else {
-        quote!(format!(#template))
+        quote!(auth_core::support::concat(&[#(#pieces),*]))
     };
 
     let method = format_ident!("{}", operation.method);

@@ -39,7 +39,9 @@ impl<'a> ChallengeApi<'a> {
         let aid_segment = auth_core::encode_path(aid)?;
         let request = auth_core::Request::new(
             &OPERATION,
-            format!("/accounts/{aid_segment}/auth/mfa/challenge"),
+            auth_core::support::concat(
+                &["/accounts/", &aid_segment, "/auth/mfa/challenge"],
+            ),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
@@ -107,7 +109,9 @@ impl<'a> ChallengeApi<'a> {
         let aid_segment = auth_core::encode_path(aid)?;
         let request = auth_core::Request::new(
             &OPERATION,
-            format!("/accounts/{aid_segment}/auth/mfa/recovery"),
+            auth_core::support::concat(
+                &["/accounts/", &aid_segment, "/auth/mfa/recovery"],
+            ),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
@@ -182,7 +186,7 @@ impl<'a> AuthenticateApi<'a> {
         let oid_segment = auth_core::encode_path(oid)?;
         let request = auth_core::Request::new(
             &OPERATION,
-            format!("/accounts/{oid_segment}/auth/token"),
+            auth_core::support::concat(&["/accounts/", &oid_segment, "/auth/token"]),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;

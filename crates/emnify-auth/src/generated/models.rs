@@ -5,7 +5,7 @@
 //! The models of the emnify authentication API spec.
 use serde::{Deserialize, Serialize};
 /// The credentials to authenticate with, in one of four shapes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum Authentication {
@@ -17,6 +17,77 @@ pub enum Authentication {
     RefreshToken(RefreshTokenAuthentication),
     /// [`MfaCodeAuthentication`].
     MfaCode(MfaCodeAuthentication),
+}
+impl<'de> Deserialize<'de> for Authentication {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            #[serde(rename = "application_token", default)]
+            application_token: Option<auth_core::Secret>,
+            #[serde(rename = "username", default)]
+            username: Option<String>,
+            #[serde(rename = "password", default)]
+            password: Option<auth_core::Secret>,
+            #[serde(rename = "fingerprint", default)]
+            fingerprint: Option<auth_core::Secret>,
+            #[serde(rename = "refresh_token", default)]
+            refresh_token: Option<auth_core::Secret>,
+            #[serde(rename = "mfa_token", default)]
+            mfa_token: Option<auth_core::Secret>,
+            #[serde(rename = "code", default)]
+            code: Option<auth_core::Secret>,
+        }
+        let fields = Fields::deserialize(deserializer)?;
+        if let Fields { application_token: Some(application_token), .. } = fields {
+            return Ok(
+                Self::ApplicationToken(ApplicationTokenAuthentication {
+                    application_token,
+                }),
+            );
+        }
+        if let Fields {
+            username: Some(username),
+            password: Some(password),
+            fingerprint,
+            ..
+        } = fields {
+            return Ok(
+                Self::User(UserAuthentication {
+                    username,
+                    password,
+                    fingerprint,
+                }),
+            );
+        }
+        if let Fields { refresh_token: Some(refresh_token), .. } = fields {
+            return Ok(
+                Self::RefreshToken(RefreshTokenAuthentication {
+                    refresh_token,
+                }),
+            );
+        }
+        if let Fields {
+            mfa_token: Some(mfa_token),
+            code: Some(code),
+            fingerprint,
+            ..
+        } = fields {
+            return Ok(
+                Self::MfaCode(MfaCodeAuthentication {
+                    mfa_token,
+                    code,
+                    fingerprint,
+                }),
+            );
+        }
+        Err(
+            serde::de::Error::custom(
+                "expected ApplicationTokenAuthentication (with `application_token`) or UserAuthentication (with `username`, `password`) or RefreshTokenAuthentication (with `refresh_token`) or MfaCodeAuthentication (with `mfa_token`, `code`)",
+            ),
+        )
+    }
 }
 impl From<ApplicationTokenAuthentication> for Authentication {
     fn from(value: ApplicationTokenAuthentication) -> Self {
@@ -129,7 +200,7 @@ impl MfaCodeAuthentication {
     }
 }
 /// Either the tokens, or the signal that the login needs a one-time code.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum AuthenticationResponse {
@@ -137,6 +208,38 @@ pub enum AuthenticationResponse {
     Tokens(AuthenticationTokens),
     /// [`MfaRequired`].
     MfaRequired(MfaRequired),
+}
+impl<'de> Deserialize<'de> for AuthenticationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            #[serde(rename = "auth_token", default)]
+            auth_token: Option<auth_core::Secret>,
+            #[serde(rename = "refresh_token", default)]
+            refresh_token: Option<auth_core::Secret>,
+            #[serde(rename = "mfa_token", default)]
+            mfa_token: Option<auth_core::Secret>,
+        }
+        let fields = Fields::deserialize(deserializer)?;
+        if let Fields { auth_token: Some(auth_token), refresh_token, .. } = fields {
+            return Ok(
+                Self::Tokens(AuthenticationTokens {
+                    auth_token,
+                    refresh_token,
+                }),
+            );
+        }
+        if let Fields { mfa_token: Some(mfa_token), .. } = fields {
+            return Ok(Self::MfaRequired(MfaRequired { mfa_token }));
+        }
+        Err(
+            serde::de::Error::custom(
+                "expected AuthenticationTokens (with `auth_token`) or MfaRequired (with `mfa_token`)",
+            ),
+        )
+    }
 }
 impl From<AuthenticationTokens> for AuthenticationResponse {
     fn from(value: AuthenticationTokens) -> Self {

@@ -98,10 +98,10 @@ impl<'a> AuthenticationApi<'a> {
             security: &[auth_core::Security::Bearer],
             idempotent: false,
         };
-        let key_id_segment = key_id;
+        let key_id_segment = key_id.to_string();
         let request = auth_core::Request::new(
             &OPERATION,
-            format!("/api/v1/user/mfa/{key_id_segment}"),
+            auth_core::support::concat(&["/api/v1/user/mfa/", &key_id_segment]),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
@@ -144,11 +144,13 @@ impl<'a> AuthenticationApi<'a> {
             security: &[auth_core::Security::Bearer],
             idempotent: true,
         };
-        let user_id_segment = user_id;
-        let key_id_segment = key_id;
+        let user_id_segment = user_id.to_string();
+        let key_id_segment = key_id.to_string();
         let request = auth_core::Request::new(
             &OPERATION,
-            format!("/api/v1/user/{user_id_segment}/mfa/{key_id_segment}"),
+            auth_core::support::concat(
+                &["/api/v1/user/", &user_id_segment, "/mfa/", &key_id_segment],
+            ),
         );
         let request = request.accept("application/json");
         let response = self.client.send(request).await?;
@@ -253,10 +255,12 @@ impl<'a> AuthenticationApi<'a> {
             security: &[auth_core::Security::Bearer],
             idempotent: true,
         };
-        let user_id_segment = user_id;
+        let user_id_segment = user_id.to_string();
         let request = auth_core::Request::new(
             &OPERATION,
-            format!("/api/v1/user/{user_id_segment}/mfa/trusted_device"),
+            auth_core::support::concat(
+                &["/api/v1/user/", &user_id_segment, "/mfa/trusted_device"],
+            ),
         );
         let request = request.accept("application/json");
         let response = self.client.send(request).await?;
@@ -302,12 +306,17 @@ impl<'a> AuthenticationApi<'a> {
             security: &[auth_core::Security::Bearer],
             idempotent: true,
         };
-        let user_id_segment = user_id;
-        let device_id_segment = device_id;
+        let user_id_segment = user_id.to_string();
+        let device_id_segment = device_id.to_string();
         let request = auth_core::Request::new(
             &OPERATION,
-            format!(
-                "/api/v1/user/{user_id_segment}/mfa/trusted_device/{device_id_segment}"
+            auth_core::support::concat(
+                &[
+                    "/api/v1/user/",
+                    &user_id_segment,
+                    "/mfa/trusted_device/",
+                    &device_id_segment,
+                ],
             ),
         );
         let request = request.accept("application/json");
