@@ -220,8 +220,18 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     // (`rustls-no-provider`) then uses for the baseline's client too.
     let emnify = workspace_client(url);
     // The baseline is what a hand-written client uses: reqwest's defaults (which follow
-    // redirects, as ours do within an origin).
-    let http = reqwest::Client::new();
+    // redirects, as ours do within an origin), sending the same requests as ours, user agent
+    // included.
+    let baseline_client = |agent: &str| {
+        reqwest::Client::builder()
+            .user_agent(agent)
+            .build()
+            .expect("a reqwest client")
+    };
+    let emnify_http = baseline_client("emnify-auth/0.1.0");
+    let dintero_http = baseline_client("dintero-auth/0.1.0");
+    let plex_http = baseline_client("plex-auth/0.1.0");
+
     let dintero = dintero_auth::Client::from(
         dintero_auth::Client::builder()
             .server_url(dintero_auth::DEFAULT_SERVER, url)
@@ -242,7 +252,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     );
     let emnify_body = emnify_auth::models::ApplicationTokenAuthentication::new("app-token").into();
     let dintero_grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
-    let http = &http;
+    let (emnify_http, dintero_http, plex_http) = (&emnify_http, &dintero_http, &plex_http);
     let (emnify, dintero, plex) = (&emnify, &dintero, &plex);
     let (emnify_body, dintero_grant) = (&emnify_body, &dintero_grant);
 
@@ -260,7 +270,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
             application_token: "app-token",
         })
         .expect("json");
-        let response = http
+        let response = emnify_http
             .post(format!("{url}/api/v1/authenticate"))
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json")
@@ -286,7 +296,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
             audience: "https://aud",
         };
         let body = serde_json::to_vec(&grant).expect("json");
-        let response = http
+        let response = dintero_http
             .post(format!("{url}/accounts/T00000000/auth/token"))
             .basic_auth("client-id", Some("client-secret"))
             .header(CONTENT_TYPE, "application/json")
@@ -307,7 +317,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
         );
     };
     let plex_baseline = || async move {
-        let response = http
+        let response = plex_http
             .get(format!("{url}/api/v2/user"))
             .header("X-Plex-Client-Identifier", "bench-client")
             .header("X-Plex-Product", "bench")

@@ -110,13 +110,32 @@ impl Request {
         Ok(self)
     }
 
-    /// Sets an `application/x-www-form-urlencoded` body.
+    /// Sets an `application/x-www-form-urlencoded` body. The body must serialize to a flat object;
+    /// absent (`null`) fields are left out.
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
-        let text = serde_urlencoded::to_string(body)
-            .map_err(|err| Error::InvalidRequest(format!("cannot encode the form body: {err}")))?;
+        let invalid =
+            |why: String| Error::InvalidRequest(format!("cannot encode the form body: {why}"));
+        let serde_json::Value::Object(fields) =
+            serde_json::to_value(body).map_err(|err| invalid(err.to_string()))?
+        else {
+            return Err(invalid("it is not an object".into()));
+        };
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &fields {
+            match value {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(text) => {
+                    form.append_pair(name, text);
+                }
+                serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+                    form.append_pair(name, &value.to_string());
+                }
+                _ => return Err(invalid(format!("field {name} is not a plain value"))),
+            }
+        }
         self.body = Some(Body {
             content_type: "application/x-www-form-urlencoded",
-            bytes: text.into_bytes().into(),
+            bytes: form.finish().into_bytes().into(),
         });
         Ok(self)
     }

@@ -6,9 +6,6 @@ use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use crate::Error;
 use crate::secret::Secret;
 
@@ -96,10 +93,37 @@ impl Token {
 /// client only wants to know when to refresh).
 fn jwt_expiry(token: &str) -> Option<u64> {
     let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let bytes = base64url_decode(payload.trim_end_matches('='))?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.get("exp")?;
     exp.as_u64().or_else(|| exp.as_f64().map(|f| f as u64))
+}
+
+/// Decodes unpadded base64url (RFC 4648, section 5), the encoding of a JWT's parts.
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for chunk in text.as_bytes().chunks(4) {
+        if chunk.len() == 1 {
+            return None;
+        }
+        let mut bits = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            bits |= value(c)? << (18 - 6 * i);
+        }
+        let bytes = bits.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
 }
 
 /// The future a [`TokenProvider`] returns.
@@ -338,8 +362,30 @@ mod tests {
     }
 
     #[test]
+    fn decodes_base64url_like_rfc_4648() {
+        for (encoded, decoded) in [
+            ("", ""),
+            ("Zg", "f"),
+            ("Zm8", "fo"),
+            ("Zm9v", "foo"),
+            ("Zm9vYg", "foob"),
+            ("Zm9vYmE", "fooba"),
+            ("Zm9vYmFy", "foobar"),
+        ] {
+            assert_eq!(
+                base64url_decode(encoded).unwrap(),
+                decoded.as_bytes(),
+                "{encoded}"
+            );
+        }
+        assert_eq!(base64url_decode("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(base64url_decode("Z"), None);
+        assert_eq!(base64url_decode("Zm+v"), None);
+    }
+
+    #[test]
     fn reads_the_jwt_expiry() {
-        let claims = URL_SAFE_NO_PAD.encode(br#"{"exp": 1}"#);
+        let claims = "eyJleHAiOiAxfQ"; // {"exp": 1}
         assert_eq!(jwt_expiry(&format!("h.{claims}.s")), Some(1));
         assert_eq!(
             Token::from_jwt(format!("h.{claims}.s")).expires_in(),
