@@ -1,6 +1,8 @@
 //! Helpers of the benchmarks: CPU time of this process, and a loopback server in a child process
 //! answering the canned responses of the benchmarked operations.
 
+#![deny(missing_docs)]
+
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,7 @@
 //! Helpers shared by the workspace tests: clients of each vendor crate pointed at a local server.
 
+#![deny(missing_docs)]
+
 use auth_core::Credentials;
 
 /// An emnify client whose API is at `base_url` (a local server).

@@ -1,5 +1,7 @@
 //! Maintainer tasks of the auth-client workspace, as a library so that tests can call them.
 
+#![deny(missing_docs)]
+
 use std::path::PathBuf;
 
 pub mod codegen;

@@ -16,6 +16,8 @@
 //! Generated operations of the vendor crates are written against this API; users mostly meet
 //! [`Secret`], [`Credentials`], [`Error`] and [`ErrorMetadata`].
 
+#![deny(missing_docs)]
+
 mod client;
 mod encode;
 mod error;

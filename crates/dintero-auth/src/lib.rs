@@ -22,6 +22,8 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+
 #[rustfmt::skip]
 mod generated;
 mod session;

@@ -26,6 +26,8 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+
 #[rustfmt::skip]
 mod generated;
 mod session;
