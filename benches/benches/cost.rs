@@ -2,7 +2,7 @@
 //! baseline doing the same requests in the same run, against a loopback server in a child
 //! process (so that only the client's CPU time is counted). Prints one row per case with the
 //! CPU time per request of each and the ratio ours / baseline (target: at most 1.05), then the
-//! cost of a cached-token lookup and of a full `cargo xtask codegen`.
+//! cost of a cached-token lookup. (`cargo bench -p xtask` times a full codegen.)
 //!
 //! `AUTH_CLIENT_BENCH_ROUNDS` and `AUTH_CLIENT_BENCH_REQUESTS` scale the run.
 
@@ -200,18 +200,6 @@ fn main() {
     println!(
         "\ncached-token lookup (TokenSource::token, fresh token): {:.1} ns",
         lookup.as_secs_f64() * 1e9
-    );
-
-    let root = xtask::workspace_root();
-    let mut runs = Vec::new();
-    for _ in 0..5 {
-        let started = Instant::now();
-        black_box(xtask::codegen::generate(&root).expect("the specs generate"));
-        runs.push(started.elapsed());
-    }
-    println!(
-        "full codegen (3 specs, in memory): {:.1} ms (median of 5)",
-        median(runs).as_secs_f64() * 1e3
     );
 }
 
