@@ -73,9 +73,9 @@ impl Report {
         &mut self,
         vendor: &'static str,
         operation: &'static str,
-        error: &(dyn std::error::Error + 'static),
+        error: &(impl std::error::Error + ErrorMetadata),
     ) {
-        let status = find_status(error);
+        let status = error.status().map(|s| s.as_u16());
         self.rows.push(Row {
             vendor,
             operation,
@@ -112,36 +112,6 @@ impl Report {
     }
 }
 
-fn find_status(error: &(dyn std::error::Error + 'static)) -> Option<u16> {
-    macro_rules! status_of {
-        ($($ty:ty),*) => {
-            $(if let Some(e) = error.downcast_ref::<$ty>() { return e.status().map(|s| s.as_u16()); })*
-        };
-    }
-    use dintero_auth::errors as d;
-    use emnify_auth::errors as e;
-    use plex_auth::errors as p;
-    status_of!(
-        auth_core::Error,
-        e::AuthenticateError,
-        e::PostMfaError,
-        e::UserMfaByIdPatchError,
-        e::UserMfaByUserIdAndKeyIdDeleteError,
-        e::UserMfaStatusGetError,
-        e::UserMfaTypeGetError,
-        e::UserMfaTrustedDeviceByUserIdGetError,
-        e::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError,
-        d::AidAuthMfaChallengePostError,
-        d::AidAuthMfaRecoveryPostError,
-        d::AidAuthsOauthTokenPostError,
-        p::GetTransientTokenError,
-        p::GetSourceConnectionInformationError,
-        p::GetTokenDetailsError,
-        p::PostUsersSignInDataError
-    );
-    None
-}
-
 /// Runs `step`; records its success row or its failure, and gives its value on success.
 async fn step<T, E, F>(
     report: &mut Report,
@@ -151,7 +121,7 @@ async fn step<T, E, F>(
     describe: impl FnOnce(&T) -> (u16, String),
 ) -> Option<T>
 where
-    E: std::error::Error + 'static,
+    E: std::error::Error + ErrorMetadata,
     F: Future<Output = Result<T, E>>,
 {
     match future.await {

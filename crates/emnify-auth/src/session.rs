@@ -79,6 +79,22 @@ pub enum LoginError {
     MfaRequired,
 }
 
+impl auth_core::ErrorMetadata for LoginError {
+    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
+        match self {
+            LoginError::Authenticate(error) => error.response_meta(),
+            LoginError::MfaRequired => None,
+        }
+    }
+
+    fn is_retryable(&self) -> bool {
+        match self {
+            LoginError::Authenticate(error) => error.is_retryable(),
+            LoginError::MfaRequired => false,
+        }
+    }
+}
+
 /// What a login led to.
 #[derive(Debug)]
 #[non_exhaustive]
