@@ -379,3 +379,17 @@ async fn unknown_fields_and_enum_values_are_accepted() {
     );
     assert_eq!(token.token_type.as_str(), "DPoP");
 }
+
+#[tokio::test]
+async fn a_body_in_many_chunks_under_the_limit_is_read_whole() {
+    // 100 kB in 16 KiB chunks, all spaces: read whole, then refused as JSON with no value.
+    let server = RawServer::start(vec![Step::Chunked { size: 100_000 }])
+        .await
+        .unwrap();
+    let error = core_error(get(server.url()).await.unwrap_err());
+    let Error::Decode { meta, .. } = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(meta.body_len(), 100_000);
+    assert!(meta.body_excerpt().iter().all(|b| *b == b' '));
+}

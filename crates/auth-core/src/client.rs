@@ -409,35 +409,29 @@ impl Client {
                 &Bytes::new(),
             ));
         }
-        // Most bodies arrive in one chunk: keep it as it is, and copy only when more follow.
-        let mut first: Option<Bytes> = None;
-        let mut rest = BytesMut::new();
+        // Most bodies arrive in one chunk: keep it as it is; from the second chunk on, every
+        // byte is copied once, into `joined`.
+        let mut single: Option<Bytes> = None;
+        let mut joined = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
-            let received = first.as_ref().map_or(0, Bytes::len) + rest.len();
+            let received = single.as_ref().map_or(joined.len(), Bytes::len);
+            if let Some(first) = single.take() {
+                joined.reserve(first.len() + chunk.len());
+                joined.extend_from_slice(&first);
+            } else if joined.is_empty() && received + chunk.len() <= limit {
+                single = Some(chunk);
+                continue;
+            }
             if received + chunk.len() > limit {
-                let mut partial = BytesMut::from(first.take().unwrap_or_default());
-                partial.extend_from_slice(&rest);
-                partial.extend_from_slice(&chunk[..limit - received]);
+                joined.extend_from_slice(&chunk[..limit - received]);
                 return Err(too_large(
                     std::mem::take(response.headers_mut()),
-                    &partial.freeze(),
+                    &joined.freeze(),
                 ));
             }
-            match &first {
-                None => first = Some(chunk),
-                Some(_) => rest.extend_from_slice(&chunk),
-            }
+            joined.extend_from_slice(&chunk);
         }
-        let body = match first {
-            None => Bytes::new(),
-            Some(first) if rest.is_empty() => first,
-            Some(first) => {
-                let mut whole = BytesMut::with_capacity(first.len() + rest.len());
-                whole.extend_from_slice(&first);
-                whole.extend_from_slice(&rest);
-                whole.freeze()
-            }
-        };
+        let body = single.unwrap_or_else(|| joined.freeze());
         Ok(Response::new(
             status,
             std::mem::take(response.headers_mut()),
@@ -450,7 +444,7 @@ impl Client {
 /// Configures a [`Client`].
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 /// use auth_core::{Client, Credentials, RetryPolicy, Timeouts};
 ///
 /// let client = Client::builder()
