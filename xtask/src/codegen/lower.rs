@@ -694,23 +694,14 @@ impl<'a> Lowerer<'a> {
         Ok(params)
     }
 
+    /// Whether `ty` names an object or a union. Every component schema is lowered before the
+    /// paths, which are the only callers, so `self.models` holds every named type by then.
     fn is_struct_or_union(&self, ty: &Ty) -> bool {
         let Ty::Named(name) = ty else { return false };
         self.models
             .iter()
             .find(|m| &m.name == name)
             .is_some_and(|m| matches!(m.kind, ModelKind::Struct(_) | ModelKind::Union { .. }))
-            || self.names.iter().any(|(key, n)| {
-                n == name
-                    && matches!(
-                        self.component_schema(key).map(|s| &s.schema_kind),
-                        Some(
-                            SchemaKind::Type(Type::Object(_))
-                                | SchemaKind::OneOf { .. }
-                                | SchemaKind::AllOf { .. }
-                        )
-                    )
-            })
     }
 
     fn body(&mut self, body: &ReferenceOr<openapiv3::RequestBody>, location: &str) -> Result<Body> {
