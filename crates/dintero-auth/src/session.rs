@@ -16,13 +16,6 @@ use crate::models::{
 /// The error code with which Dintero asks for a second factor.
 pub const MFA_REQUIRED: &str = "mfa_required";
 
-/// The `mfa_token` of an `mfa_required` error body, if that is what it is.
-fn mfa_token_of(body: &ErrorResponse) -> Option<&Secret> {
-    (body.error.code.as_deref() == Some(MFA_REQUIRED))
-        .then_some(body.error.mfa_token.as_ref())
-        .flatten()
-}
-
 /// What a token request led to.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -106,6 +99,18 @@ impl OobChallenge {
 }
 
 impl Client {
+    /// The [`MfaRequired`] an error body means, if it is an `mfa_required` error with a token.
+    fn mfa_required(&self, account_id: &str, body: &ErrorResponse) -> Option<MfaRequired> {
+        if body.error.code.as_deref() != Some(MFA_REQUIRED) {
+            return None;
+        }
+        Some(MfaRequired {
+            client: self.clone(),
+            account_id: account_id.to_owned(),
+            mfa_token: body.error.mfa_token.clone()?,
+        })
+    }
+
     /// Requests an access token for `account_id`; an `mfa_required` answer becomes
     /// [`TokenOutcome::MfaRequired`] instead of an error.
     pub async fn request_token(
@@ -119,14 +124,12 @@ impl Client {
             .await
         {
             Ok(token) => Ok(TokenOutcome::Token(token)),
-            Err(AidAuthsOauthTokenPostError::Forbidden(error)) => match mfa_token_of(&error.body) {
-                Some(mfa_token) => Ok(TokenOutcome::MfaRequired(MfaRequired {
-                    client: self.clone(),
-                    account_id: account_id.to_owned(),
-                    mfa_token: mfa_token.clone(),
-                })),
-                None => Err(AidAuthsOauthTokenPostError::Forbidden(error)),
-            },
+            Err(AidAuthsOauthTokenPostError::Forbidden(error)) => {
+                match self.mfa_required(account_id, &error.body) {
+                    Some(required) => Ok(TokenOutcome::MfaRequired(required)),
+                    None => Err(AidAuthsOauthTokenPostError::Forbidden(error)),
+                }
+            }
             Err(error) => Err(error),
         }
     }
@@ -144,14 +147,12 @@ impl Client {
             .await
         {
             Ok(challenge) => Ok(RecoveryOutcome::Challenge(challenge)),
-            Err(AidAuthMfaRecoveryPostError::Forbidden(error)) => match mfa_token_of(&error.body) {
-                Some(mfa_token) => Ok(RecoveryOutcome::MfaRequired(MfaRequired {
-                    client: self.clone(),
-                    account_id: account_id.to_owned(),
-                    mfa_token: mfa_token.clone(),
-                })),
-                None => Err(AidAuthMfaRecoveryPostError::Forbidden(error)),
-            },
+            Err(AidAuthMfaRecoveryPostError::Forbidden(error)) => {
+                match self.mfa_required(account_id, &error.body) {
+                    Some(required) => Ok(RecoveryOutcome::MfaRequired(required)),
+                    None => Err(AidAuthMfaRecoveryPostError::Forbidden(error)),
+                }
+            }
             Err(error) => Err(error),
         }
     }
