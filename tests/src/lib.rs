@@ -73,6 +73,7 @@ pub fn decode_every_response(bytes: &[u8]) {
     decode::<p::ErrorResponse>(bytes);
 }
 
+pub mod canary;
 pub mod fakes;
 pub mod raw;
 pub mod tour;

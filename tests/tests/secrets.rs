@@ -1,4 +1,5 @@
-//! Canary tests: secrets never reach `Debug`, `Display`, error messages or `tracing` output.
+//! Canary tests: secrets never reach `Debug`, `Display` or error messages
+//! (`tracing` output is checked in `trace_spans.rs`, alone in its process).
 //!
 //! Every model of every spec is filled from its schema, with a canary in each secret field
 //! (`format: password`) and plain text elsewhere; every client configuration holds canary
@@ -6,8 +7,6 @@
 //! printed forms may contain a canary.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use auth_core::{Credentials, Token, TokenSource};
 use httpmock::prelude::*;
@@ -15,8 +14,7 @@ use openapiv3::{
     OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 use serde_json::{Map, Value, json};
-
-const CANARY: &str = "canary-5ecret-7f3a";
+use workspace_tests::canary::{CANARY, assert_clean};
 
 /// The field and header names the issue lists as secrets; each must be `format: password`.
 const SECRET_NAMES: &[&str] = &[
@@ -33,13 +31,6 @@ const SECRET_NAMES: &[&str] = &[
     "binding_code",
     "authToken",
 ];
-
-fn assert_clean(what: &str, printed: &str) {
-    assert!(
-        !printed.contains(CANARY),
-        "{what} printed a secret: {printed}"
-    );
-}
 
 fn spec(vendor: &str) -> OpenAPI {
     let path = format!("{}/../openapi/{vendor}.yaml", env!("CARGO_MANIFEST_DIR"));
@@ -329,54 +320,4 @@ async fn errors_never_print_secrets() {
     for text in printed {
         assert_clean("error", &text);
     }
-}
-
-/// Collects what a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn tracing_records_operations_without_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/api/v1/authenticate");
-            then.status(200)
-                .json_body(json!({"auth_token": CANARY, "refresh_token": CANARY}));
-        })
-        .await;
-    let client = workspace_tests::emnify(&server.base_url(), Credentials::bearer(CANARY));
-    let login = emnify_auth::models::UserAuthentication::new("user", CANARY).into();
-    client.authentication().authenticate(&login).await.unwrap();
-    let plex = workspace_tests::plex(&server.base_url(), Credentials::api_key(CANARY));
-    let _ = plex.authentication().get_token_details().await;
-
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(output.contains("operation=\"Authenticate\""), "{output}");
-    assert!(output.contains("path=\"/api/v1/authenticate\""), "{output}");
-    assert!(output.contains("operation=\"getTokenDetails\""), "{output}");
-    assert_clean("tracing output", &output);
 }
