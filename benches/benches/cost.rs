@@ -1,17 +1,16 @@
 //! `cargo bench -p benches`: the cost of our crates against a hand-written reqwest + serde
 //! baseline doing the same requests in the same run, against a loopback server in a child
 //! process (so that only the client's CPU time is counted). Prints one row per case with the
-//! CPU time per request of each and the ratio ours / baseline (target: at most 1.05), then the
-//! cost of a cached-token lookup. (`cargo bench -p xtask` times a full codegen.)
+//! CPU time per request of each and the ratio ours / baseline (target: at most 1.05).
+//! (`--bench token` times a cached-token lookup; `cargo bench -p xtask` a full codegen.)
 //!
 //! `AUTH_CLIENT_BENCH_ROUNDS` and `AUTH_CLIENT_BENCH_REQUESTS` scale the run.
 
 use std::future::Future;
 use std::hint::black_box;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use auth_core::{Credentials, Token, TokenSource};
+use auth_core::Credentials;
 use benches::{ServerProcess, cpu_time};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
@@ -176,7 +175,7 @@ fn main() {
         "per-request client CPU time, medians of {rounds} rounds of {requests} requests; ratio: median of the rounds' ratios"
     );
     println!(
-        "{:<44} {:>12} {:>12} {:>7}",
+        "{:<50} {:>12} {:>12} {:>7}",
         "case", "baseline", "ours", "ratio"
     );
     let mut worst: f64 = 0.0;
@@ -184,7 +183,7 @@ fn main() {
         let ratio = case.ratio;
         worst = worst.max(ratio);
         println!(
-            "{:<44} {:>10.1}µs {:>10.1}µs {:>7.3}",
+            "{:<50} {:>10.1}µs {:>10.1}µs {:>7.3}",
             case.name,
             case.baseline.as_secs_f64() * 1e6,
             case.ours.as_secs_f64() * 1e6,
@@ -192,15 +191,6 @@ fn main() {
         );
     }
     println!("worst ratio {worst:.3} (target ≤ 1.050)");
-
-    if std::env::var_os("AUTH_CLIENT_BENCH_ONLY").is_some() {
-        return;
-    }
-    let lookup = runtime.block_on(token_lookup());
-    println!(
-        "\ncached-token lookup (TokenSource::token, fresh token): {:.1} ns",
-        lookup.as_secs_f64() * 1e9
-    );
 }
 
 async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
@@ -412,19 +402,4 @@ fn workspace_client(url: &str) -> emnify_auth::Client {
             .build()
             .expect("a client"),
     )
-}
-
-/// Wall time of one cached-token lookup (the fast path: a read lock and an `Arc` clone).
-async fn token_lookup() -> Duration {
-    let source = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
-        Box::pin(async { Ok(Token::expiring_in("t", Duration::from_secs(3600))) })
-    });
-    source.token().await.expect("a token");
-    let source = Arc::new(source);
-    let iterations = 1_000_000;
-    let started = Instant::now();
-    for _ in 0..iterations {
-        black_box(source.token().await.expect("a token"));
-    }
-    started.elapsed() / iterations
 }

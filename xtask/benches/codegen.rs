@@ -1,22 +1,12 @@
 //! `cargo bench -p xtask`: the time of a full `cargo xtask codegen` (three specs parsed,
-//! lowered, emitted and formatted, in memory), median of 9 runs.
-
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+//! lowered, emitted and formatted, in memory; nothing is written).
 
 fn main() {
+    divan::main();
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn full_codegen(bencher: divan::Bencher) {
     let root = xtask::workspace_root();
-    let mut runs: Vec<Duration> = (0..9)
-        .map(|_| {
-            let started = Instant::now();
-            black_box(xtask::codegen::generate(&root).expect("the specs generate"));
-            started.elapsed()
-        })
-        .collect();
-    runs.sort();
-    println!(
-        "full codegen (3 specs, in memory): {:.1} ms (median of 9; fastest {:.1} ms)",
-        runs[4].as_secs_f64() * 1e3,
-        runs[0].as_secs_f64() * 1e3
-    );
+    bencher.bench_local(|| xtask::codegen::generate(&root).expect("the specs generate"));
 }
