@@ -79,13 +79,18 @@ impl Token {
             .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
-    /// Whether the token is good for more than `skew` (at most half its lifetime, so that a
-    /// token that lives shorter than the skew is still used).
-    fn fresh(&self, skew: Duration) -> bool {
-        self.expires_at.is_none_or(|at| {
-            let skew = skew.min(at.saturating_duration_since(self.issued_at) / 2);
-            Instant::now() + skew < at
+    /// When a source with `skew` should replace it: `skew` before its expiry, but at most half
+    /// its lifetime early, so that a token that lives shorter than the skew is still used.
+    /// `None` when its expiry is unknown.
+    fn refresh_at(&self, skew: Duration) -> Option<Instant> {
+        self.expires_at.map(|at| {
+            let early = skew.min(at.saturating_duration_since(self.issued_at) / 2);
+            at.checked_sub(early).unwrap_or(self.issued_at)
         })
+    }
+
+    fn expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| Instant::now() >= at)
     }
 }
 
@@ -147,9 +152,21 @@ where
     }
 }
 
+/// The cached token, with the instant from which it is refreshed (worked out once, when stored).
+struct Cached {
+    token: Arc<Token>,
+    refresh_at: Option<Instant>,
+}
+
+impl Cached {
+    fn fresh(&self) -> bool {
+        self.refresh_at.is_none_or(|at| Instant::now() < at)
+    }
+}
+
 struct Inner {
     provider: Box<dyn TokenProvider>,
-    current: RwLock<Option<Arc<Token>>>,
+    current: RwLock<Option<Cached>>,
     refresh: tokio::sync::Mutex<()>,
     skew: Duration,
 }
@@ -190,7 +207,10 @@ impl fmt::Debug for TokenSource {
         let cached = self.cached();
         f.debug_struct("TokenSource")
             .field("cached", &cached.is_some())
-            .field("expires_in", &cached.and_then(|t| t.expires_in()))
+            .field(
+                "expires_in",
+                &cached.and_then(|(token, _)| token.expires_in()),
+            )
             .field("skew", &self.inner.skew)
             .finish()
     }
@@ -216,37 +236,47 @@ impl TokenSource {
 
     /// Starts the cache with a token already in hand (from a login, say).
     pub fn seed(&self, token: Token) {
+        self.store(Arc::new(token));
+    }
+
+    fn store(&self, token: Arc<Token>) {
+        let refresh_at = token.refresh_at(self.inner.skew);
         *self
             .inner
             .current
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(token));
+            .unwrap_or_else(PoisonError::into_inner) = Some(Cached { token, refresh_at });
     }
 
-    fn cached(&self) -> Option<Arc<Token>> {
-        self.inner
+    /// The cached token, and whether it is fresh.
+    fn cached(&self) -> Option<(Arc<Token>, bool)> {
+        let current = self
+            .inner
             .current
             .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .unwrap_or_else(PoisonError::into_inner);
+        current
+            .as_ref()
+            .map(|cached| (Arc::clone(&cached.token), cached.fresh()))
     }
 
     /// A token that is not about to expire: the cached one, or a new one.
     pub async fn token(&self) -> Result<Arc<Token>, Error> {
-        if let Some(token) = self.cached().filter(|t| t.fresh(self.inner.skew)) {
-            return Ok(token);
-        }
-        let stale = self.cached();
+        let stale = match self.cached() {
+            Some((token, true)) => return Ok(token),
+            Some((token, false)) => Some(token),
+            None => None,
+        };
         let _refreshing = self.inner.refresh.lock().await;
         // Whoever held the lock before may have refreshed already: a token other than the stale
         // one we saw is the result of that refresh, and serves us too while it has not expired.
-        if let Some(token) = self.cached().filter(|current| {
+        if let Some((token, fresh)) = self.cached() {
             let replaced = stale
                 .as_ref()
-                .is_none_or(|stale| !Arc::ptr_eq(stale, current));
-            current.fresh(self.inner.skew) || (replaced && current.fresh(Duration::ZERO))
-        }) {
-            return Ok(token);
+                .is_none_or(|stale| !Arc::ptr_eq(stale, &token));
+            if fresh || (replaced && !token.expired()) {
+                return Ok(token);
+            }
         }
         let token = Arc::new(
             self.inner
@@ -255,11 +285,7 @@ impl TokenSource {
                 .await
                 .map_err(Error::TokenRefresh)?,
         );
-        *self
-            .inner
-            .current
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&token));
+        self.store(Arc::clone(&token));
         Ok(token)
     }
 
@@ -273,7 +299,7 @@ impl TokenSource {
             .unwrap_or_else(PoisonError::into_inner);
         if current
             .as_ref()
-            .is_some_and(|token| token.secret == rejected.secret)
+            .is_some_and(|cached| cached.token.secret == rejected.secret)
         {
             *current = None;
         }
