@@ -148,6 +148,37 @@ fn rejects_unresolved_references() {
 }
 
 #[test]
+fn rejects_unresolved_parameter_and_response_references_where_they_are_written() {
+    let body = spec_with_body("              type: string");
+    let parameter = body.replace(
+        "      requestBody:",
+        "      parameters:\n        - $ref: '#/components/parameters/Missing'\n      requestBody:",
+    );
+    let message = rejection(&parameter);
+    assert!(
+        message.contains("at #/paths/~1things/post/parameters/0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("unresolved reference #/components/parameters/Missing"),
+        "{message}"
+    );
+    let response = body.replace(
+        "'204': {description: done}",
+        "'204': {$ref: '#/components/responses/Missing'}",
+    );
+    let message = rejection(&response);
+    assert!(
+        message.contains("at #/paths/~1things/post/responses/204"),
+        "{message}"
+    );
+    assert!(
+        message.contains("unresolved reference #/components/responses/Missing"),
+        "{message}"
+    );
+}
+
+#[test]
 fn rejects_path_parameters_missing_from_the_template() {
     let text = spec_with_body("              type: string").replace("/things:", "/things/{id}:");
     let message = rejection(&text);

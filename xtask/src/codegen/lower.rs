@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use indexmap::IndexMap;
 use openapiv3::{
-    APIKeyLocation, IntegerFormat, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr,
-    Schema, SchemaKind, SecurityScheme, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+    APIKeyLocation, Components, IntegerFormat, OpenAPI, Parameter, ParameterSchemaOrContent,
+    ReferenceOr, Schema, SchemaKind, SecurityScheme, StatusCode, StringFormat, Type,
+    VariantOrUnknownOrEmpty,
 };
 
 use super::ir::*;
@@ -30,6 +32,33 @@ fn reject<T>(location: &str, message: impl Into<String>) -> Result<T> {
 /// Escapes a path for a JSON pointer (`/` → `~1`).
 fn pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// An item written in place, or the component a local `$ref` points at in `section` (named
+/// `kind`: `parameters`, `responses`), with the location to report the item's problems at. An
+/// unresolved reference is rejected at `location`, where the `$ref` is written.
+fn resolve<'s, T>(
+    spec: &'s OpenAPI,
+    item: &'s ReferenceOr<T>,
+    location: String,
+    kind: &str,
+    section: fn(&'s Components) -> &'s IndexMap<String, ReferenceOr<T>>,
+) -> Result<(&'s T, String)> {
+    let reference = match item {
+        ReferenceOr::Item(item) => return Ok((item, location)),
+        ReferenceOr::Reference { reference } => reference,
+    };
+    let prefix = format!("#/components/{kind}/");
+    let key = reference.strip_prefix(&prefix).unwrap_or_default();
+    match spec
+        .components
+        .as_ref()
+        .and_then(|components| section(components).get(key))
+        .and_then(ReferenceOr::as_item)
+    {
+        Some(item) => Ok((item, format!("{prefix}{}", pointer(key)))),
+        None => reject(&location, format!("unresolved reference {reference}")),
+    }
 }
 
 const JSON: &str = "application/json";
@@ -595,31 +624,13 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Vec<Param>> {
         let mut params = Vec::new();
         for (index, parameter) in operation.parameters.iter().enumerate() {
-            let mut param_location = format!("{location}/parameters/{index}");
-            let parameter = match parameter {
-                ReferenceOr::Item(parameter) => parameter,
-                ReferenceOr::Reference { reference } => {
-                    let key = reference
-                        .strip_prefix("#/components/parameters/")
-                        .unwrap_or_default();
-                    param_location = format!("#/components/parameters/{}", pointer(key));
-                    match self
-                        .spec
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.parameters.get(key))
-                        .and_then(ReferenceOr::as_item)
-                    {
-                        Some(parameter) => parameter,
-                        None => {
-                            return reject(
-                                &param_location,
-                                format!("unresolved reference {reference}"),
-                            );
-                        }
-                    }
-                }
-            };
+            let (parameter, param_location) = resolve(
+                self.spec,
+                parameter,
+                format!("{location}/parameters/{index}"),
+                "parameters",
+                |components| &components.parameters,
+            )?;
             let location_kind = match parameter {
                 Parameter::Path { .. } => ParamLocation::Path,
                 Parameter::Query { .. } => ParamLocation::Query,
@@ -808,31 +819,13 @@ impl<'a> Lowerer<'a> {
                     "status ranges are not supported; list the statuses",
                 );
             };
-            let (response, response_location) = match response {
-                ReferenceOr::Item(response) => (response, response_location),
-                ReferenceOr::Reference { reference } => {
-                    let key = reference
-                        .strip_prefix("#/components/responses/")
-                        .unwrap_or_default();
-                    match self
-                        .spec
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.responses.get(key))
-                        .and_then(ReferenceOr::as_item)
-                    {
-                        Some(response) => {
-                            (response, format!("#/components/responses/{}", pointer(key)))
-                        }
-                        None => {
-                            return reject(
-                                &response_location,
-                                format!("unresolved reference {reference}"),
-                            );
-                        }
-                    }
-                }
-            };
+            let (response, response_location) = resolve(
+                self.spec,
+                response,
+                response_location,
+                "responses",
+                |components| &components.responses,
+            )?;
             let ty = if response.content.is_empty() {
                 None
             } else {
