@@ -307,7 +307,7 @@ async fn errors_never_print_secrets() {
 
     // A token that cannot be refreshed.
     let failing = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
-        Box::pin(async { Err("refresh refused".into()) })
+        Box::pin(async { Err(auth_core::FetchError::new("refresh refused")) })
     });
     let refreshing = client.with_credentials(Credentials::BearerSource(failing));
     let error = refreshing

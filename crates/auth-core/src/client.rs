@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use crate::error::{Error, TimeoutKind};
+use crate::redact;
 use crate::request::{Request, Security};
-use crate::response::{Response, ResponseMeta, retry_after};
-use crate::retry::{RetryPolicy, Timeouts};
+use crate::response::{Response, ResponseMeta, Sent};
+use crate::retry::{Repeat, RetryPolicy, Timeouts};
 use crate::secret::Secret;
-use crate::token::{Token, TokenSource};
+use crate::token::Token;
+use crate::token_source::{TokenPolicy, TokenSource};
 
 /// The default limit on a response body: 4 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -76,37 +78,75 @@ impl Credentials {
         }
     }
 
-    /// Sets the credentials on `request` for the first of `schemes` they fit; `None` when they
-    /// fit none.
+    /// The secret values they hold (masked wherever a response body shows them).
+    pub(crate) fn secret_values(&self) -> Vec<&str> {
+        match self {
+            Credentials::Bearer(secret) | Credentials::ApiKey(secret) => vec![secret.expose()],
+            Credentials::Basic { password, .. } => vec![password.expose()],
+            Credentials::None | Credentials::BearerSource(_) => Vec::new(),
+        }
+    }
+
+    /// Sets the credentials on `request` for the first of `schemes` they fit (`token` is the
+    /// token source's current token); an error when they fit none or cannot be sent.
     fn apply(
         &self,
         request: reqwest::RequestBuilder,
-        schemes: &[Security],
+        operation: &'static str,
+        schemes: &'static [Security],
         token: Option<&Token>,
-    ) -> Option<reqwest::RequestBuilder> {
-        let scheme = schemes.iter().find(|scheme| {
-            matches!(
-                (scheme, self),
-                (Security::Bearer, Credentials::Bearer(_))
-                    | (Security::Bearer, Credentials::BearerSource(_))
-                    | (Security::Basic, Credentials::Basic { .. })
-                    | (Security::ApiKeyHeader(_), Credentials::ApiKey(_))
-            )
-        })?;
+    ) -> Result<reqwest::RequestBuilder, Error> {
+        let missing = || Error::MissingCredentials {
+            operation,
+            accepted: schemes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+        };
+        let scheme = schemes
+            .iter()
+            .find(|scheme| {
+                matches!(
+                    (scheme, self),
+                    (Security::Bearer, Credentials::Bearer(_))
+                        | (Security::Bearer, Credentials::BearerSource(_))
+                        | (Security::Basic, Credentials::Basic { .. })
+                        | (Security::ApiKeyHeader(_), Credentials::ApiKey(_))
+                )
+            })
+            .ok_or_else(missing)?;
+        let invalid = |reason| Error::InvalidCredentials { operation, reason };
+        let sensitive = |value: String, reason| {
+            let mut value = HeaderValue::try_from(value).map_err(|_| invalid(reason))?;
+            value.set_sensitive(true);
+            Ok::<_, Error>(value)
+        };
+        let bearer = |token: &str| {
+            let mut value = String::with_capacity(7 + token.len());
+            value.push_str("Bearer ");
+            value.push_str(token);
+            sensitive(value, "the bearer token is not a valid header value")
+        };
         match (scheme, self) {
-            (_, Credentials::Bearer(token)) => Some(request.bearer_auth(token.expose())),
+            (_, Credentials::Bearer(token)) => {
+                Ok(request.header(AUTHORIZATION, bearer(token.expose())?))
+            }
             (_, Credentials::BearerSource(_)) => {
-                Some(request.bearer_auth(token?.secret().expose()))
+                let token = token.ok_or_else(missing)?;
+                Ok(request.header(AUTHORIZATION, bearer(token.secret().expose())?))
             }
             (_, Credentials::Basic { username, password }) => {
-                Some(request.basic_auth(username, Some(password.expose())))
+                Ok(request.basic_auth(username, Some(password.expose())))
             }
-            (Security::ApiKeyHeader(name), Credentials::ApiKey(key)) => {
-                let mut value = HeaderValue::from_str(key.expose()).ok()?;
-                value.set_sensitive(true);
-                Some(request.header(*name, value))
-            }
-            _ => None,
+            (Security::ApiKeyHeader(name), Credentials::ApiKey(key)) => Ok(request.header(
+                *name,
+                sensitive(
+                    key.expose().to_owned(),
+                    "the API key is not a valid header value",
+                )?,
+            )),
+            _ => Err(missing()),
         }
     }
 }
@@ -116,6 +156,15 @@ struct Shared {
     servers: Vec<(&'static str, String)>,
     max_body_bytes: usize,
     request_id_headers: &'static [&'static str],
+    token_policy: TokenPolicy,
+}
+
+/// Server URLs as `Debug` shows them: without user-info, query or fragment.
+fn shown_servers(servers: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    servers
+        .iter()
+        .map(|(server, url)| (*server, redact::url(url)))
+        .collect()
 }
 
 /// A configured HTTP client: one connection pool, base URLs, credentials and limits.
@@ -132,11 +181,12 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("servers", &self.shared.servers)
+            .field("servers", &shown_servers(&self.shared.servers))
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("max_body_bytes", &self.shared.max_body_bytes)
+            .field("token_policy", &self.shared.token_policy)
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +236,11 @@ impl Client {
         self.timeouts
     }
 
+    /// How the token sources that the vendor crates' logins create pace their refreshes.
+    pub fn token_policy(&self) -> TokenPolicy {
+        self.shared.token_policy
+    }
+
     /// The same client (sharing its connection pool) sending requests for `server` (a server URL
     /// as the spec gives it) to `url`.
     pub fn with_server_url(&self, server: &'static str, url: &str) -> Result<Client, Error> {
@@ -199,6 +254,7 @@ impl Client {
                 servers,
                 max_body_bytes: self.shared.max_body_bytes,
                 request_id_headers: self.shared.request_id_headers,
+                token_policy: self.shared.token_policy,
             }),
             ..self.clone()
         })
@@ -218,9 +274,10 @@ impl Client {
     /// Sends `request` and reads the response body, up to the client's limit.
     ///
     /// Failed attempts are retried as the [`RetryPolicy`] says, each attempt and the whole call
-    /// bounded by the [`Timeouts`]. With [`Credentials::BearerSource`], a 401 answer invalidates
-    /// the token and the request is sent once more with a fresh one: a 401 means the server did
-    /// not act on the request, so sending it again is safe whatever its method.
+    /// bounded by the [`Timeouts`] (the wait for a token included). With
+    /// [`Credentials::BearerSource`], a 401 answer invalidates the token and the request is sent
+    /// once more with a fresh one: a 401 means the server did not act on the request, so sending
+    /// it again is safe whatever its method.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         let call = self.send_with_retries(&request);
         #[cfg(feature = "tracing")]
@@ -243,7 +300,7 @@ impl Client {
     async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
         // One deadline for the whole call; each attempt runs under one timer, set to whichever
         // of its own limit and the call's comes first.
-        let deadline = self.timeouts.total.map(|total| Instant::now() + total);
+        let deadline = self.timeouts.total.and_then(later);
         let source = self.credentials.source_for(request.operation.security);
         let mut token: Option<Arc<Token>> = None;
         let mut replayed = false;
@@ -251,11 +308,11 @@ impl Client {
         // One loop, and one place that awaits an attempt, keeps the call's future small.
         loop {
             if let Some(source) = source {
-                token = Some(source.token().await?);
+                token = Some(source.token_until(deadline).await?);
             }
             #[cfg(feature = "tracing")]
             tracing::Span::current().record("attempt", attempt);
-            let result = self.attempt(request, token.as_deref(), deadline).await;
+            let result = self.attempt(request, token.as_ref(), deadline).await;
             if let (Some(source), Some(rejected), Ok(response)) = (source, &token, &result)
                 && response.status() == reqwest::StatusCode::UNAUTHORIZED
                 && !replayed
@@ -270,10 +327,14 @@ impl Client {
             if let Ok(response) = &result {
                 tracing::Span::current().record("status", response.status().as_u16());
             }
-            let Some(wait) = self.retry_wait(request, &result, attempt) else {
+            let repeat = Repeat::of_result(&result);
+            let Some(wait) =
+                self.retry
+                    .wait_before_retry(repeat, request.operation.idempotent, attempt)
+            else {
                 return result;
             };
-            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+            if deadline.is_some_and(|deadline| later(wait).is_none_or(|end| end >= deadline)) {
                 // No time left for another attempt: the last answer stands.
                 return result;
             }
@@ -284,54 +345,24 @@ impl Client {
         }
     }
 
-    /// How long to wait before attempt `attempt + 1`, or `None` when the result stands.
-    fn retry_wait(
-        &self,
-        request: &Request,
-        result: &Result<Response, Error>,
-        attempt: u32,
-    ) -> Option<Duration> {
-        if attempt >= self.retry.attempts() {
-            return None;
-        }
-        let repeatable = request.operation.idempotent;
-        let backoff = || self.retry.backoff(attempt);
-        match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let asked = || retry_after(response.headers());
-                match status {
-                    429 => retry_after_or(asked(), backoff, &self.retry),
-                    503 if repeatable => retry_after_or(asked(), backoff, &self.retry),
-                    502 | 504 if repeatable => Some(backoff()),
-                    _ => None,
-                }
-            }
-            // Nothing reached the server: safe to send again whatever the method.
-            Err(Error::Transport(error)) if error.is_connect() => Some(backoff()),
-            Err(Error::Timeout(TimeoutKind::Connect)) => Some(backoff()),
-            // The request may have reached the server.
-            Err(Error::Transport(_) | Error::Timeout(TimeoutKind::Attempt)) if repeatable => {
-                Some(backoff())
-            }
-            Err(_) => None,
-        }
-    }
-
     async fn attempt(
         &self,
         request: &Request,
-        token: Option<&Token>,
+        token: Option<&Arc<Token>>,
         deadline: Option<Instant>,
     ) -> Result<Response, Error> {
-        let http_request = self.build(request, token)?;
+        let http_request = self.build(request, token.map(Arc::as_ref))?;
+        let sent = Sent {
+            credentials: Arc::clone(&self.credentials),
+            token: token.cloned(),
+        };
         // Boxed: reqwest's future is large, and keeping it out of the call's own future keeps
         // that small (measured: fewer bytes moved and allocations on malloc's fast path).
         let exchange = Box::pin(async {
             let response = http_request.send().await.map_err(Error::from_reqwest)?;
-            self.read(response).await
+            self.read(response, sent).await
         });
-        let attempt_deadline = self.timeouts.attempt.map(|limit| Instant::now() + limit);
+        let attempt_deadline = self.timeouts.attempt.and_then(later);
         let (limit, kind) = match (attempt_deadline, deadline) {
             (Some(attempt), Some(total)) if total <= attempt => (total, TimeoutKind::Total),
             (Some(attempt), _) => (attempt, TimeoutKind::Attempt),
@@ -381,24 +412,21 @@ impl Client {
             return Ok(builder);
         }
         self.credentials
-            .apply(builder, operation.security, token)
-            .ok_or_else(|| Error::MissingCredentials {
-                operation: operation.id,
-                accepted: operation
-                    .security
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            })
+            .apply(builder, operation.id, operation.security, token)
     }
 
-    async fn read(&self, mut response: reqwest::Response) -> Result<Response, Error> {
+    async fn read(&self, mut response: reqwest::Response, sent: Sent) -> Result<Response, Error> {
         let limit = self.shared.max_body_bytes;
         let status = response.status();
         let too_large = |headers: HeaderMap, body: &Bytes| Error::BodyTooLarge {
             limit,
-            meta: ResponseMeta::new(status, headers, self.shared.request_id_headers, body),
+            meta: ResponseMeta::new(
+                status,
+                headers,
+                self.shared.request_id_headers,
+                body,
+                &sent.held(),
+            ),
         };
         if response
             .content_length()
@@ -437,8 +465,14 @@ impl Client {
             std::mem::take(response.headers_mut()),
             body,
             self.shared.request_id_headers,
+            sent,
         ))
     }
+}
+
+/// The instant `wait` from now; `None` when that is past what the clock can hold.
+fn later(wait: Duration) -> Option<Instant> {
+    Instant::now().checked_add(wait)
 }
 
 /// Configures a [`Client`].
@@ -467,6 +501,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_body_bytes: usize,
     request_id_headers: &'static [&'static str],
+    token_policy: TokenPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -474,7 +509,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
         f.debug_struct("ClientBuilder")
-            .field("servers", &self.servers)
+            .field("servers", &shown_servers(&self.servers))
             .field("credentials", &self.credentials)
             .field("headers", &header_names)
             .field("user_agent", &self.user_agent)
@@ -482,6 +517,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("token_policy", &self.token_policy)
             .finish()
     }
 }
@@ -498,6 +534,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_id_headers: DEFAULT_REQUEST_ID_HEADERS,
+            token_policy: TokenPolicy::default(),
         }
     }
 }
@@ -560,6 +597,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How the token sources that the vendor crates' logins create pace their refreshes
+    /// (default: [`TokenPolicy::default`]).
+    pub fn token_policy(mut self, policy: TokenPolicy) -> Self {
+        self.token_policy = policy;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let servers = self
@@ -591,6 +635,7 @@ impl ClientBuilder {
                 servers,
                 max_body_bytes: self.max_body_bytes,
                 request_id_headers: self.request_id_headers,
+                token_policy: self.token_policy,
             }),
             credentials: Arc::new(self.credentials),
             retry: self.retry,
@@ -610,14 +655,21 @@ impl HeaderNameExt for HeaderName {
 }
 
 fn normalize_base_url(url: &str) -> Result<String, Error> {
+    // Messages show the URL without user-info or query: either may hold a secret.
+    let shown = redact::url(url);
     let parsed =
-        Url::parse(url).map_err(|err| Error::Config(format!("base URL {url:?}: {err}")))?;
+        Url::parse(url).map_err(|err| Error::Config(format!("base URL {shown:?}: {err}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::Config(format!("base URL {url:?} is not http(s)")));
+        return Err(Error::Config(format!("base URL {shown:?} is not http(s)")));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::Config(format!(
-            "base URL {url:?} must not have a query or fragment"
+            "base URL {shown:?} must not have a query or fragment"
+        )));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {shown:?} must not carry user-info; give credentials with `Credentials`"
         )));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
@@ -638,18 +690,4 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
             attempt.stop()
         }
     })
-}
-
-/// The wait a 429 or 503 asked for when the policy accepts it, else the backoff; `None` when
-/// the server asked for longer than the policy waits.
-fn retry_after_or(
-    asked: Option<Duration>,
-    backoff: impl FnOnce() -> Duration,
-    policy: &RetryPolicy,
-) -> Option<Duration> {
-    match asked {
-        Some(wait) if policy.accepts_retry_after(wait) => Some(wait),
-        Some(_) => None,
-        None => Some(backoff()),
-    }
 }

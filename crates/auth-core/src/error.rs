@@ -1,11 +1,13 @@
 //! Errors shared by every operation, and the metadata every error can report.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
 use crate::response::ResponseMeta;
+use crate::retry::Repeat;
 
 /// A failure that is not a documented error response of the operation: the request could not be
 /// built or sent, the server answered a status the operation does not document, or the body could
@@ -33,6 +35,16 @@ pub enum Error {
         /// The security schemes the operation accepts.
         accepted: String,
     },
+    /// The client's credentials cannot be sent: a token or key that is no valid header value (a
+    /// line break or another control character in it, say). Nothing was sent, and nothing is
+    /// retried.
+    #[error("operation {operation} cannot send the client's credentials: {reason}")]
+    InvalidCredentials {
+        /// The operation's name.
+        operation: &'static str,
+        /// What is wrong with them (never their value).
+        reason: &'static str,
+    },
     /// The operation is served from a server whose URL has to be given (its URL in the spec is a
     /// template), and none was.
     #[error("no URL configured for server {0}")]
@@ -40,9 +52,11 @@ pub enum Error {
     /// Connecting, sending or receiving failed.
     #[error("transport failure: {0}")]
     Transport(#[source] reqwest::Error),
-    /// Getting a fresh token for the request failed.
+    /// Getting a fresh token for the request failed. Every caller that waited for the same refresh
+    /// gets the same cause; callers arriving while the source backs off after the failure get it
+    /// at once, without a new token request.
     #[error("could not refresh the token: {0}")]
-    TokenRefresh(#[source] Box<dyn std::error::Error + Send + Sync>),
+    TokenRefresh(#[source] Arc<dyn std::error::Error + Send + Sync>),
     /// The request did not finish in time.
     #[error("request timed out ({0})")]
     Timeout(TimeoutKind),
@@ -71,6 +85,10 @@ impl Error {
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
         // The URL of our requests never holds a secret, but a caller's proxy URL might: drop it.
         let err = err.without_url();
+        if err.is_builder() {
+            // The request could not be built: it can never be sent, so it is not retried.
+            return Error::InvalidRequest(format!("cannot build the request: {err}"));
+        }
         match (err.is_timeout(), err.is_connect()) {
             (true, true) => Error::Timeout(TimeoutKind::Connect),
             (true, false) => Error::Timeout(TimeoutKind::Attempt),
@@ -96,6 +114,12 @@ pub enum TimeoutKind {
     Attempt,
     /// The call, retries included, took longer than the total timeout.
     Total,
+    /// The call's total timeout ran out while it waited for a token (the token endpoint was slow,
+    /// or stalled). The refresh goes on without the call, and later calls join it.
+    Token,
+    /// The token request took longer than its own timeout
+    /// ([`TokenPolicy::request_timeout`](crate::TokenPolicy::request_timeout)).
+    TokenRequest,
 }
 
 impl fmt::Display for TimeoutKind {
@@ -104,6 +128,8 @@ impl fmt::Display for TimeoutKind {
             TimeoutKind::Connect => "connect",
             TimeoutKind::Attempt => "attempt",
             TimeoutKind::Total => "total",
+            TimeoutKind::Token => "waiting for a token",
+            TimeoutKind::TokenRequest => "token request",
         })
     }
 }
@@ -131,9 +157,12 @@ pub trait ErrorMetadata {
     /// The response behind the error, when there was one.
     fn response_meta(&self) -> Option<&ResponseMeta>;
 
-    /// Whether sending the same request again may succeed.
+    /// Whether sending the same request again may succeed, as [`Repeat`] decides it. For a
+    /// request that may have reached the server (502, 503, 504, a broken connection), it may only
+    /// be sent again if it is safe to send twice; the client has already retried where it was.
     fn is_retryable(&self) -> bool {
-        self.status().is_some_and(status_is_retryable)
+        self.response_meta()
+            .is_some_and(|meta| Repeat::of_status(meta.status(), meta.retry_after()).may_succeed())
     }
 
     /// The HTTP status, when a response was received.
@@ -152,9 +181,10 @@ pub trait ErrorMetadata {
     }
 }
 
-/// Whether a response status says the same request may succeed later: 408, 429, 502, 503, 504.
+/// Whether a response status says the same request may succeed later (408, 429, 502, 503, 504),
+/// as [`Repeat::of_status`] decides it.
 pub fn status_is_retryable(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+    Repeat::of_status(status, None).may_succeed()
 }
 
 impl ErrorMetadata for Error {
@@ -167,17 +197,15 @@ impl ErrorMetadata for Error {
     }
 
     fn is_retryable(&self) -> bool {
-        match self {
-            Error::Timeout(_) => true,
-            Error::Transport(err) => err.is_connect() || err.is_request(),
-            Error::UnexpectedStatus(meta) => status_is_retryable(meta.status()),
-            _ => false,
-        }
+        Repeat::of_error(self).may_succeed()
     }
 }
 
 /// A documented error response with its decoded body.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the status, the request id and a short excerpt of the raw body with its secrets
+/// masked, not the decoded body: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError<T> {
     /// The decoded body.
@@ -196,7 +224,17 @@ impl<T> fmt::Display for ApiError<T> {
     }
 }
 
-impl<T: fmt::Debug> std::error::Error for ApiError<T> {}
+impl<T> fmt::Debug for ApiError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.meta.status())
+            .field("request_id", &self.meta.request_id())
+            .field("body", &self.meta.shown_excerpt())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> std::error::Error for ApiError<T> {}
 
 #[cfg(test)]
 mod tests {

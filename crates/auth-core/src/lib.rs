@@ -10,7 +10,8 @@
 //! - requests ([`Request`]) of an [`Operation`] with path parameters encoded as single path segments ([`encode_path`]);
 //! - responses ([`Response`]) read up to a size limit, and errors ([`Error`], [`ApiError`],
 //!   [`ErrorMetadata`]) that keep status, headers, request id and a bounded body excerpt;
-//! - [`TokenSource`]: a cached token, refreshed ahead of expiry by one caller for all;
+//! - [`TokenSource`]: a cached token, refreshed ahead of expiry in one detached refresh for all
+//!   callers, paced by a [`TokenPolicy`] after failures, every wait bounded;
 //! - [`Secret`], the string type of every password, token, key and code.
 //!
 //! Generated operations of the vendor crates are written against this API; users mostly meet
@@ -21,6 +22,7 @@
 mod client;
 mod encode;
 mod error;
+mod redact;
 mod request;
 mod response;
 mod retry;
@@ -29,6 +31,7 @@ pub mod support;
 #[cfg(feature = "rustls")]
 mod tls;
 mod token;
+mod token_source;
 
 pub use client::{
     Client, ClientBuilder, Credentials, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS,
@@ -37,9 +40,10 @@ pub use encode::encode_path;
 pub use error::{ApiError, Error, ErrorMetadata, TimeoutKind, status_is_retryable};
 pub use request::{Operation, Request, Security};
 pub use response::{BODY_EXCERPT_BYTES, Response, ResponseMeta};
-pub use retry::{RetryPolicy, Timeouts};
+pub use retry::{Repeat, RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
-pub use token::{DEFAULT_REFRESH_SKEW, FetchFuture, Token, TokenProvider, TokenSource};
+pub use token::{FetchError, FetchFuture, Token, TokenProvider};
+pub use token_source::{DEFAULT_REFRESH_SKEW, TokenPolicy, TokenSource};
 
 /// Re-exported so generated code and users name the same types.
 pub use reqwest::{Method, StatusCode, header};

@@ -1,6 +1,7 @@
 //! Responses as the generated operations see them, and the metadata kept with every error.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -8,16 +9,21 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
+use crate::client::Credentials;
 use crate::error::{ApiError, Error};
+use crate::redact;
+use crate::token::Token;
 
-/// How many bytes of a body [`ResponseMeta`] keeps.
-pub const BODY_EXCERPT_BYTES: usize = 1024;
+/// How many bytes of a body [`ResponseMeta`] keeps (a copy: an error kept by the caller never
+/// holds the whole response body).
+pub const BODY_EXCERPT_BYTES: usize = 4 * 1024;
 
 /// Everything about a response but its decoded body: status, headers, the vendor's request id and
-/// the first [`BODY_EXCERPT_BYTES`] bytes of the raw body.
+/// a copy of the first [`BODY_EXCERPT_BYTES`] bytes of the raw body.
 ///
-/// `Debug` shows the status, the request id and the header names; header values and the body
-/// excerpt can hold secrets and are only available through their accessors.
+/// `Debug` shows the status, the request id, the header names and a short excerpt of the body
+/// with its secrets masked; header values and the raw excerpt can hold secrets and are only
+/// available through their accessors.
 #[derive(Clone)]
 pub struct ResponseMeta(Box<MetaInner>);
 
@@ -28,25 +34,31 @@ struct MetaInner {
     request_id: Option<String>,
     body_excerpt: Bytes,
     body_len: usize,
+    shown: Box<str>,
 }
 
 impl ResponseMeta {
+    /// `held` are the credentials the client holds: they are masked wherever the body shows them.
     pub(crate) fn new(
         status: StatusCode,
         headers: HeaderMap,
         request_id_headers: &[&str],
-        body: &Bytes,
+        body: &[u8],
+        held: &[&str],
     ) -> Self {
         let request_id = request_id_headers
             .iter()
             .find_map(|name| headers.get(*name)?.to_str().ok())
             .map(str::to_owned);
+        let kept = &body[..body.len().min(BODY_EXCERPT_BYTES)];
+        let shown = redact::excerpt(kept, kept.len() < body.len(), held).into_boxed_str();
         Self(Box::new(MetaInner {
             status,
             headers,
             request_id,
-            body_excerpt: body.slice(..body.len().min(BODY_EXCERPT_BYTES)),
+            body_excerpt: Bytes::copy_from_slice(kept),
             body_len: body.len(),
+            shown,
         }))
     }
 
@@ -68,6 +80,11 @@ impl ResponseMeta {
     /// The first bytes of the raw body (at most [`BODY_EXCERPT_BYTES`]). May hold secrets.
     pub fn body_excerpt(&self) -> &[u8] {
         &self.0.body_excerpt
+    }
+
+    /// The start of the body as `Debug` shows it: secrets masked, a few hundred characters.
+    pub(crate) fn shown_excerpt(&self) -> &str {
+        &self.0.shown
     }
 
     /// The length of the body as received (up to the client's body limit).
@@ -102,6 +119,7 @@ impl fmt::Debug for ResponseMeta {
             .field("request_id", &self.0.request_id)
             .field("headers", &self.0.headers.keys().collect::<Vec<_>>())
             .field("body_len", &self.0.body_len)
+            .field("body", &self.0.shown)
             .finish()
     }
 }
@@ -115,6 +133,23 @@ pub struct Response {
     headers: HeaderMap,
     body: Bytes,
     request_id_headers: &'static [&'static str],
+    sent: Sent,
+}
+
+/// The credentials a request was sent with, so that an error made of its response can mask them.
+#[derive(Clone)]
+pub(crate) struct Sent {
+    pub(crate) credentials: Arc<Credentials>,
+    pub(crate) token: Option<Arc<Token>>,
+}
+
+impl Sent {
+    /// The secret values among them.
+    pub(crate) fn held(&self) -> Vec<&str> {
+        let mut held = self.credentials.secret_values();
+        held.extend(self.token.as_deref().map(|token| token.secret().expose()));
+        held
+    }
 }
 
 impl Response {
@@ -123,12 +158,14 @@ impl Response {
         headers: HeaderMap,
         body: Bytes,
         request_id_headers: &'static [&'static str],
+        sent: Sent,
     ) -> Self {
         Self {
             status,
             headers,
             body,
             request_id_headers,
+            sent,
         }
     }
 
@@ -168,6 +205,7 @@ impl Response {
             self.headers,
             self.request_id_headers,
             &self.body,
+            &self.sent.held(),
         )
     }
 
@@ -194,7 +232,7 @@ mod tests {
     fn meta_with_retry_after(value: &str) -> ResponseMeta {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
-        ResponseMeta::new(StatusCode::TOO_MANY_REQUESTS, headers, &[], &Bytes::new())
+        ResponseMeta::new(StatusCode::TOO_MANY_REQUESTS, headers, &[], &[], &[])
     }
 
     #[test]
@@ -214,11 +252,29 @@ mod tests {
     }
 
     #[test]
-    fn excerpt_is_bounded_and_debug_hides_it() {
-        let body = Bytes::from(vec![b'x'; 5000]);
-        let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), &[], &body);
+    fn excerpt_is_a_bounded_copy_and_debug_masks_it() {
+        let body = Bytes::from(vec![b'x'; 5 * 1024 * 1024]);
+        let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), &[], &body, &[]);
         assert_eq!(meta.body_excerpt().len(), BODY_EXCERPT_BYTES);
-        assert_eq!(meta.body_len(), 5000);
-        assert!(!format!("{meta:?}").contains("xxx"));
+        assert_eq!(meta.body_len(), 5 * 1024 * 1024);
+        // The meta holds a copy, not a view of the 5 MiB buffer: ours is the only reference.
+        assert!(body.is_unique());
+        let shown = format!("{meta:?}");
+        assert!(shown.len() < 1024, "{shown}");
+
+        let echo = br#"{"error":"invalid_grant","password":"hunter2","note":"held-key-1"}"#;
+        let meta = ResponseMeta::new(
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            &[],
+            echo,
+            &["held-key-1"],
+        );
+        let shown = format!("{meta:?}");
+        assert!(shown.contains("invalid_grant"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("held-key-1"),
+            "{shown}"
+        );
     }
 }

@@ -1,19 +1,25 @@
-//! When and how long to wait before sending a request again, and how long a call may take.
+//! The one place that decides whether a failed attempt may be sent again and after how long, the
+//! backoff it waits, and how long a call may take.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use reqwest::StatusCode;
+
+use crate::error::{Error, TimeoutKind};
+
 /// How a client retries: exponential backoff with jitter, a cap on attempts, and `Retry-After`
-/// honoured (as delta-seconds or an HTTP-date) on 429 and 503.
+/// honoured (as delta-seconds or an HTTP-date) on 408, 429 and 503.
 ///
-/// What is retried:
-/// - 429 Too Many Requests, for any request (the server did not act on it);
-/// - a connection that could not be made, for any request (nothing reached the server);
+/// What is retried is decided by [`Repeat`]:
+/// - 408 and 429, and a connection that could not be made, for any request: the server did not
+///   act on it;
 /// - 502, 503, 504, a connection that broke and an attempt that timed out, only for requests that
-///   are safe to send twice ([`Operation::idempotent`](crate::Operation::idempotent)): a POST that
-///   may have reached the server is not sent again.
+///   are safe to send twice (GET, PUT, DELETE, or an operation its spec marks `x-retry-safe`): a
+///   POST that may have reached the server is not sent again;
+/// - nothing else: a request that cannot be built or sent, or any other status.
 ///
 /// ```
 /// use std::time::Duration;
@@ -82,21 +88,110 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// The backoff before retry number `retry` (1 for the first): half of the exponential delay,
-    /// plus a random part of the other half.
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exponential = self
-            .initial_backoff
-            .saturating_mul(1 << retry.saturating_sub(1).min(16))
-            .min(self.max_backoff);
-        let half = exponential / 2;
-        half + half.mul_f64(jitter())
+    /// How long to wait before attempt `attempt + 1`, or `None` when the outcome of attempt
+    /// `attempt` stands. This is the only function that decides it: `repeat` says what the outcome
+    /// allows ([`Repeat::of_result`]), `repeatable` whether the request is safe to send twice.
+    pub(crate) fn wait_before_retry(
+        &self,
+        repeat: Repeat,
+        repeatable: bool,
+        attempt: u32,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let asked = match repeat {
+            Repeat::Never => return None,
+            Repeat::IfRepeatable { .. } if !repeatable => return None,
+            Repeat::Always { after } | Repeat::IfRepeatable { after } => after,
+        };
+        match asked {
+            Some(wait) if wait <= self.max_retry_after => Some(wait),
+            // The server asked for longer than the policy waits: its answer stands.
+            Some(_) => None,
+            None => Some(backoff(self.initial_backoff, self.max_backoff, attempt)),
+        }
+    }
+}
+
+/// What an attempt's outcome says about sending the same request again.
+///
+/// This is the one table of what may be repeated: the send loop, [`ErrorMetadata::is_retryable`]
+/// (crate::ErrorMetadata::is_retryable) and every generated error read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Repeat {
+    /// Sending it again cannot help, or the request cannot be sent at all.
+    Never,
+    /// The server did not act on the request (408, 429, a connection never made): it may be sent
+    /// again whatever its method, after `after` when the server asked for a wait.
+    Always {
+        /// The server's `Retry-After`, when it sent one.
+        after: Option<Duration>,
+    },
+    /// The request may have reached the server (502, 503, 504, a broken connection, an attempt
+    /// that timed out): only a request that is safe to send twice may be sent again.
+    IfRepeatable {
+        /// The server's `Retry-After`, when it sent one.
+        after: Option<Duration>,
+    },
+}
+
+impl Repeat {
+    /// What a response status allows, with the response's `Retry-After` when it had one.
+    pub fn of_status(status: StatusCode, retry_after: Option<Duration>) -> Repeat {
+        match status.as_u16() {
+            408 | 429 => Repeat::Always { after: retry_after },
+            503 => Repeat::IfRepeatable { after: retry_after },
+            502 | 504 => Repeat::IfRepeatable { after: None },
+            _ => Repeat::Never,
+        }
     }
 
-    /// The wait a server asked for, when the policy accepts it.
-    pub(crate) fn accepts_retry_after(&self, wait: Duration) -> bool {
-        wait <= self.max_retry_after
+    /// What an error allows.
+    pub fn of_error(error: &Error) -> Repeat {
+        match error {
+            // Nothing reached the server.
+            Error::Transport(error) if error.is_connect() => Repeat::Always { after: None },
+            Error::Timeout(TimeoutKind::Connect) => Repeat::Always { after: None },
+            // The request may have reached the server.
+            Error::Transport(_) | Error::Timeout(TimeoutKind::Attempt) => {
+                Repeat::IfRepeatable { after: None }
+            }
+            Error::UnexpectedStatus(meta) => Repeat::of_status(meta.status(), meta.retry_after()),
+            // A request that cannot be built or sent, a body that cannot be read or decoded, a
+            // call out of time, a failed token refresh (paced by its own source): never.
+            _ => Repeat::Never,
+        }
     }
+
+    /// What an attempt's outcome allows.
+    pub(crate) fn of_result(result: &Result<crate::Response, Error>) -> Repeat {
+        match result {
+            Ok(response) => Repeat::of_status(
+                response.status(),
+                crate::response::retry_after(response.headers()),
+            ),
+            Err(error) => Repeat::of_error(error),
+        }
+    }
+
+    /// Whether sending the request again may succeed (for [`Repeat::IfRepeatable`], only if the
+    /// request is safe to send twice).
+    pub fn may_succeed(self) -> bool {
+        self != Repeat::Never
+    }
+}
+
+/// The backoff before retry number `retry` (1 for the first): `initial` doubled per retry up to
+/// `max`, then half of it plus a random part of the other half. Saturating: no value panics.
+pub(crate) fn backoff(initial: Duration, max: Duration, retry: u32) -> Duration {
+    let exponential = initial
+        .saturating_mul(1 << retry.saturating_sub(1).min(16))
+        .min(max);
+    let half = exponential / 2;
+    let random = Duration::try_from_secs_f64(half.as_secs_f64() * jitter()).unwrap_or(half);
+    half.saturating_add(random.min(half))
 }
 
 /// A number in [0, 1), different on every call.
@@ -106,15 +201,17 @@ fn jitter() -> f64 {
     (random >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// How long a call may take: each attempt, and the whole call with its retries and waits.
-/// Connecting has its own limit, set on the client
-/// ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)).
+/// How long a call may take: each attempt, and the whole call with its retries and waits
+/// (waiting for a token included). Connecting has its own limit, set on the client
+/// ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)), and so does the
+/// token request ([`TokenPolicy::request_timeout`](crate::TokenPolicy::request_timeout)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
 pub struct Timeouts {
     /// The longest one attempt may take, from sending to the end of the body; `None`: no limit.
     pub attempt: Option<Duration>,
-    /// The longest the whole call may take; `None`: no limit.
+    /// The longest the whole call may take, from its start to its end, waits for a token and
+    /// between retries included; `None`: no limit.
     pub total: Option<Duration>,
 }
 
@@ -136,21 +233,148 @@ mod tests {
     fn backoff_grows_with_jitter_and_is_capped() {
         let policy = RetryPolicy::default();
         for retry in 1..10 {
-            let backoff = policy.backoff(retry);
+            let wait = backoff(policy.initial_backoff, policy.max_backoff, retry);
             let full = Duration::from_millis(100 * (1 << (retry - 1))).min(Duration::from_secs(2));
-            assert!(
-                backoff >= full / 2 && backoff <= full,
-                "retry {retry}: {backoff:?}"
-            );
+            assert!(wait >= full / 2 && wait <= full, "retry {retry}: {wait:?}");
         }
-        let waits: std::collections::BTreeSet<Duration> =
-            (0..20).map(|_| policy.backoff(3)).collect();
+        let waits: std::collections::BTreeSet<Duration> = (0..20)
+            .map(|_| backoff(policy.initial_backoff, policy.max_backoff, 3))
+            .collect();
         assert!(waits.len() > 1, "jitter varies the wait");
+    }
+
+    #[test]
+    fn backoff_saturates_on_enormous_settings() {
+        for retry in [0, 1, 2, 17, u32::MAX] {
+            let wait = backoff(Duration::MAX, Duration::MAX, retry);
+            assert!(wait >= Duration::MAX / 2, "{wait:?}");
+        }
     }
 
     #[test]
     fn disabled_means_one_attempt() {
         assert_eq!(RetryPolicy::disabled().attempts(), 1);
         assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+
+    /// The table of the one retry decision: outcome, whether the request is safe to repeat, and
+    /// the wait (None: the outcome stands). Backoff rows are checked by range.
+    #[test]
+    fn one_retry_classifier() {
+        let policy = RetryPolicy::default();
+        let secs = |s| Some(Duration::from_secs(s));
+        let status =
+            |code: u16, after| Repeat::of_status(StatusCode::from_u16(code).unwrap(), after);
+        enum Want {
+            Stands,
+            Backoff,
+            Wait(Duration),
+        }
+        use Want::*;
+        let rows: Vec<(&str, Repeat, bool, Want)> = vec![
+            ("200", status(200, None), true, Stands),
+            ("400", status(400, None), true, Stands),
+            ("401", status(401, None), true, Stands),
+            ("404", status(404, None), true, Stands),
+            ("500", status(500, None), true, Stands),
+            ("501", status(501, None), true, Stands),
+            ("408 POST", status(408, None), false, Backoff),
+            ("429 POST", status(429, None), false, Backoff),
+            (
+                "429 POST Retry-After 2",
+                status(429, secs(2)),
+                false,
+                Wait(Duration::from_secs(2)),
+            ),
+            (
+                "429 Retry-After over the policy",
+                status(429, secs(31)),
+                true,
+                Stands,
+            ),
+            (
+                "503 GET Retry-After 1",
+                status(503, secs(1)),
+                true,
+                Wait(Duration::from_secs(1)),
+            ),
+            ("503 POST", status(503, secs(1)), false, Stands),
+            ("502 GET", status(502, None), true, Backoff),
+            ("502 POST", status(502, None), false, Stands),
+            ("504 GET", status(504, None), true, Backoff),
+            ("504 POST", status(504, None), false, Stands),
+            (
+                "connect timeout POST",
+                Repeat::of_error(&Error::Timeout(TimeoutKind::Connect)),
+                false,
+                Backoff,
+            ),
+            (
+                "attempt timeout GET",
+                Repeat::of_error(&Error::Timeout(TimeoutKind::Attempt)),
+                true,
+                Backoff,
+            ),
+            (
+                "attempt timeout POST",
+                Repeat::of_error(&Error::Timeout(TimeoutKind::Attempt)),
+                false,
+                Stands,
+            ),
+            (
+                "total timeout",
+                Repeat::of_error(&Error::Timeout(TimeoutKind::Total)),
+                true,
+                Stands,
+            ),
+            (
+                "token wait timeout",
+                Repeat::of_error(&Error::Timeout(TimeoutKind::Token)),
+                true,
+                Stands,
+            ),
+            (
+                "unsendable request",
+                Repeat::of_error(&Error::InvalidRequest("bad header".into())),
+                true,
+                Stands,
+            ),
+            (
+                "credential that is no header value",
+                Repeat::of_error(&Error::InvalidCredentials {
+                    operation: "op",
+                    reason: "line break",
+                }),
+                true,
+                Stands,
+            ),
+            (
+                "failed token refresh",
+                Repeat::of_error(&Error::TokenRefresh(std::sync::Arc::new(Error::Timeout(
+                    TimeoutKind::TokenRequest,
+                )))),
+                true,
+                Stands,
+            ),
+        ];
+        for (name, repeat, repeatable, want) in rows {
+            let got = policy.wait_before_retry(repeat, repeatable, 1);
+            match want {
+                Stands => assert_eq!(got, None, "{name}"),
+                Wait(wait) => assert_eq!(got, Some(wait), "{name}"),
+                Backoff => {
+                    let got = got.unwrap_or_else(|| panic!("{name}: no retry"));
+                    assert!(
+                        got >= Duration::from_millis(50) && got <= Duration::from_millis(100),
+                        "{name}: {got:?}"
+                    );
+                }
+            }
+        }
+        // The last attempt's outcome always stands.
+        assert_eq!(policy.wait_before_retry(status(429, None), true, 3), None);
+        // What the error accessors say is the same table.
+        assert!(status(429, None).may_succeed());
+        assert!(!status(500, None).may_succeed());
     }
 }

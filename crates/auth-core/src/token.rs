@@ -1,18 +1,17 @@
-//! Tokens that expire, and a source that keeps one fresh for every caller.
+//! Tokens that expire, anchored at the instant they arrived, and the providers that fetch them.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::Error;
+use crate::error::ErrorMetadata;
 use crate::secret::Secret;
 
-/// How long before its expiry a token is refreshed, unless the source says otherwise.
-pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(30);
-
 /// A token and, when known, the instant it expires.
+///
+/// Its lifetime is anchored at the instant it arrived, on this machine's monotonic clock: from an
+/// OAuth `expires_in`, or a JWT's `exp - iat`. A vendor clock hours off ours changes nothing.
 #[derive(Clone, Debug)]
 pub struct Token {
     secret: Secret,
@@ -30,7 +29,8 @@ impl Token {
         }
     }
 
-    /// A token that expires `lifetime` from now (an OAuth `expires_in`).
+    /// A token that arrived now and lives `lifetime` (an OAuth `expires_in`). A lifetime too long
+    /// for the clock counts as unknown.
     pub fn expiring_in(secret: impl Into<Secret>, lifetime: Duration) -> Self {
         let issued_at = Instant::now();
         Self {
@@ -40,31 +40,33 @@ impl Token {
         }
     }
 
-    /// A JWT, expiring at its `exp` claim; a token that is no JWT, or has no `exp`, gets no expiry.
+    /// A token that arrived now and lives `seconds` as the server said it (an OAuth `expires_in`
+    /// as received): zero or negative means it is expired on arrival.
+    pub fn expiring_in_secs(secret: impl Into<Secret>, seconds: i64) -> Self {
+        Self::expiring_in(
+            secret,
+            Duration::from_secs(u64::try_from(seconds).unwrap_or(0)),
+        )
+    }
+
+    /// A JWT that arrived now. Its lifetime is `exp - iat` when it has both claims, so that the
+    /// vendor's clock does not matter; with `exp` alone it is `exp` against this machine's wall
+    /// clock. A token that is no JWT, or has no `exp`, gets no expiry.
     ///
     /// ```
     /// use auth_core::Token;
     ///
-    /// // {"alg":"HS256"} . {"exp": 4102444800} (2100-01-01) . signature
-    /// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln";
-    /// assert!(Token::from_jwt(jwt).expires_in().unwrap().as_secs() > 365 * 24 * 3600);
+    /// // {"alg":"HS256"} . {"iat": 1000, "exp": 4600} (issued at 1970-01-01T00:16:40Z) . signature
+    /// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJpYXQiOjEwMDAsImV4cCI6NDYwMH0.c2ln";
+    /// let left = Token::from_jwt(jwt).expires_in().unwrap().as_secs();
+    /// assert!((3599..=3600).contains(&left), "an hour, whatever the date: {left}");
     /// assert!(Token::from_jwt("opaque").expires_in().is_none());
     /// ```
     pub fn from_jwt(secret: impl Into<Secret>) -> Self {
         let secret = secret.into();
-        let issued_at = Instant::now();
-        let expires_at = jwt_expiry(secret.expose()).map(|exp| {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs();
-            let left = Duration::from_secs(exp.saturating_sub(now));
-            issued_at.checked_add(left).unwrap_or(issued_at)
-        });
-        Self {
-            secret,
-            issued_at,
-            expires_at,
+        match jwt_lifetime(secret.expose(), unix_now()) {
+            Some(lifetime) => Self::expiring_in(secret, lifetime),
+            None => Self::new(secret),
         }
     }
 
@@ -79,29 +81,60 @@ impl Token {
             .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
-    /// When a source with `skew` should replace it: `skew` before its expiry, but at most half
-    /// its lifetime early, so that a token that lives shorter than the skew is still used.
-    /// `None` when its expiry is unknown.
-    fn refresh_at(&self, skew: Duration) -> Option<Instant> {
-        self.expires_at.map(|at| {
-            let early = skew.min(at.saturating_duration_since(self.issued_at) / 2);
-            at.checked_sub(early).unwrap_or(self.issued_at)
-        })
+    /// The instant it arrived.
+    pub(crate) fn issued_at(&self) -> Instant {
+        self.issued_at
     }
 
-    fn expired(&self) -> bool {
-        self.expires_at.is_some_and(|at| Instant::now() >= at)
+    /// The instant it expires, when known.
+    pub(crate) fn expires_at(&self) -> Option<Instant> {
+        self.expires_at
+    }
+
+    #[cfg(test)]
+    pub(crate) fn with_times(
+        secret: &str,
+        issued_at: Instant,
+        expires_at: Option<Instant>,
+    ) -> Self {
+        Self {
+            secret: Secret::new(secret),
+            issued_at,
+            expires_at,
+        }
     }
 }
 
-/// The `exp` claim of a JWT, read without checking the signature (the server checks it; the
-/// client only wants to know when to refresh).
-fn jwt_expiry(token: &str) -> Option<u64> {
+/// Seconds since the Unix epoch on this machine's clock (negative before it).
+fn unix_now() -> i128 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since) => i128::from(since.as_secs()),
+        Err(before) => -i128::from(before.duration().as_secs()),
+    }
+}
+
+/// A JWT's lifetime: `exp - iat`, or `exp - now` without `iat`; zero when that is negative.
+/// The claims are read without checking the signature (the server checks it; the client only
+/// wants to know when to refresh).
+fn jwt_lifetime(token: &str, now: i128) -> Option<Duration> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64url_decode(payload.trim_end_matches('='))?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?;
-    exp.as_u64().or_else(|| exp.as_f64().map(|f| f as u64))
+    let seconds = |name: &str| -> Option<i128> {
+        let value = claims.get(name)?;
+        value
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| value.as_u64().map(i128::from))
+            // A float claim: `as` saturates (and maps NaN to 0), so no value panics.
+            .or_else(|| value.as_f64().map(|f| f as i128))
+    };
+    let exp = seconds("exp")?;
+    let anchor = seconds("iat").unwrap_or(now);
+    let lifetime = exp.saturating_sub(anchor).max(0);
+    Some(Duration::from_secs(
+        u64::try_from(lifetime).unwrap_or(u64::MAX),
+    ))
 }
 
 /// Decodes unpadded base64url (RFC 4648, section 5), the encoding of a JWT's parts.
@@ -131,10 +164,57 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Why a [`TokenProvider`] could not fetch a token: the cause, and how long the token endpoint
+/// asked to be left alone (`Retry-After`), which the [`TokenSource`](crate::TokenSource) honours
+/// before its next try.
+///
+/// Every error of this workspace's operations converts into it with `?`, keeping its
+/// `Retry-After`; any other error converts with [`FetchError::new`].
+pub struct FetchError {
+    pub(crate) cause: Box<dyn std::error::Error + Send + Sync>,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl FetchError {
+    /// A failure with no wait asked for.
+    pub fn new(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            cause: cause.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The same failure, the token endpoint having asked for `wait` before the next try.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+}
+
+impl<E> From<E> for FetchError
+where
+    E: std::error::Error + ErrorMetadata + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self {
+            retry_after: error.retry_after(),
+            cause: Box::new(error),
+        }
+    }
+}
+
+impl fmt::Debug for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchError")
+            .field("cause", &self.cause)
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
+}
+
 /// The future a [`TokenProvider`] returns.
-pub type FetchFuture<'a> = Pin<
-    Box<dyn Future<Output = Result<Token, Box<dyn std::error::Error + Send + Sync>>> + Send + 'a>,
->;
+pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Token, FetchError>> + Send + 'a>>;
 
 /// Gets a new token: logs in again, or trades a refresh token.
 pub trait TokenProvider: Send + Sync {
@@ -152,239 +232,14 @@ where
     }
 }
 
-/// The cached token, with the instant from which it is refreshed (worked out once, when stored).
-struct Cached {
-    token: Arc<Token>,
-    refresh_at: Option<Instant>,
-}
-
-impl Cached {
-    fn fresh(&self) -> bool {
-        self.refresh_at.is_none_or(|at| Instant::now() < at)
-    }
-}
-
-struct Inner {
-    provider: Box<dyn TokenProvider>,
-    current: RwLock<Option<Cached>>,
-    refresh: tokio::sync::Mutex<()>,
-    skew: Duration,
-}
-
-/// Caches a token and refreshes it through its [`TokenProvider`] shortly before it expires.
-///
-/// However many tasks ask at once for a token that has expired, one refresh runs and all of
-/// them get its result. Cloning is cheap: clones share the cache.
-///
-/// ```
-/// use std::sync::atomic::{AtomicU32, Ordering};
-/// use std::time::Duration;
-/// use auth_core::{FetchFuture, Token, TokenProvider, TokenSource};
-///
-/// struct Counter(AtomicU32);
-///
-/// impl TokenProvider for Counter {
-///     fn fetch(&self) -> FetchFuture<'_> {
-///         let n = self.0.fetch_add(1, Ordering::SeqCst);
-///         Box::pin(async move { Ok(Token::expiring_in(format!("token-{n}"), Duration::from_secs(3600))) })
-///     }
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// let source = TokenSource::new(Counter(AtomicU32::new(0)));
-/// assert_eq!(source.token().await.unwrap().secret().expose(), "token-0");
-/// assert_eq!(source.token().await.unwrap().secret().expose(), "token-0"); // cached
-/// # }
-/// ```
-#[derive(Clone)]
-pub struct TokenSource {
-    inner: Arc<Inner>,
-}
-
-impl fmt::Debug for TokenSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.cached();
-        f.debug_struct("TokenSource")
-            .field("cached", &cached.is_some())
-            .field(
-                "expires_in",
-                &cached.and_then(|(token, _)| token.expires_in()),
-            )
-            .field("skew", &self.inner.skew)
-            .finish()
-    }
-}
-
-impl TokenSource {
-    /// A source with no token yet; the first call fetches one.
-    pub fn new(provider: impl TokenProvider + 'static) -> Self {
-        Self::with_skew(provider, DEFAULT_REFRESH_SKEW)
-    }
-
-    /// A source that refreshes `skew` before a token's expiry.
-    pub fn with_skew(provider: impl TokenProvider + 'static, skew: Duration) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                provider: Box::new(provider),
-                current: RwLock::new(None),
-                refresh: tokio::sync::Mutex::new(()),
-                skew,
-            }),
-        }
-    }
-
-    /// Starts the cache with a token already in hand (from a login, say).
-    pub fn seed(&self, token: Token) {
-        self.store(Arc::new(token));
-    }
-
-    fn store(&self, token: Arc<Token>) {
-        let refresh_at = token.refresh_at(self.inner.skew);
-        *self
-            .inner
-            .current
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Cached { token, refresh_at });
-    }
-
-    /// The cached token, and whether it is fresh.
-    fn cached(&self) -> Option<(Arc<Token>, bool)> {
-        let current = self
-            .inner
-            .current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        current
-            .as_ref()
-            .map(|cached| (Arc::clone(&cached.token), cached.fresh()))
-    }
-
-    /// A token that is not about to expire: the cached one, or a new one.
-    pub async fn token(&self) -> Result<Arc<Token>, Error> {
-        let stale = match self.cached() {
-            Some((token, true)) => return Ok(token),
-            Some((token, false)) => Some(token),
-            None => None,
-        };
-        let _refreshing = self.inner.refresh.lock().await;
-        // Whoever held the lock before may have refreshed already: a token other than the stale
-        // one we saw is the result of that refresh, and serves us too while it has not expired.
-        if let Some((token, fresh)) = self.cached() {
-            let replaced = stale
-                .as_ref()
-                .is_none_or(|stale| !Arc::ptr_eq(stale, &token));
-            if fresh || (replaced && !token.expired()) {
-                return Ok(token);
-            }
-        }
-        let token = Arc::new(
-            self.inner
-                .provider
-                .fetch()
-                .await
-                .map_err(Error::TokenRefresh)?,
-        );
-        self.store(Arc::clone(&token));
-        Ok(token)
-    }
-
-    /// Forgets `rejected` (a token the server answered 401 to), so that the next call refreshes;
-    /// a token that has been replaced meanwhile is kept.
-    pub fn invalidate(&self, rejected: &Token) {
-        let mut current = self
-            .inner
-            .current
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if current
-            .as_ref()
-            .is_some_and(|cached| cached.token.secret == rejected.secret)
-        {
-            *current = None;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use base64::Engine as _;
 
-    struct Slow {
-        fetches: Arc<AtomicUsize>,
-        lifetime: Duration,
-    }
-
-    impl TokenProvider for Slow {
-        fn fetch(&self) -> FetchFuture<'_> {
-            Box::pin(async move {
-                let n = self.fetches.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                Ok(Token::expiring_in(format!("token-{n}"), self.lifetime))
-            })
-        }
-    }
-
-    fn source(lifetime: Duration) -> (TokenSource, Arc<AtomicUsize>) {
-        let fetches = Arc::new(AtomicUsize::new(0));
-        let provider = Slow {
-            fetches: Arc::clone(&fetches),
-            lifetime,
-        };
-        (TokenSource::new(provider), fetches)
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn one_refresh_serves_a_thousand_waiting_callers() {
-        let (source, fetches) = source(Duration::from_secs(3600));
-        source.seed(Token::expiring_in("old", Duration::ZERO));
-        let callers: Vec<_> = (0..1000)
-            .map(|_| {
-                let source = source.clone();
-                tokio::spawn(
-                    async move { source.token().await.unwrap().secret().expose().to_owned() },
-                )
-            })
-            .collect();
-        for caller in callers {
-            assert_eq!(caller.await.unwrap(), "token-0");
-        }
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn tokens_shorter_lived_than_the_skew_do_not_cause_a_refresh_storm() {
-        let (source, fetches) = source(Duration::from_secs(10));
-        let callers: Vec<_> = (0..100)
-            .map(|_| {
-                let source = source.clone();
-                tokio::spawn(async move { source.token().await.map(|_| ()) })
-            })
-            .collect();
-        for caller in callers {
-            caller.await.unwrap().unwrap();
-        }
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test]
-    async fn refreshes_ahead_of_expiry_and_after_invalidation() {
-        let (source, fetches) = source(Duration::from_secs(3600));
-        // Issued 100 s ago, 20 s left: inside the 30 s skew.
-        let now = Instant::now();
-        source.seed(Token {
-            secret: Secret::new("nearly-expired"),
-            issued_at: now - Duration::from_secs(100),
-            expires_at: Some(now + Duration::from_secs(20)),
-        });
-        assert_eq!(source.token().await.unwrap().secret().expose(), "token-0");
-        let current = source.token().await.unwrap();
-        source.invalidate(&Token::new("some-other-token"));
-        assert_eq!(source.token().await.unwrap().secret().expose(), "token-0");
-        source.invalidate(&current);
-        assert_eq!(source.token().await.unwrap().secret().expose(), "token-1");
-        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    fn jwt(claims: &str) -> String {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims);
+        format!("eyJhbGciOiJub25lIn0.{payload}.sig")
     }
 
     #[test]
@@ -410,14 +265,51 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_jwt_expiry() {
-        let claims = "eyJleHAiOiAxfQ"; // {"exp": 1}
-        assert_eq!(jwt_expiry(&format!("h.{claims}.s")), Some(1));
+    fn a_jwt_lives_exp_minus_iat_whatever_the_clocks() {
+        let now = 1_800_000_000;
+        let hour = Some(Duration::from_secs(3600));
+        // The vendor's clock five hours behind ours, and five hours ahead: still an hour.
+        let behind = now - 5 * 3600;
+        let ahead = now + 5 * 3600;
+        for iat in [behind, now, ahead] {
+            let token = jwt(&format!(r#"{{"iat":{iat},"exp":{}}}"#, iat + 3600));
+            assert_eq!(jwt_lifetime(&token, now), hour, "iat {iat}");
+        }
+        // Without iat, exp is read against our clock.
         assert_eq!(
-            Token::from_jwt(format!("h.{claims}.s")).expires_in(),
+            jwt_lifetime(&jwt(&format!(r#"{{"exp":{}}}"#, now + 60)), now),
+            Some(Duration::from_secs(60))
+        );
+        // Expired on arrival, or exp before iat: zero, never negative.
+        assert_eq!(
+            jwt_lifetime(&jwt(r#"{"exp":1}"#), now),
             Some(Duration::ZERO)
         );
-        assert_eq!(jwt_expiry("h.not-base64!.s"), None);
-        assert_eq!(jwt_expiry("no-dots"), None);
+        assert_eq!(
+            jwt_lifetime(&jwt(r#"{"iat":100,"exp":50}"#), now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(jwt_lifetime("h.not-base64!.s", now), None);
+        assert_eq!(jwt_lifetime("no-dots", now), None);
+        assert_eq!(jwt_lifetime(&jwt(r#"{"iat":1}"#), now), None);
+    }
+
+    #[test]
+    fn absurd_claims_never_panic() {
+        for claims in [
+            r#"{"exp":1e308,"iat":-1e308}"#,
+            r#"{"exp":-9223372036854775808,"iat":9223372036854775807}"#,
+            r#"{"exp":18446744073709551615,"iat":-9223372036854775808}"#,
+            r#"{"exp":"soon","iat":null}"#,
+            r#"{"exp":NaN}"#,
+        ] {
+            let token = Token::from_jwt(jwt(claims));
+            let _ = token.expires_in();
+        }
+        let _ = Token::expiring_in("t", Duration::MAX).expires_in();
+        assert_eq!(
+            Token::expiring_in_secs("t", i64::MIN).expires_in(),
+            Some(Duration::ZERO)
+        );
     }
 }

@@ -1,7 +1,5 @@
 //! Access tokens that stay valid, and the MFA out-of-band and recovery flows.
 
-use std::time::Duration;
-
 use auth_core::{Credentials, FetchFuture, Secret, Token, TokenProvider, TokenSource};
 
 use crate::Client;
@@ -182,19 +180,22 @@ impl Client {
         audience: impl Into<String>,
     ) -> Client {
         let basic = self.with_credentials(Credentials::basic(client_id, client_secret));
-        let source = TokenSource::new(ClientCredentialsProvider {
-            client: basic,
-            account_id: account_id.into(),
-            grant: ClientCredentials::new(audience).into(),
-        });
+        let source = TokenSource::with_policy(
+            ClientCredentialsProvider {
+                client: basic,
+                account_id: account_id.into(),
+                grant: ClientCredentials::new(audience).into(),
+            },
+            self.core().token_policy(),
+        );
         self.with_credentials(Credentials::BearerSource(source))
     }
 }
 
-/// Turns an access token into a [`Token`] that expires after its `expires_in`.
+/// Turns an access token into a [`Token`] that expires `expires_in` after its arrival (now), so
+/// that Dintero's clock does not matter; zero or negative means expired on arrival.
 pub fn token_of(access: &AccessToken) -> Token {
-    let lifetime = Duration::from_secs(u64::try_from(access.expires_in).unwrap_or(0));
-    Token::expiring_in(access.access_token.clone(), lifetime)
+    Token::expiring_in_secs(access.access_token.clone(), access.expires_in)
 }
 
 struct ClientCredentialsProvider {

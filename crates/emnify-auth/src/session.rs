@@ -204,11 +204,14 @@ impl Client {
 
 /// The client that sends `tokens.auth_token`, refreshing it through `login`.
 fn logged_in(anonymous: &Client, login: Login, tokens: AuthenticationTokens) -> Client {
-    let source = TokenSource::new(Refresher {
-        client: anonymous.clone(),
-        login,
-        refresh_token: Mutex::new(tokens.refresh_token),
-    });
+    let source = TokenSource::with_policy(
+        Refresher {
+            client: anonymous.clone(),
+            login,
+            refresh_token: Mutex::new(tokens.refresh_token),
+        },
+        anonymous.core().token_policy(),
+    );
     source.seed(Token::from_jwt(tokens.auth_token));
     anonymous.with_credentials(Credentials::BearerSource(source))
 }
