@@ -321,3 +321,160 @@ async fn errors_never_print_secrets() {
         assert_clean("error", &text);
     }
 }
+
+/// Every `auth_core::Error` variant and every configuration-carrying type, made from inputs and
+/// answers that carry the canary where vendors really echo secrets: in secret-named fields, in
+/// prose, as JWTs, in URLs. None of `Display` and `Debug` may show it.
+#[tokio::test]
+async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
+    use auth_core::{Error, TimeoutKind, TokenPolicy};
+    use std::sync::Arc;
+
+    let mut printed: Vec<(String, String)> = Vec::new();
+    let mut print = |what: &str, text: String| printed.push((what.to_owned(), text));
+
+    // Configuration: URLs with user-info and a query, header values, policies.
+    let url = format!("https://user:{CANARY}@api.example.com/v1?key={CANARY}");
+    let builder = auth_core::Client::builder()
+        .server_url("https://api.example.com/v1", url.clone())
+        .credentials(Credentials::basic("id", CANARY))
+        .header("x-api-key", CANARY)
+        .token_policy(TokenPolicy::default());
+    print("ClientBuilder", format!("{builder:?}"));
+    let error = builder.build().unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    print("Config error", format!("{error:?} {error}"));
+    let client = auth_core::Client::builder().build().unwrap();
+    let error = client.with_server_url("https://x", &url).unwrap_err();
+    print("Config error", format!("{error:?} {error}"));
+
+    let server = MockServer::start_async().await;
+    // A login whose password the vendor echoes in prose (the client holds no credential).
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/authenticate")
+                .json_body_includes(json!({"username": "echo-404"}).to_string());
+            then.status(404).json_body(
+                json!({"error_code": 1, "error_token": "NotFound", "message": format!("no user with password {CANARY}")}),
+            );
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/authenticate")
+                .json_body_includes(json!({"username": "echo-500"}).to_string());
+            then.status(500).body(format!(
+                "<p>login failed: password={CANARY}; token eyJhbGciOi.{CANARY}.sig</p>"
+            ));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/authenticate")
+                .json_body_includes(json!({"username": "echo-200"}).to_string());
+            then.status(200)
+                .body(format!("{{\"unexpected\": \"{CANARY}\"}}"));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/authenticate")
+                .json_body_includes(json!({"username": "echo-huge"}).to_string());
+            then.status(500)
+                .body(format!("{CANARY} {}", "x".repeat(64 * 1024)));
+        })
+        .await;
+    let emnify = workspace_tests::emnify(&server.base_url(), Credentials::None);
+    for (user, limit) in [
+        ("echo-404", None),
+        ("echo-500", None),
+        ("echo-200", None),
+        ("echo-huge", Some(1024)),
+    ] {
+        let client = match limit {
+            Some(limit) => emnify_auth::Client::from(
+                emnify_auth::Client::builder()
+                    .server_url(emnify_auth::DEFAULT_SERVER, server.base_url())
+                    .max_body_bytes(limit)
+                    .build()
+                    .unwrap(),
+            ),
+            None => emnify.clone(),
+        };
+        let body = emnify_auth::models::UserAuthentication::new(user, CANARY).into();
+        let error = client
+            .authentication()
+            .authenticate(&body)
+            .await
+            .unwrap_err();
+        print(user, format!("{error:?} {error}"));
+    }
+
+    // Credentials and header values that cannot be sent.
+    let bad = workspace_tests::emnify(
+        &server.base_url(),
+        Credentials::bearer(format!("{CANARY}\n")),
+    );
+    let error = bad.authentication().user_mfa_type_get().await.unwrap_err();
+    print("InvalidCredentials", format!("{error:?} {error}"));
+    let missing = workspace_tests::emnify(&server.base_url(), Credentials::None);
+    let error = missing
+        .authentication()
+        .user_mfa_type_get()
+        .await
+        .unwrap_err();
+    print("MissingCredentials", format!("{error:?} {error}"));
+
+    // A connection refused, a missing server URL.
+    let refused = workspace_tests::emnify("http://127.0.0.1:9", Credentials::bearer(CANARY));
+    let error = refused
+        .with_retry(auth_core::RetryPolicy::disabled())
+        .authentication()
+        .user_mfa_type_get()
+        .await
+        .unwrap_err();
+    print("Transport", format!("{error:?} {error}"));
+    let plex = plex_auth::Client::from(
+        workspace_tests::plex_identity()
+            .builder()
+            .credentials(Credentials::api_key(CANARY))
+            .build()
+            .unwrap(),
+    );
+    let error = plex
+        .authentication()
+        .get_transient_token(
+            plex_auth::models::TransientTokenType::Delegation,
+            plex_auth::models::TransientTokenScope::All,
+        )
+        .await
+        .unwrap_err();
+    print("MissingServerUrl", format!("{error:?} {error}"));
+
+    // Token refresh failures: an echoed secret inside the shared cause, and both timeouts.
+    let echoing = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
+        Box::pin(async {
+            let cause = std::io::Error::other("refused");
+            Err(auth_core::FetchError::new(cause))
+        })
+    });
+    let error = emnify
+        .with_credentials(Credentials::BearerSource(echoing))
+        .authentication()
+        .user_mfa_type_get()
+        .await
+        .unwrap_err();
+    print("TokenRefresh", format!("{error:?} {error}"));
+    for kind in [TimeoutKind::Token, TimeoutKind::TokenRequest] {
+        let error = Error::TokenRefresh(Arc::new(Error::Timeout(kind)));
+        print("Timeout", format!("{error:?} {error}"));
+    }
+
+    for (what, text) in printed {
+        assert_clean(what.as_str(), &text);
+    }
+}

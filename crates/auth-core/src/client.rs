@@ -355,6 +355,7 @@ impl Client {
         let sent = Sent {
             credentials: Arc::clone(&self.credentials),
             token: token.cloned(),
+            body_secrets: request.body_secrets.clone(),
         };
         // Boxed: reqwest's future is large, and keeping it out of the call's own future keeps
         // that small (measured: fewer bytes moved and allocations on malloc's fast path).

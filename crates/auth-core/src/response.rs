@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::client::Credentials;
 use crate::error::{ApiError, Error};
 use crate::redact;
+use crate::secret::Secret;
 use crate::token::Token;
 
 /// How many bytes of a body [`ResponseMeta`] keeps (a copy: an error kept by the caller never
@@ -141,6 +142,7 @@ pub struct Response {
 pub(crate) struct Sent {
     pub(crate) credentials: Arc<Credentials>,
     pub(crate) token: Option<Arc<Token>>,
+    pub(crate) body_secrets: Option<Arc<[Secret]>>,
 }
 
 impl Sent {
@@ -148,6 +150,11 @@ impl Sent {
     pub(crate) fn held(&self) -> Vec<&str> {
         let mut held = self.credentials.secret_values();
         held.extend(self.token.as_deref().map(|token| token.secret().expose()));
+        held.extend(
+            self.body_secrets
+                .iter()
+                .flat_map(|secrets| secrets.iter().map(Secret::expose)),
+        );
         held
     }
 }

@@ -215,6 +215,19 @@ pub struct Timeouts {
     pub total: Option<Duration>,
 }
 
+impl Timeouts {
+    /// No limits of its own: for the client a [`TokenProvider`](crate::TokenProvider) sends its
+    /// token requests with, which its [`TokenSource`](crate::TokenSource) ends after
+    /// [`TokenPolicy::request_timeout`](crate::TokenPolicy::request_timeout), whatever the
+    /// timeouts of the calls that wait for the token.
+    pub fn none() -> Self {
+        Self {
+            attempt: None,
+            total: None,
+        }
+    }
+}
+
 impl Default for Timeouts {
     /// 30 s per attempt, 90 s per call.
     fn default() -> Self {

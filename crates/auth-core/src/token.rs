@@ -294,6 +294,29 @@ mod tests {
         assert_eq!(jwt_lifetime(&jwt(r#"{"iat":1}"#), now), None);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any `exp` and `iat`, integers or floats, give a lifetime or none, never a panic.
+        #[test]
+        fn any_jwt_claims_give_a_lifetime_without_panicking(
+            exp in proptest::prelude::any::<i64>(),
+            iat in proptest::prelude::any::<i64>(),
+            float in proptest::prelude::any::<f64>(),
+            now in proptest::prelude::any::<i64>(),
+        ) {
+            let now = i128::from(now);
+            let _ = jwt_lifetime(&jwt(&format!(r#"{{"exp":{exp},"iat":{iat}}}"#)), now);
+            let _ = jwt_lifetime(&jwt(&format!(r#"{{"exp":{exp}}}"#)), now);
+            if float.is_finite() {
+                let _ = jwt_lifetime(&jwt(&format!(r#"{{"exp":{float:e},"iat":{iat}}}"#)), now);
+            }
+            let lifetime = jwt_lifetime(&jwt(&format!(r#"{{"exp":{exp},"iat":{iat}}}"#)), now);
+            let expected = (i128::from(exp) - i128::from(iat)).max(0);
+            proptest::prop_assert_eq!(lifetime, Some(Duration::from_secs(expected as u64)));
+        }
+    }
+
     #[test]
     fn absurd_claims_never_panic() {
         for claims in [

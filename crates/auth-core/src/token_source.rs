@@ -652,6 +652,95 @@ mod tests {
         assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
     }
 
+    mod properties {
+        use super::*;
+        use crate::retry::{Repeat, RetryPolicy};
+        use proptest::prelude::*;
+        use reqwest::StatusCode;
+        use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+        fn duration() -> impl Strategy<Value = Duration> {
+            prop_oneof![
+                Just(Duration::ZERO),
+                Just(Duration::MAX),
+                (0u64..10_000, 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+                (any::<u64>(), 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+            ]
+        }
+
+        fn retry_after_text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<i128>().prop_map(|n| n.to_string()),
+                Just("Fri, 31 Dec 9999 23:59:59 GMT".to_owned()),
+                Just("Thu, 01 Jan 1970 00:00:00 GMT".to_owned()),
+                "[ -~]{0,40}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Every duration a server or a user chooses goes through the arithmetic of the
+            /// retry wait, the failure back-off and the token's instants without a panic.
+            #[test]
+            fn no_panicking_arithmetic_on_any_duration(
+                header in retry_after_text(),
+                status in 100u16..600,
+                initial in duration(),
+                max in duration(),
+                max_retry_after in duration(),
+                attempts in any::<u32>(),
+                attempt in any::<u32>(),
+                repeatable in any::<bool>(),
+                skew in duration(),
+                interval in duration(),
+                request_timeout in duration(),
+                failures in any::<u32>(),
+                lifetime in duration(),
+                expires_in in any::<i64>(),
+                age in duration(),
+            ) {
+                let mut headers = HeaderMap::new();
+                if let Ok(value) = HeaderValue::from_str(&header) {
+                    headers.insert(RETRY_AFTER, value);
+                }
+                let asked = crate::response::retry_after(&headers);
+                let status = StatusCode::from_u16(status).unwrap();
+                let retry = RetryPolicy::default()
+                    .max_attempts(attempts)
+                    .initial_backoff(initial)
+                    .max_backoff(max)
+                    .max_retry_after(max_retry_after);
+                let _ = retry.wait_before_retry(Repeat::of_status(status, asked), repeatable, attempt);
+
+                let policy = TokenPolicy::default()
+                    .refresh_skew(skew)
+                    .min_refresh_interval(interval)
+                    .request_timeout(request_timeout)
+                    .initial_failure_backoff(initial)
+                    .max_failure_backoff(max);
+                let wait = policy.failure_wait(failures, asked);
+                prop_assert!(wait <= max.min(Duration::from_secs(24 * 3600)));
+
+                let now = Instant::now();
+                let issued = now.checked_sub(age).unwrap_or(now);
+                for token in [
+                    Token::expiring_in("t", lifetime),
+                    Token::expiring_in_secs("t", expires_in),
+                    Token::with_times("t", issued, issued.checked_add(lifetime)),
+                ] {
+                    let cached = Cached::new(Arc::new(token), &policy);
+                    let _ = (cached.fresh(now), cached.usable(now));
+                    // A token is always usable at least as long as it is fresh.
+                    if let (Some(refresh_at), Some(usable_until)) = (cached.refresh_at, cached.usable_until) {
+                        prop_assert!(refresh_at <= usable_until);
+                    }
+                }
+            }
+        }
+    }
+
     /// Polls a future that must be ready at once (no runtime on this thread).
     fn futures_lite_block_on<F: Future>(future: F) -> F::Output {
         use std::task::{Context, Poll, Waker};

@@ -179,14 +179,19 @@ impl Client {
         client_secret: impl Into<Secret>,
         audience: impl Into<String>,
     ) -> Client {
-        let basic = self.with_credentials(Credentials::basic(client_id, client_secret));
+        let policy = self.core().token_policy();
+        // Token requests have their own timeout (the policy's, applied by the token source), not
+        // the one of the calls waiting for them.
+        let basic = self
+            .with_credentials(Credentials::basic(client_id, client_secret))
+            .with_timeouts(auth_core::Timeouts::none());
         let source = TokenSource::with_policy(
             ClientCredentialsProvider {
                 client: basic,
                 account_id: account_id.into(),
                 grant: ClientCredentials::new(audience).into(),
             },
-            self.core().token_policy(),
+            policy,
         );
         self.with_credentials(Credentials::BearerSource(source))
     }

@@ -204,13 +204,16 @@ impl Client {
 
 /// The client that sends `tokens.auth_token`, refreshing it through `login`.
 fn logged_in(anonymous: &Client, login: Login, tokens: AuthenticationTokens) -> Client {
+    let policy = anonymous.core().token_policy();
     let source = TokenSource::with_policy(
         Refresher {
-            client: anonymous.clone(),
+            // Token requests have their own timeout (the policy's, applied by the token source), not
+            // the one of the calls waiting for them.
+            client: anonymous.with_timeouts(auth_core::Timeouts::none()),
             login,
             refresh_token: Mutex::new(tokens.refresh_token),
         },
-        anonymous.core().token_policy(),
+        policy,
     );
     source.seed(Token::from_jwt(tokens.auth_token));
     anonymous.with_credentials(Credentials::BearerSource(source))

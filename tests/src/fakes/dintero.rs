@@ -25,6 +25,9 @@ pub struct DinteroConfig {
     pub user_has_mfa: bool,
     /// How long access tokens live (`expires_in`).
     pub token_lifetime: Duration,
+    /// How far the vendor's clock is off ours, in seconds (negative: behind); its JWTs' `iat`
+    /// and `exp` are in its time.
+    pub clock_offset: i64,
 }
 
 impl Default for DinteroConfig {
@@ -37,6 +40,7 @@ impl Default for DinteroConfig {
             password: "fake-password".into(),
             user_has_mfa: true,
             token_lifetime: Duration::from_secs(600),
+            clock_offset: 0,
         }
     }
 }
@@ -105,9 +109,10 @@ impl DinteroFake {
 
     fn token(&self, state: &mut State, with_refresh: bool) -> Reply {
         let lifetime = self.config.token_lifetime;
-        let access = state
-            .access_tokens
-            .issue(jwt(&self.config.account_id, lifetime), lifetime);
+        let access = state.access_tokens.issue(
+            jwt(&self.config.account_id, lifetime, self.config.clock_offset),
+            lifetime,
+        );
         let mut body = json!({"access_token": access, "token_type": "Bearer", "expires_in": lifetime.as_secs()});
         if with_refresh {
             body["refresh_token"] = json!(

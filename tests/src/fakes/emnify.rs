@@ -21,6 +21,9 @@ pub struct EmnifyConfig {
     pub password: String,
     /// How long auth tokens live (the JWT `exp` says the same).
     pub token_lifetime: Duration,
+    /// How far the vendor's clock is off ours, in seconds (negative: behind); its JWTs' `iat`
+    /// and `exp` are in its time.
+    pub clock_offset: i64,
 }
 
 impl Default for EmnifyConfig {
@@ -31,6 +34,7 @@ impl Default for EmnifyConfig {
             username: "user@example.org".into(),
             password: "fake-password".into(),
             token_lifetime: Duration::from_secs(600),
+            clock_offset: 0,
         }
     }
 }
@@ -123,9 +127,14 @@ impl EmnifyFake {
 
     fn issue(&self, state: &mut State, with_refresh: bool) -> Value {
         let lifetime = self.config.token_lifetime;
-        let auth = state
-            .auth_tokens
-            .issue(jwt(&self.config.user_id.to_string(), lifetime), lifetime);
+        let auth = state.auth_tokens.issue(
+            jwt(
+                &self.config.user_id.to_string(),
+                lifetime,
+                self.config.clock_offset,
+            ),
+            lifetime,
+        );
         if with_refresh {
             let refresh = state
                 .refresh_tokens

@@ -264,12 +264,15 @@ pub fn unix_now() -> u64 {
         .as_secs()
 }
 
-/// An unsigned JWT for `subject` that expires after `lifetime`, with a random id.
-pub fn jwt(subject: &str, lifetime: Duration) -> String {
+/// An unsigned JWT for `subject` that expires after `lifetime`, with a random id. Its `iat` and
+/// `exp` are in the vendor's time: `clock_offset` seconds off ours (negative: behind).
+pub fn jwt(subject: &str, lifetime: Duration, clock_offset: i64) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let issued_at = unix_now().saturating_add_signed(clock_offset);
     let claims = serde_json::json!({
         "sub": subject,
-        "exp": unix_now() + lifetime.as_secs(),
+        "iat": issued_at,
+        "exp": issued_at + lifetime.as_secs(),
         "jti": random_hex(),
     });
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
