@@ -2,7 +2,8 @@
 //! baseline doing the same requests in the same run, against a loopback server in a child
 //! process (so that only the client's CPU time is counted). Prints one row per case with the
 //! CPU time per request of each and the ratio ours / baseline (target: at most 1.05).
-//! (`--bench token` times a cached-token lookup; `cargo bench -p xtask` a full codegen.)
+//! (`--bench token` times a cached-token lookup, `--bench refresh` calls across a token refresh;
+//! `cargo bench -p xtask` a full codegen.)
 //!
 //! `AUTH_CLIENT_BENCH_ROUNDS` and `AUTH_CLIENT_BENCH_REQUESTS` scale the run.
 

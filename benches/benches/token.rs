@@ -18,6 +18,8 @@ fn ours(bencher: divan::Bencher) {
     let source = TokenSource::new(|| -> FetchFuture<'static> {
         Box::pin(async { Ok(Token::expiring_in("t", Duration::from_secs(3600))) })
     });
+    // The cached path is what is measured: the token is in hand (refreshes need a runtime).
+    source.seed(Token::expiring_in("t", Duration::from_secs(3600)));
     cached_token(&source);
     bencher.bench_local(|| cached_token(&source));
 }

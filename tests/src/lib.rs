@@ -77,3 +77,8 @@ pub mod canary;
 pub mod fakes;
 pub mod raw;
 pub mod tour;
+
+/// The workspace README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;

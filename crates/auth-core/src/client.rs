@@ -355,13 +355,13 @@ impl Client {
         let sent = Sent {
             credentials: Arc::clone(&self.credentials),
             token: token.cloned(),
-            body_secrets: request.body_secrets.clone(),
+            body: request.body.as_ref().map(|body| body.bytes.clone()),
         };
         // Boxed: reqwest's future is large, and keeping it out of the call's own future keeps
         // that small (measured: fewer bytes moved and allocations on malloc's fast path).
         let exchange = Box::pin(async {
             let response = http_request.send().await.map_err(Error::from_reqwest)?;
-            self.read(response, sent).await
+            self.read(response, &sent).await
         });
         let attempt_deadline = self.timeouts.attempt.and_then(later);
         let (limit, kind) = match (attempt_deadline, deadline) {
@@ -416,7 +416,7 @@ impl Client {
             .apply(builder, operation.id, operation.security, token)
     }
 
-    async fn read(&self, mut response: reqwest::Response, sent: Sent) -> Result<Response, Error> {
+    async fn read(&self, mut response: reqwest::Response, sent: &Sent) -> Result<Response, Error> {
         let limit = self.shared.max_body_bytes;
         let status = response.status();
         let too_large = |headers: HeaderMap, body: &Bytes| Error::BodyTooLarge {
@@ -466,7 +466,7 @@ impl Client {
             std::mem::take(response.headers_mut()),
             body,
             self.shared.request_id_headers,
-            sent,
+            sent.clone(),
         ))
     }
 }

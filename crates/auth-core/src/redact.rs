@@ -58,15 +58,15 @@ pub(crate) fn url(url: &str) -> String {
 /// The start of `body` as text for people: secrets masked (`held` are the credentials the client
 /// holds), cut to [`SHOWN_EXCERPT_CHARS`] characters. `truncated` says `body` is only the start
 /// of a longer body, whose last word may be the first part of a secret: it is dropped.
-pub(crate) fn excerpt(body: &[u8], truncated: bool, held: &[&str]) -> String {
+pub(crate) fn excerpt(body: &[u8], truncated: bool, held: &[String]) -> String {
     let mut text = String::from_utf8_lossy(body).into_owned();
     if truncated {
         let kept = text.trim_end_matches(|c: char| !is_value_end(c)).len();
         text.truncate(kept);
     }
     for value in held.iter().filter(|value| value.len() >= 4) {
-        if text.contains(*value) {
-            text = text.replace(*value, REDACTED);
+        if text.contains(value.as_str()) {
+            text = text.replace(value.as_str(), REDACTED);
         }
     }
     let masked = mask_jwts(&mask_keyed_values(&text));
@@ -75,6 +75,46 @@ pub(crate) fn excerpt(body: &[u8], truncated: bool, held: &[&str]) -> String {
         shown.push('…');
     }
     shown
+}
+
+/// The values of the secret fields of a request body we sent (JSON or a form), and of `code` (a
+/// one-time code): the values a vendor may echo back in prose.
+pub(crate) fn secret_fields(body: &[u8]) -> Vec<String> {
+    let secret = |key: &str| is_secret_key(key) || key == "code";
+    let mut found = Vec::new();
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+        collect_secret_strings(&value, &secret, &mut found);
+    } else {
+        for (key, value) in url::form_urlencoded::parse(body) {
+            if secret(&key) {
+                found.push(value.into_owned());
+            }
+        }
+    }
+    found
+}
+
+fn collect_secret_strings(
+    value: &serde_json::Value,
+    secret: &dyn Fn(&str) -> bool,
+    found: &mut Vec<String>,
+) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, value) in fields {
+                match value {
+                    serde_json::Value::String(text) if secret(key) => found.push(text.clone()),
+                    _ => collect_secret_strings(value, secret, found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_secret_strings(item, secret, found);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn is_key_byte(byte: u8) -> bool {
@@ -215,12 +255,23 @@ mod tests {
         let shown = excerpt(
             b"{\"message\":\"key k3y-value rejected, token eyJhbGciOi.eyJzdWIi.c2ln expired\"}",
             false,
-            &["k3y-value"],
+            &["k3y-value".to_owned()],
         );
         assert_eq!(
             shown,
             "{\"message\":\"key [REDACTED] rejected, token [REDACTED] expired\"}"
         );
+    }
+
+    #[test]
+    fn the_secret_fields_of_a_request_body_are_found() {
+        let json = br#"{"username":"u","password":"p4ss","nested":{"refresh_token":"r3fresh"},"code":"123456","n":[{"client_secret":"s3c"}]}"#;
+        let mut found = secret_fields(json);
+        found.sort();
+        assert_eq!(found, ["123456", "p4ss", "r3fresh", "s3c"]);
+        let form = b"grant_type=password&username=u&password=p%40ss";
+        assert_eq!(secret_fields(form), ["p@ss"]);
+        assert!(secret_fields(b"").is_empty());
     }
 
     #[test]
@@ -231,7 +282,11 @@ mod tests {
             SHOWN_EXCERPT_CHARS + 1
         );
         // The body was cut in the middle of a held secret: its first half must not show.
-        let shown = excerpt(b"{\"note\": \"the key is abcd", true, &["abcdefgh"]);
+        let shown = excerpt(
+            b"{\"note\": \"the key is abcd",
+            true,
+            &["abcdefgh".to_owned()],
+        );
         assert!(!shown.contains("abcd"), "{shown}");
     }
 
@@ -246,7 +301,7 @@ mod tests {
             "eyJ",
             "\u{FFFD}token=é",
         ] {
-            let _ = excerpt(text.as_bytes(), true, &["ü"]);
+            let _ = excerpt(text.as_bytes(), true, &["ü".to_owned()]);
             let _ = excerpt(text.as_bytes(), false, &[]);
         }
     }

@@ -1,12 +1,9 @@
 //! Requests as the generated operations describe them.
 
-use std::sync::Arc;
-
 use reqwest::Method;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::secret::{Secret, serialized_secrets};
 
 /// A security scheme an operation accepts, as its spec declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +65,6 @@ pub struct Request {
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) accept: Option<&'static str>,
     pub(crate) body: Option<Body>,
-    /// The secrets in the body, masked in errors when the vendor echoes them back.
-    pub(crate) body_secrets: Option<Arc<[Secret]>>,
 }
 
 impl Request {
@@ -83,12 +78,7 @@ impl Request {
             headers: Vec::new(),
             accept: None,
             body: None,
-            body_secrets: None,
         }
-    }
-
-    fn keep_secrets(&mut self, secrets: Vec<Secret>) {
-        self.body_secrets = (!secrets.is_empty()).then(|| secrets.into());
     }
 
     /// Adds a query parameter.
@@ -111,10 +101,8 @@ impl Request {
 
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
-        let (bytes, secrets) = serialized_secrets(|| serde_json::to_vec(body));
-        let bytes = bytes
+        let bytes = serde_json::to_vec(body)
             .map_err(|err| Error::InvalidRequest(format!("cannot encode the JSON body: {err}")))?;
-        self.keep_secrets(secrets);
         self.body = Some(Body {
             content_type: "application/json",
             bytes: bytes.into(),
@@ -127,12 +115,11 @@ impl Request {
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
         let invalid =
             |why: String| Error::InvalidRequest(format!("cannot encode the form body: {why}"));
-        let (value, secrets) = serialized_secrets(|| serde_json::to_value(body));
-        let serde_json::Value::Object(fields) = value.map_err(|err| invalid(err.to_string()))?
+        let serde_json::Value::Object(fields) =
+            serde_json::to_value(body).map_err(|err| invalid(err.to_string()))?
         else {
             return Err(invalid("it is not an object".into()));
         };
-        self.keep_secrets(secrets);
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         for (name, value) in &fields {
             match value {

@@ -12,7 +12,6 @@ use serde::de::DeserializeOwned;
 use crate::client::Credentials;
 use crate::error::{ApiError, Error};
 use crate::redact;
-use crate::secret::Secret;
 use crate::token::Token;
 
 /// How many bytes of a body [`ResponseMeta`] keeps (a copy: an error kept by the caller never
@@ -45,7 +44,7 @@ impl ResponseMeta {
         headers: HeaderMap,
         request_id_headers: &[&str],
         body: &[u8],
-        held: &[&str],
+        held: &[String],
     ) -> Self {
         let request_id = request_id_headers
             .iter()
@@ -137,24 +136,34 @@ pub struct Response {
     sent: Sent,
 }
 
-/// The credentials a request was sent with, so that an error made of its response can mask them.
+/// What a request was sent with, so that an error made of its response can mask the secrets
+/// among it wherever the body shows them.
 #[derive(Clone)]
 pub(crate) struct Sent {
     pub(crate) credentials: Arc<Credentials>,
     pub(crate) token: Option<Arc<Token>>,
-    pub(crate) body_secrets: Option<Arc<[Secret]>>,
+    /// The request body (shared with the request, not copied).
+    pub(crate) body: Option<Bytes>,
 }
 
 impl Sent {
-    /// The secret values among them.
-    pub(crate) fn held(&self) -> Vec<&str> {
-        let mut held = self.credentials.secret_values();
-        held.extend(self.token.as_deref().map(|token| token.secret().expose()));
+    /// The secret values among them: the credentials, the token, and the values of the request
+    /// body's secret fields. Worked out only when an error is made.
+    pub(crate) fn held(&self) -> Vec<String> {
+        let mut held: Vec<String> = self
+            .credentials
+            .secret_values()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         held.extend(
-            self.body_secrets
-                .iter()
-                .flat_map(|secrets| secrets.iter().map(Secret::expose)),
+            self.token
+                .as_deref()
+                .map(|token| token.secret().expose().to_owned()),
         );
+        if let Some(body) = &self.body {
+            held.extend(redact::secret_fields(body));
+        }
         held
     }
 }
@@ -275,7 +284,7 @@ mod tests {
             HeaderMap::new(),
             &[],
             echo,
-            &["held-key-1"],
+            &["held-key-1".to_owned()],
         );
         let shown = format!("{meta:?}");
         assert!(shown.contains("invalid_grant"), "{shown}");

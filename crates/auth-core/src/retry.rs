@@ -168,10 +168,14 @@ impl Repeat {
     /// What an attempt's outcome allows.
     pub(crate) fn of_result(result: &Result<crate::Response, Error>) -> Repeat {
         match result {
-            Ok(response) => Repeat::of_status(
-                response.status(),
-                crate::response::retry_after(response.headers()),
-            ),
+            Ok(response) => {
+                let status = response.status();
+                // Read `Retry-After` only where it counts, not on every answer.
+                let after = matches!(status.as_u16(), 408 | 429 | 503)
+                    .then(|| crate::response::retry_after(response.headers()))
+                    .flatten();
+                Repeat::of_status(status, after)
+            }
             Err(error) => Repeat::of_error(error),
         }
     }

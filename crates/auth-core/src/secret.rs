@@ -1,6 +1,5 @@
 //! A string that must not leak: passwords, tokens, keys and one-time codes.
 
-use std::cell::RefCell;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -74,41 +73,8 @@ impl From<&str> for Secret {
     }
 }
 
-thread_local! {
-    /// The secrets serialized on this thread while [`serialized_secrets`] runs.
-    static SERIALIZED: RefCell<Option<Vec<Secret>>> = const { RefCell::new(None) };
-}
-
-/// Runs `serialize` and returns its result with every [`Secret`] it serialized: a request body's
-/// secrets, which an error made of the response masks when the vendor echoes them back.
-pub(crate) fn serialized_secrets<R>(serialize: impl FnOnce() -> R) -> (R, Vec<Secret>) {
-    /// Puts the outer collection back, also when `serialize` panics.
-    struct Restore(Option<Vec<Secret>>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let outer = self.0.take();
-            let _ = SERIALIZED.try_with(|cell| cell.replace(outer));
-        }
-    }
-    let outer = SERIALIZED.with(|cell| cell.replace(Some(Vec::new())));
-    let restore = Restore(outer);
-    let result = serialize();
-    let secrets = SERIALIZED
-        .with(|cell| cell.replace(None))
-        .unwrap_or_default();
-    drop(restore);
-    (result, secrets)
-}
-
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        SERIALIZED.with(|cell| {
-            if let Ok(mut collected) = cell.try_borrow_mut()
-                && let Some(collected) = collected.as_mut()
-            {
-                collected.push(self.clone());
-            }
-        });
         serializer.serialize_str(&self.0)
     }
 }
@@ -129,28 +95,6 @@ mod tests {
         let nested = Some(vec![secret.clone()]);
         assert!(!format!("{nested:?}").contains("canary"));
         assert!(!format!("{secret}").contains("canary"));
-    }
-
-    #[test]
-    fn serializing_collects_the_secrets_of_a_body() {
-        #[derive(Serialize)]
-        struct Login {
-            user: &'static str,
-            password: Secret,
-            nested: Vec<Secret>,
-        }
-        let body = Login {
-            user: "u",
-            password: Secret::new("p"),
-            nested: vec![Secret::new("n")],
-        };
-        let (json, secrets) = serialized_secrets(|| serde_json::to_string(&body).unwrap());
-        assert_eq!(json, r#"{"user":"u","password":"p","nested":["n"]}"#);
-        let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
-        assert_eq!(exposed, ["p", "n"]);
-        // Outside a collection nothing is kept.
-        let _ = serde_json::to_string(&body).unwrap();
-        assert!(SERIALIZED.with(|cell| cell.borrow().is_none()));
     }
 
     #[test]

@@ -373,6 +373,13 @@ impl TokenSource {
         if let Some(token) = self.without_waiting() {
             return Ok(token);
         }
+        // Boxed: the waits are large futures, and keeping them out of this one keeps every
+        // call's future small on the path nearly every call takes.
+        Box::pin(self.wait_for_token(deadline)).await
+    }
+
+    /// The path of a caller without a fresh token: decide, and wait where needed.
+    async fn wait_for_token(&self, deadline: Option<Instant>) -> Result<Arc<Token>, Error> {
         loop {
             match self.next_step(Instant::now())? {
                 Step::Ready(token) => return Ok(token),
@@ -410,6 +417,7 @@ impl TokenSource {
     /// Decides, under the control lock, what a caller without a fresh token does; starts a
     /// refresh when one is due and allowed.
     fn next_step(&self, now: Instant) -> Result<Step, Error> {
+        let runtime = tokio::runtime::Handle::try_current().ok();
         let mut control = self.inner.control();
         let current = {
             let current = self
@@ -431,11 +439,15 @@ impl TokenSource {
             }
             if usable {
                 // Stale while revalidating: one background refresh, the old token serves.
-                if control.in_flight.is_none()
-                    && self.pause(&control, now).is_none()
-                    && let Ok(runtime) = tokio::runtime::Handle::try_current()
-                {
-                    runtime.spawn(self.begin(&mut control, now));
+                let due = runtime.is_some()
+                    && control.in_flight.is_none()
+                    && self.pause(&control, now).is_none();
+                let refresh = due.then(|| self.begin(&mut control, now));
+                // Spawned after the lock is released: a runtime that is shutting down drops the
+                // task at once, and its episode then takes the lock to record that.
+                drop(control);
+                if let (Some(refresh), Some(runtime)) = (refresh, runtime) {
+                    runtime.spawn(refresh);
                 }
                 return Ok(Step::Ready(token));
             }
@@ -446,9 +458,11 @@ impl TokenSource {
         if let Some(step) = self.pause(&control, now) {
             return Ok(step);
         }
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            Error::Config("a token refresh needs a Tokio runtime, and none is running".into())
-        })?;
+        let Some(runtime) = runtime else {
+            return Err(Error::Config(
+                "a token refresh needs a Tokio runtime, and none is running".into(),
+            ));
+        };
         let refresh = self.begin(&mut control, now);
         let receiver = control.in_flight.clone();
         drop(control);
@@ -650,6 +664,55 @@ mod tests {
             .join()
             .unwrap();
         assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_provider_ends_in_a_typed_error_for_every_waiter() {
+        let source = TokenSource::new(|| -> FetchFuture<'static> {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                panic!("provider bug")
+            })
+        });
+        let waiters: Vec<_> = (0..10)
+            .map(|_| {
+                let source = source.clone();
+                tokio::spawn(async move { source.token().await })
+            })
+            .collect();
+        for waiter in waiters {
+            let error = waiter.await.unwrap().unwrap_err();
+            assert!(error.to_string().contains("without an answer"), "{error}");
+        }
+        // The failure is recorded: the next caller gets it at once, within the back-off.
+        assert!(matches!(source.token().await, Err(Error::TokenRefresh(_))));
+    }
+
+    #[test]
+    fn a_refresh_dropped_with_its_runtime_ends_in_a_typed_error() {
+        let (source, _) = source(Duration::from_secs(3600));
+        let doomed = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        // A caller starts the refresh (50 ms) and gives up at once; the runtime then shuts down
+        // with the refresh still running.
+        doomed.block_on(async {
+            let deadline = Instant::now() + Duration::from_millis(5);
+            let early = source.token_until(Some(deadline)).await;
+            assert!(matches!(early, Err(Error::Timeout(TimeoutKind::Token))));
+        });
+        drop(doomed);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let after = runtime.block_on(source.token());
+        assert!(
+            matches!(&after, Err(Error::TokenRefresh(cause)) if cause.to_string().contains("without an answer")),
+            "{after:?}"
+        );
     }
 
     mod properties {
