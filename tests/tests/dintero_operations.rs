@@ -115,9 +115,19 @@ async fn token_mfa_required_is_a_typed_forbidden() {
     let AidAuthsOauthTokenPostError::Forbidden(forbidden) = error else {
         panic!("expected 403, got {error:?}");
     };
-    assert_eq!(forbidden.body.error.code.as_deref(), Some("mfa_required"));
     assert_eq!(
-        forbidden.body.error.mfa_token.as_ref().map(|t| t.expose()),
+        forbidden.body.as_ref().unwrap().error.code.as_deref(),
+        Some("mfa_required")
+    );
+    assert_eq!(
+        forbidden
+            .body
+            .as_ref()
+            .unwrap()
+            .error
+            .mfa_token
+            .as_ref()
+            .map(|t| t.expose()),
         Some("mfa-2")
     );
 }
@@ -195,7 +205,7 @@ async fn mfa_challenge_not_found_is_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, AidAuthMfaChallengePostError::NotFound(e) if e.body.error.message == "no such account"),
+        matches!(&error, AidAuthMfaChallengePostError::NotFound(e) if e.body.as_ref().unwrap().error.message == "no such account"),
         "{error:?}"
     );
 }
@@ -245,7 +255,7 @@ async fn mfa_recovery_step_answers_a_typed_mfa_required() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, AidAuthMfaRecoveryPostError::Forbidden(e) if e.body.error.code.as_deref() == Some("mfa_required")),
+        matches!(&error, AidAuthMfaRecoveryPostError::Forbidden(e) if e.body.as_ref().unwrap().error.code.as_deref() == Some("mfa_required")),
         "{error:?}"
     );
 }

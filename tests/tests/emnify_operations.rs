@@ -187,8 +187,11 @@ async fn post_mfa_conflict_is_typed() {
     let PostMfaError::Conflict(conflict) = error else {
         panic!("expected 409, got {error:?}");
     };
-    assert_eq!(conflict.body.error_code, Some(1405));
-    assert_eq!(conflict.body.error_token.as_deref(), Some("Duplicated"));
+    assert_eq!(conflict.body.as_ref().unwrap().error_code, Some(1405));
+    assert_eq!(
+        conflict.body.as_ref().unwrap().error_token.as_deref(),
+        Some("Duplicated")
+    );
 }
 
 #[tokio::test]
@@ -231,7 +234,7 @@ async fn user_mfa_by_id_patch_wrong_code_is_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, UserMfaByIdPatchError::UnprocessableEntity(e) if e.body.error_code == Some(1400))
+        matches!(&error, UserMfaByIdPatchError::UnprocessableEntity(e) if e.body.as_ref().unwrap().error_code == Some(1400))
     );
 }
 
@@ -401,7 +404,10 @@ async fn user_mfa_trusted_device_by_user_id_get_not_found_is_typed() {
     let UserMfaTrustedDeviceByUserIdGetError::NotFound(not_found) = error else {
         panic!("expected 404, got {error:?}");
     };
-    assert_eq!(not_found.body.message.as_deref(), Some("not found"));
+    assert_eq!(
+        not_found.body.as_ref().unwrap().message.as_deref(),
+        Some("not found")
+    );
 }
 
 #[tokio::test]

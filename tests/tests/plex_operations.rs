@@ -100,7 +100,7 @@ async fn sign_in_rejected_is_typed() {
     let PostUsersSignInDataError::Unauthorized(rejected) = error else {
         panic!("expected 401, got {error:?}");
     };
-    assert_eq!(rejected.body.errors.unwrap()[0].code, Some(1001));
+    assert_eq!(rejected.body.unwrap().errors.unwrap()[0].code, Some(1001));
 }
 
 #[tokio::test]

@@ -208,8 +208,9 @@ impl ErrorMetadata for Error {
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError<T> {
-    /// The decoded body.
-    pub body: T,
+    /// The decoded body, when it decoded (vendors also answer documented errors with HTML, plain
+    /// text, XML or nothing).
+    pub body: Option<T>,
     /// Status, headers, request id and a bounded excerpt of the raw body.
     pub meta: ResponseMeta,
 }

@@ -203,14 +203,14 @@ impl Response {
         })
     }
 
-    /// Decodes a documented error response.
-    pub fn api_error<T: DeserializeOwned>(self) -> Result<ApiError<T>, Error> {
-        match serde_json::from_slice(&self.body) {
-            Ok(body) => Ok(ApiError {
-                body,
-                meta: self.into_meta(),
-            }),
-            Err(err) => Err(Error::decode(self.into_meta(), &err)),
+    /// A documented error response: its typed body when the body decodes as JSON, `None` when it
+    /// does not (an HTML page, plain text, XML, an empty body). A documented status is always its
+    /// typed error, whatever the body; the excerpt keeps what the body was.
+    pub fn api_error<T: DeserializeOwned>(self) -> ApiError<T> {
+        let body = serde_json::from_slice(&self.body).ok();
+        ApiError {
+            body,
+            meta: self.into_meta(),
         }
     }
 

@@ -98,7 +98,8 @@ impl OobChallenge {
 
 impl Client {
     /// The [`MfaRequired`] an error body means, if it is an `mfa_required` error with a token.
-    fn mfa_required(&self, account_id: &str, body: &ErrorResponse) -> Option<MfaRequired> {
+    fn mfa_required(&self, account_id: &str, body: Option<&ErrorResponse>) -> Option<MfaRequired> {
+        let body = body?;
         if body.error.code.as_deref() != Some(MFA_REQUIRED) {
             return None;
         }
@@ -123,7 +124,7 @@ impl Client {
         {
             Ok(token) => Ok(TokenOutcome::Token(token)),
             Err(AidAuthsOauthTokenPostError::Forbidden(error)) => {
-                match self.mfa_required(account_id, &error.body) {
+                match self.mfa_required(account_id, error.body.as_ref()) {
                     Some(required) => Ok(TokenOutcome::MfaRequired(required)),
                     None => Err(AidAuthsOauthTokenPostError::Forbidden(error)),
                 }
@@ -146,7 +147,7 @@ impl Client {
         {
             Ok(challenge) => Ok(RecoveryOutcome::Challenge(challenge)),
             Err(AidAuthMfaRecoveryPostError::Forbidden(error)) => {
-                match self.mfa_required(account_id, &error.body) {
+                match self.mfa_required(account_id, error.body.as_ref()) {
                     Some(required) => Ok(RecoveryOutcome::MfaRequired(required)),
                     None => Err(AidAuthMfaRecoveryPostError::Forbidden(error)),
                 }

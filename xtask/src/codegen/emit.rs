@@ -696,7 +696,7 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
         let status = Literal::u16_unsuffixed(outcome.status);
         let variant = ident(&outcome.variant);
         match outcome.ty {
-            Some(_) => quote!(#status => Err(errors::#error::#variant(response.api_error()?)),),
+            Some(_) => quote!(#status => Err(errors::#error::#variant(response.api_error())),),
             None => quote!(#status => Err(errors::#error::#variant(response.into_meta())),),
         }
     });

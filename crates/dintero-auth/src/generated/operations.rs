@@ -51,33 +51,29 @@ impl<'a> ChallengeApi<'a> {
             400 => {
                 Err(
                     errors::AidAuthMfaChallengePostError::BadRequest(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
             401 => {
                 Err(
                     errors::AidAuthMfaChallengePostError::Unauthorized(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
             403 => {
                 Err(
-                    errors::AidAuthMfaChallengePostError::Forbidden(
-                        response.api_error()?,
-                    ),
+                    errors::AidAuthMfaChallengePostError::Forbidden(response.api_error()),
                 )
             }
             404 => {
-                Err(
-                    errors::AidAuthMfaChallengePostError::NotFound(response.api_error()?),
-                )
+                Err(errors::AidAuthMfaChallengePostError::NotFound(response.api_error()))
             }
             500 => {
                 Err(
                     errors::AidAuthMfaChallengePostError::InternalServerError(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
@@ -120,30 +116,26 @@ impl<'a> ChallengeApi<'a> {
             200 => Ok(response.json()?),
             400 => {
                 Err(
-                    errors::AidAuthMfaRecoveryPostError::BadRequest(
-                        response.api_error()?,
-                    ),
+                    errors::AidAuthMfaRecoveryPostError::BadRequest(response.api_error()),
                 )
             }
             401 => {
                 Err(
                     errors::AidAuthMfaRecoveryPostError::Unauthorized(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
             403 => {
-                Err(
-                    errors::AidAuthMfaRecoveryPostError::Forbidden(response.api_error()?),
-                )
+                Err(errors::AidAuthMfaRecoveryPostError::Forbidden(response.api_error()))
             }
             404 => {
-                Err(errors::AidAuthMfaRecoveryPostError::NotFound(response.api_error()?))
+                Err(errors::AidAuthMfaRecoveryPostError::NotFound(response.api_error()))
             }
             500 => {
                 Err(
                     errors::AidAuthMfaRecoveryPostError::InternalServerError(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
@@ -195,34 +187,30 @@ impl<'a> AuthenticateApi<'a> {
             200 => Ok(response.json()?),
             400 => {
                 Err(
-                    errors::AidAuthsOauthTokenPostError::BadRequest(
-                        response.api_error()?,
-                    ),
+                    errors::AidAuthsOauthTokenPostError::BadRequest(response.api_error()),
                 )
             }
             401 => {
                 Err(
                     errors::AidAuthsOauthTokenPostError::Unauthorized(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
             403 => {
-                Err(
-                    errors::AidAuthsOauthTokenPostError::Forbidden(response.api_error()?),
-                )
+                Err(errors::AidAuthsOauthTokenPostError::Forbidden(response.api_error()))
             }
             429 => {
                 Err(
                     errors::AidAuthsOauthTokenPostError::TooManyRequests(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
             500 => {
                 Err(
                     errors::AidAuthsOauthTokenPostError::InternalServerError(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }

@@ -42,7 +42,7 @@ impl<'a> AuthenticationApi<'a> {
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             401 => Err(errors::AuthenticateError::Unauthorized(response.into_meta())),
-            404 => Err(errors::AuthenticateError::NotFound(response.api_error()?)),
+            404 => Err(errors::AuthenticateError::NotFound(response.api_error())),
             _ => Err(response.unexpected().into()),
         }
     }
@@ -71,8 +71,8 @@ impl<'a> AuthenticationApi<'a> {
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             401 => Err(errors::PostMfaError::Unauthorized(response.into_meta())),
-            409 => Err(errors::PostMfaError::Conflict(response.api_error()?)),
-            422 => Err(errors::PostMfaError::UnprocessableEntity(response.api_error()?)),
+            409 => Err(errors::PostMfaError::Conflict(response.api_error())),
+            422 => Err(errors::PostMfaError::UnprocessableEntity(response.api_error())),
             _ => Err(response.unexpected().into()),
         }
     }
@@ -109,12 +109,12 @@ impl<'a> AuthenticationApi<'a> {
         match response.status().as_u16() {
             204 => Ok(()),
             401 => Err(errors::UserMfaByIdPatchError::Unauthorized(response.into_meta())),
-            404 => Err(errors::UserMfaByIdPatchError::NotFound(response.api_error()?)),
-            409 => Err(errors::UserMfaByIdPatchError::Conflict(response.api_error()?)),
+            404 => Err(errors::UserMfaByIdPatchError::NotFound(response.api_error())),
+            409 => Err(errors::UserMfaByIdPatchError::Conflict(response.api_error())),
             422 => {
                 Err(
                     errors::UserMfaByIdPatchError::UnprocessableEntity(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
@@ -166,7 +166,7 @@ impl<'a> AuthenticationApi<'a> {
             404 => {
                 Err(
                     errors::UserMfaByUserIdAndKeyIdDeleteError::NotFound(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
@@ -276,7 +276,7 @@ impl<'a> AuthenticationApi<'a> {
             404 => {
                 Err(
                     errors::UserMfaTrustedDeviceByUserIdGetError::NotFound(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
@@ -333,7 +333,7 @@ impl<'a> AuthenticationApi<'a> {
             404 => {
                 Err(
                     errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError::NotFound(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }

@@ -44,9 +44,9 @@ impl<'a> AuthenticationApi<'a> {
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
-            400 => Err(errors::GetTransientTokenError::BadRequest(response.api_error()?)),
+            400 => Err(errors::GetTransientTokenError::BadRequest(response.api_error())),
             401 => {
-                Err(errors::GetTransientTokenError::Unauthorized(response.api_error()?))
+                Err(errors::GetTransientTokenError::Unauthorized(response.api_error()))
             }
             _ => Err(response.unexpected().into()),
         }
@@ -87,14 +87,14 @@ impl<'a> AuthenticationApi<'a> {
             400 => {
                 Err(
                     errors::GetSourceConnectionInformationError::BadRequest(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
             401 => {
                 Err(
                     errors::GetSourceConnectionInformationError::Unauthorized(
-                        response.api_error()?,
+                        response.api_error(),
                     ),
                 )
             }
@@ -123,8 +123,8 @@ impl<'a> AuthenticationApi<'a> {
         let response = self.client.send(request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
-            400 => Err(errors::GetTokenDetailsError::BadRequest(response.api_error()?)),
-            401 => Err(errors::GetTokenDetailsError::Unauthorized(response.api_error()?)),
+            400 => Err(errors::GetTokenDetailsError::BadRequest(response.api_error())),
+            401 => Err(errors::GetTokenDetailsError::Unauthorized(response.api_error())),
             _ => Err(response.unexpected().into()),
         }
     }
@@ -153,12 +153,10 @@ impl<'a> AuthenticationApi<'a> {
         match response.status().as_u16() {
             201 => Ok(response.json()?),
             400 => {
-                Err(errors::PostUsersSignInDataError::BadRequest(response.api_error()?))
+                Err(errors::PostUsersSignInDataError::BadRequest(response.api_error()))
             }
             401 => {
-                Err(
-                    errors::PostUsersSignInDataError::Unauthorized(response.api_error()?),
-                )
+                Err(errors::PostUsersSignInDataError::Unauthorized(response.api_error()))
             }
             _ => Err(response.unexpected().into()),
         }
