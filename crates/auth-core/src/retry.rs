@@ -116,8 +116,9 @@ impl RetryPolicy {
 
 /// What an attempt's outcome says about sending the same request again.
 ///
-/// This is the one table of what may be repeated: the send loop, [`ErrorMetadata::is_retryable`]
-/// (crate::ErrorMetadata::is_retryable) and every generated error read it.
+/// This is the one table of what may be repeated: the send loop,
+/// [`ErrorMetadata::is_retryable`](crate::ErrorMetadata::is_retryable) and every generated error
+/// read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Repeat {
