@@ -41,7 +41,7 @@ async fn token_with_client_credentials_uses_basic_auth() {
         .unwrap();
     mock.assert_async().await;
     assert_eq!(token.access_token.expose(), "at-1");
-    assert_eq!(token.token_type, TokenType::Bearer);
+    assert_eq!(token.token_type, Some(TokenType::Bearer));
     assert_eq!(token.expires_in, 3600);
 }
 

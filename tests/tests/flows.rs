@@ -258,24 +258,20 @@ async fn plex_sign_in_needs_the_two_factor_code_then_its_token_works() {
         .with_media_server(&servers.media_server.url())
         .unwrap();
 
-    let without_code = client
-        .sign_in(&config.login, config.password.clone(), None)
+    // The account has two-factor authentication: Plex's code 1029 is a typed outcome.
+    let outcome = client
+        .login(&config.login, config.password.clone())
         .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            without_code,
-            plex_auth::errors::PostUsersSignInDataError::Unauthorized(_)
-        ),
-        "{without_code:?}"
-    );
-
-    let (signed_in, account) = client
-        .sign_in(
-            &config.login,
-            config.password,
-            config.two_factor_code.as_deref(),
-        )
+        .unwrap();
+    let plex_auth::LoginOutcome::MfaRequired(pending) = outcome else {
+        panic!("expected the two-factor step, got {outcome:?}");
+    };
+    let plex_auth::LoggedIn {
+        client: signed_in,
+        account,
+        ..
+    } = pending
+        .complete(config.two_factor_code.as_deref().unwrap())
         .await
         .unwrap();
     let details = signed_in

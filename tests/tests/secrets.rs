@@ -170,7 +170,7 @@ fn emnify_models_redact_secrets() {
             Authentication, ApplicationTokenAuthentication, UserAuthentication,
             RefreshTokenAuthentication, MfaCodeAuthentication, AuthenticationResponse,
             AuthenticationTokens, MfaRequired, IdRef, CreateMfaKeyRequest, CreateMfaKeyResponse,
-            ActivateMfaKeyRequest, MfaKeyStatus, MfaKeyType, TrustedDevice, ErrorResponse, ErrorDetail,
+            ActivateMfaKeyRequest, MfaKeyStatus, MfaKeyType, TrustedDevice, ErrorMessage, ErrorResponse, ErrorDetail,
         ),
     );
 }

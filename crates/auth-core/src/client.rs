@@ -20,8 +20,14 @@ use crate::token_source::{TokenPolicy, TokenSource};
 /// The default limit on a response body: 4 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// The headers a vendor's request id is looked for in, in order, unless the client says otherwise.
-pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &["x-request-id", "request-id", "x-correlation-id"];
+/// The headers a vendor's request id is looked for in, in order, unless the client says otherwise
+/// (`x-amzn-requestid` is where emnify's gateway puts it).
+pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-amzn-requestid",
+];
 
 /// The credentials a client sends to operations that need them.
 ///

@@ -47,7 +47,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match client.request_token(&account, &grant).await? {
         TokenOutcome::Token(token) => println!(
             "got a {} access token, valid for {} s",
-            token.token_type, token.expires_in
+            token.token_type.as_ref().map_or("bearer", |t| t.as_str()),
+            token.expires_in
         ),
         TokenOutcome::MfaRequired(_) => println!("the account asks for a second factor"),
         _ => println!("an outcome this example does not know"),

@@ -26,9 +26,11 @@
 
 #[rustfmt::skip]
 mod generated;
+mod codes;
 mod session;
 
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
+pub use codes::{DinteroCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{DEFAULT_SERVER, errors, models, operations};
 pub use session::{

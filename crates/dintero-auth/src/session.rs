@@ -106,7 +106,12 @@ impl Client {
         Some(MfaRequired {
             client: self.clone(),
             account_id: account_id.to_owned(),
-            mfa_token: body.error.mfa_token.clone()?,
+            // Inside `error` as documented, or at the top level, where some answers put it.
+            mfa_token: body
+                .error
+                .mfa_token
+                .clone()
+                .or_else(|| body.mfa_token.clone())?,
         })
     }
 

@@ -30,11 +30,13 @@
 
 #[rustfmt::skip]
 mod generated;
+mod codes;
 mod session;
 #[cfg(feature = "totp")]
 pub mod totp;
 
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
+pub use codes::{EmnifyCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{DEFAULT_SERVER, errors, models, operations};
 pub use session::{

@@ -5,7 +5,7 @@
 //! at another server). Without them it starts a local stand-in of plex.tv and runs against that.
 
 use httpmock::prelude::*;
-use plex_auth::{Client, ClientIdentity, PLEX_TV_SERVER, Secret};
+use plex_auth::{Client, ClientIdentity, LoggedIn, LoginOutcome, PLEX_TV_SERVER, Secret};
 use serde_json::json;
 
 #[tokio::main]
@@ -36,10 +36,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let client = Client::from(builder.build()?);
 
-    let code = std::env::var("PLEX_2FA_CODE").ok();
-    let (client, account) = client
-        .sign_in(&login, Secret::new(password), code.as_deref())
-        .await?;
+    let LoggedIn {
+        client, account, ..
+    } = match client.login(&login, Secret::new(password)).await? {
+        LoginOutcome::LoggedIn(logged_in) => *logged_in,
+        LoginOutcome::MfaRequired(pending) => {
+            // The account has two-factor authentication: Plex asked for the current code.
+            let code = std::env::var("PLEX_2FA_CODE")
+                .map_err(|_| "the account needs a two-factor code: set PLEX_2FA_CODE")?;
+            pending.complete(&code).await?
+        }
+        _ => return Err("a login outcome this example does not know".into()),
+    };
     println!("signed in as {} (account {})", account.username, account.id);
     let details = client.authentication().get_token_details().await?;
     println!("the token belongs to {} <{}>", details.title, details.email);

@@ -30,11 +30,14 @@
 
 #[rustfmt::skip]
 mod generated;
+mod codes;
 mod session;
 
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
+pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{DEFAULT_SERVER, PLEX_TV_SERVER, errors, models, operations};
+pub use session::{LoggedIn, LoginOutcome, MfaPending};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.
 #[derive(Clone, Debug, PartialEq, Eq)]

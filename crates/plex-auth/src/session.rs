@@ -1,26 +1,98 @@
-//! Signing in, and talking to the user's media server.
+//! Logging in (with a two-factor code when the account has one), and talking to the user's
+//! media server.
 
 use auth_core::{Credentials, Error, Secret};
 
-use crate::Client;
 use crate::errors::PostUsersSignInDataError;
 use crate::models::{SignInRequest, SignedInUserPlexAccount};
+use crate::{Client, PlexCode, VendorCode};
+
+/// What a login led to.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoginOutcome {
+    /// Signed in.
+    LoggedIn(Box<LoggedIn>),
+    /// The account has two-factor authentication (Plex code 1029): finish with the current code.
+    MfaRequired(MfaPending),
+}
+
+/// A finished login: a client that sends the account's token, and the account.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LoggedIn {
+    /// A client (sharing the connection pool) that sends the account's token with every call.
+    pub client: Client,
+    /// The account, with its `authToken`.
+    pub account: SignedInUserPlexAccount,
+}
+
+/// A login waiting for the account's current two-factor code.
+#[derive(Debug)]
+pub struct MfaPending {
+    client: Client,
+    login: String,
+    password: Secret,
+}
+
+impl MfaPending {
+    /// Finishes the login with the current code of the account's authenticator.
+    pub async fn complete(self, code: &str) -> Result<LoggedIn, PostUsersSignInDataError> {
+        self.client
+            .sign_in(&self.login, self.password, Some(code))
+            .await
+    }
+}
 
 impl Client {
-    /// Signs in with `login` and `password` (and the current two-factor `code` when the account
-    /// has two-factor authentication). Gives the account and a client (sharing this one's
-    /// connection pool) that sends its token with every call.
-    pub async fn sign_in(
+    /// Logs in with `login` (user name or e-mail) and `password`. An account with two-factor
+    /// authentication answers [`LoginOutcome::MfaRequired`]; finish it with
+    /// [`MfaPending::complete`] and the current code.
+    ///
+    /// ```no_run
+    /// use plex_auth::{Client, ClientIdentity, LoginOutcome};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = Client::from(ClientIdentity::new("my-install-id").builder().build()?);
+    /// let logged_in = match client.login("user@example.org", "password").await? {
+    ///     LoginOutcome::LoggedIn(logged_in) => *logged_in,
+    ///     LoginOutcome::MfaRequired(pending) => pending.complete("123456").await?,
+    ///     _ => unreachable!(),
+    /// };
+    /// println!("signed in as {}", logged_in.account.username);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login(
         &self,
         login: &str,
         password: impl Into<Secret>,
+    ) -> Result<LoginOutcome, PostUsersSignInDataError> {
+        let password = password.into();
+        match self.sign_in(login, password.clone(), None).await {
+            Ok(logged_in) => Ok(LoginOutcome::LoggedIn(Box::new(logged_in))),
+            Err(error) if error.vendor_code() == Some(PlexCode::TwoFactorRequired) => {
+                Ok(LoginOutcome::MfaRequired(MfaPending {
+                    client: self.clone(),
+                    login: login.to_owned(),
+                    password,
+                }))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn sign_in(
+        &self,
+        login: &str,
+        password: Secret,
         code: Option<&str>,
-    ) -> Result<(Client, SignedInUserPlexAccount), PostUsersSignInDataError> {
+    ) -> Result<LoggedIn, PostUsersSignInDataError> {
         let mut form = SignInRequest::new(login, password);
         form.verification_code = code.map(Secret::from);
         let account = self.authentication().post_users_sign_in_data(&form).await?;
         let client = self.with_token(account.auth_token.clone());
-        Ok((client, account))
+        Ok(LoggedIn { client, account })
     }
 
     /// The same client sending `token` (an account or transient token) as `X-Plex-Token`.
