@@ -41,6 +41,10 @@ impl Login {
     }
 
     /// A login with a user name and password.
+    ///
+    /// emnify removed logins with user credentials from its REST API on 2024-03-28 (its
+    /// developer documentation); prefer [`Login::application_token`]. Kept for deployments that
+    /// still accept them.
     pub fn password(username: impl Into<String>, password: impl Into<Secret>) -> Self {
         Login::Password {
             username: username.into(),

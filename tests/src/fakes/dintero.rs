@@ -28,6 +28,10 @@ pub struct DinteroConfig {
     /// How far the vendor's clock is off ours, in seconds (negative: behind); its JWTs' `iat`
     /// and `exp` are in its time.
     pub clock_offset: i64,
+    /// Answer in the shapes Dintero's documentation also shows: the `mfa_required` error's
+    /// `mfa_token` at the top level of the body instead of inside `error`, and token answers
+    /// without `token_type`.
+    pub real_world: bool,
 }
 
 impl Default for DinteroConfig {
@@ -41,6 +45,7 @@ impl Default for DinteroConfig {
             user_has_mfa: true,
             token_lifetime: Duration::from_secs(600),
             clock_offset: 0,
+            real_world: false,
         }
     }
 }
@@ -101,6 +106,12 @@ impl DinteroFake {
         let mfa_token = state
             .mfa_tokens
             .issue(random_hex(), Duration::from_secs(300));
+        if self.config.real_world {
+            return Reply::json(
+                403,
+                json!({"error": {"code": "mfa_required", "message": "a second factor is required"}, "mfa_token": mfa_token}),
+            );
+        }
         Reply::json(
             403,
             json!({"error": {"code": "mfa_required", "message": "a second factor is required", "mfa_token": mfa_token}}),
@@ -114,6 +125,10 @@ impl DinteroFake {
             lifetime,
         );
         let mut body = json!({"access_token": access, "token_type": "Bearer", "expires_in": lifetime.as_secs()});
+        if self.config.real_world {
+            body.as_object_mut()
+                .map(|fields| fields.remove("token_type"));
+        }
         if with_refresh {
             body["refresh_token"] = json!(
                 state

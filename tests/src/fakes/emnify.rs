@@ -24,6 +24,9 @@ pub struct EmnifyConfig {
     /// How far the vendor's clock is off ours, in seconds (negative: behind); its JWTs' `iat`
     /// and `exp` are in its time.
     pub clock_offset: i64,
+    /// Answer as emnify really does (recorded in `tests/fixtures/emnify/`): a 401 with its JSON
+    /// `message`, and a rejected MFA key request as a 422 with an empty `text/html` body.
+    pub real_world: bool,
 }
 
 impl Default for EmnifyConfig {
@@ -35,6 +38,7 @@ impl Default for EmnifyConfig {
             password: "fake-password".into(),
             token_lifetime: Duration::from_secs(600),
             clock_offset: 0,
+            real_world: false,
         }
     }
 }
@@ -224,6 +228,11 @@ impl EmnifyFake {
             ("POST", ["user", "mfa"]) => {
                 let body = request.json();
                 if body["password"].as_str() != Some(self.config.password.as_str()) {
+                    if self.config.real_world {
+                        let empty =
+                            include_str!("../../fixtures/emnify/unprocessable_422_empty.html");
+                        return Reply::text(422, "text/html; charset=UTF-8", empty.to_owned());
+                    }
                     return Reply::json(
                         422,
                         json!({"error_code": 1002, "error_token": "Failed", "message": "Invalid password"}),
@@ -328,6 +337,12 @@ impl Handler for EmnifyFake {
                 let mut state = self.state();
                 if !state.auth_tokens.valid(request.bearer()) {
                     state.rejected += 1;
+                    if self.config.real_world {
+                        let body = include_str!(
+                            "../../fixtures/emnify/unauthorized_401_token_segments.json"
+                        );
+                        return Reply::text(401, "application/json", body.to_owned());
+                    }
                     return Reply::empty(401);
                 }
                 drop(state);

@@ -16,6 +16,10 @@ pub struct PlexConfig {
     pub password: String,
     /// The two-factor code the account wants, if it has two-factor authentication.
     pub two_factor_code: Option<String>,
+    /// Answer as Plex really does (recorded in `tests/fixtures/plex/`): plex.tv rejects a bad token
+    /// with 422 and an XML body, a media server with 401 and an HTML page, and the account's
+    /// `rememberExpiresAt` is null (as for Plex Home users).
+    pub real_world: bool,
 }
 
 impl Default for PlexConfig {
@@ -24,6 +28,7 @@ impl Default for PlexConfig {
             login: "user@example.org".into(),
             password: "fake-password".into(),
             two_factor_code: Some("424242".into()),
+            real_world: false,
         }
     }
 }
@@ -80,6 +85,14 @@ impl PlexFake {
     }
 
     fn account(&self, token: &str) -> Value {
+        let mut account = self.account_as_documented(token);
+        if self.config.real_world {
+            account["rememberExpiresAt"] = Value::Null;
+        }
+        account
+    }
+
+    fn account_as_documented(&self, token: &str) -> Value {
         json!({
             "adsConsent": null, "adsConsentReminderAt": null, "adsConsentSetAt": null,
             "anonymous": false, "authToken": token, "backupCodesCreated": false, "confirmed": true,
@@ -187,6 +200,19 @@ impl Handler for PlexFake {
             }
             ("GET", "/security/token") if allowed => self.transient_token(request),
             ("GET", "/security/resources") if allowed => self.resources(request),
+            ("GET", "/api/v2/user") if self.config.real_world => Reply::text(
+                422,
+                "application/xml",
+                include_str!("../../fixtures/plex/get_token_details_422_invalid_token.xml")
+                    .to_owned(),
+            ),
+            ("GET", "/security/token" | "/security/resources") if self.config.real_world => {
+                Reply::text(
+                    401,
+                    "text/html",
+                    include_str!("../../fixtures/plex/media_server_401.html").to_owned(),
+                )
+            }
             ("GET", "/api/v2/user" | "/security/token" | "/security/resources") => {
                 errors(401, 1001, "User could not be authenticated")
             }
