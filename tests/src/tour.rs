@@ -427,6 +427,39 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
     // Every further call carries a cached client-credentials token.
     let bearer =
         base.with_client_credentials(account.clone(), client_id, client_secret, audience.clone());
+    // A partner account trades its token for one of a sub-account.
+    let sub_account = match &fakes.dintero {
+        Some(_) => Some("T12300001".to_owned()),
+        None => var("DINTERO_SUB_ACCOUNT"),
+    };
+    match sub_account {
+        Some(sub_account) => {
+            let exchange = dintero_auth::models::ExchangeToken::new(sub_account.clone());
+            step(
+                report,
+                V,
+                "aid_auths_oauth_exchange_token_post",
+                bearer
+                    .authenticate()
+                    .aid_auths_oauth_exchange_token_post(&account, &exchange),
+                |token| {
+                    (
+                        200,
+                        format!(
+                            "partner token → token of {sub_account} for {} s",
+                            token.expires_in
+                        ),
+                    )
+                },
+            )
+            .await;
+        }
+        None => report.skip(
+            V,
+            "aid_auths_oauth_exchange_token_post",
+            "set DINTERO_SUB_ACCOUNT (the account must be a partner)",
+        ),
+    }
     let Some((username, password)) = user else {
         for operation in ["aid_auth_mfa_challenge_post", "aid_auth_mfa_recovery_post"] {
             report.skip(V, operation, "set DINTERO_USERNAME and DINTERO_PASSWORD");

@@ -180,6 +180,18 @@ async fn dintero_token_every_grant() {
 
 #[tokio::test]
 #[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn dintero_aid_auths_oauth_exchange_token_post() {
+    let body = dintero_models::ExchangeToken::new("P00100001");
+    accepted(
+        dintero(Credentials::bearer("partner-jwt"))
+            .authenticate()
+            .aid_auths_oauth_exchange_token_post("P00100000", &body)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn dintero_aid_auth_mfa_challenge_post() {
     let body = dintero_models::AuthChallenge::new(dintero_models::ChallengeType::Oob, "mfa")
         .with_oob_channel(dintero_models::OobChannel::Email);

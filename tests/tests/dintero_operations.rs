@@ -290,3 +290,51 @@ async fn account_ids_are_encoded_as_one_path_segment() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn exchange_token_trades_a_partner_token_for_a_sub_account_token() {
+    use dintero_auth::errors::AidAuthsOauthExchangeTokenPostError;
+    use dintero_auth::models::ExchangeToken;
+    let server = MockServer::start_async().await;
+    let exchanged = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/P00100000/auth/exchange_token")
+                .header("authorization", format!("Bearer {JWT}"))
+                .header("content-type", "application/json")
+                .json_body(json!({"account_id": "P00100001"}));
+            then.status(200).json_body(json!({
+                "access_token": "sub-account-jwt", "token_type": "Bearer", "expires_in": 86400
+            }));
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    let token = client
+        .authenticate()
+        .aid_auths_oauth_exchange_token_post("P00100000", &ExchangeToken::new("P00100001"))
+        .await
+        .unwrap();
+    exchanged.assert_async().await;
+    assert_eq!(token.access_token.expose(), "sub-account-jwt");
+    assert_eq!(token.expires_in, 86400);
+
+    let forbidden = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/P00200000/auth/exchange_token");
+            then.status(403)
+                .json_body(json!({"error": {"code": "forbidden", "message": "not a sub-account"}}));
+        })
+        .await;
+    let error = client
+        .authenticate()
+        .aid_auths_oauth_exchange_token_post("P00200000", &ExchangeToken::new("P00100001"))
+        .await
+        .unwrap_err();
+    forbidden.assert_async().await;
+    assert!(
+        matches!(&error, AidAuthsOauthExchangeTokenPostError::Forbidden(e)
+            if e.body.as_ref().is_some_and(|b| b.error.message == "not a sub-account")),
+        "{error:?}"
+    );
+}

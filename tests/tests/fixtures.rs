@@ -65,6 +65,7 @@ const TESTED: &[&str] = &[
     "dintero/doc_token_200_client_credentials.json",
     "dintero/doc_token_200_with_refresh_token.json",
     "dintero/doc_mfa_challenge_200.json",
+    "dintero/doc_exchange_token_200.json",
 ];
 
 #[test]
@@ -574,4 +575,25 @@ async fn dintero_documented_challenge_decodes() {
         .unwrap();
     assert_eq!(challenge.binding_method, Some(BindingMethod::Prompt));
     assert_eq!(challenge.oob_code.unwrap().expose(), "bkaiew...akas");
+}
+
+#[tokio::test]
+async fn dintero_documented_exchange_token_decodes() {
+    use dintero_auth::models::ExchangeToken;
+    let server = serving(
+        "dintero/doc_exchange_token_200.json",
+        POST,
+        "/accounts/P00100000/auth/exchange_token",
+        200,
+        "application/json",
+    )
+    .await;
+    let token = dintero(&server.base_url(), Credentials::bearer("partner-jwt"))
+        .authenticate()
+        .aid_auths_oauth_exchange_token_post("P00100000", &ExchangeToken::new("P00100001"))
+        .await
+        .unwrap();
+    assert_eq!(token.access_token.expose(), "eyJhbGci...t7P4");
+    assert_eq!(token.expires_in, 86400);
+    assert!(token.refresh_token.is_some());
 }

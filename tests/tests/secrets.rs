@@ -182,7 +182,7 @@ fn dintero_models_redact_secrets() {
         printers!(dintero_auth::models;
             ChallengeType, OobChannel, BindingMethod, Challenge, AuthChallenge, MfaRecovery,
             ChallengeResponse, RecoveryChallengeResponse, AuthToken, AuthorizationCode, IdentType,
-            ClientCredentials, MfaOob, Password, RefreshToken, AccessToken, TokenType, ErrorResponse,
+            ClientCredentials, MfaOob, Password, RefreshToken, ExchangeToken, AccessToken, TokenType, ErrorResponse,
             ErrorDetail,
         ),
     );

@@ -139,6 +139,20 @@ impl DinteroFake {
         Reply::json(200, body)
     }
 
+    /// A partner's token (the account is the partner) for one of its sub-accounts.
+    fn exchange(&self, request: &Request) -> Reply {
+        let body = request.json();
+        let Some(sub_account) = body["account_id"].as_str() else {
+            return error(400, "invalid_request", "account_id is required");
+        };
+        if sub_account.len() != 9 || sub_account == self.config.account_id {
+            return error(400, "invalid_request", "not a sub-account");
+        }
+        let mut state = self.state();
+        state.token_requests += 1;
+        self.token(&mut state, false)
+    }
+
     fn grant(&self, request: &Request) -> Reply {
         let mut state = self.state();
         state.token_requests += 1;
@@ -251,6 +265,7 @@ impl Handler for DinteroFake {
         }
         match rest {
             ["mfa", "challenge"] => self.challenge(request),
+            ["exchange_token"] => self.exchange(request),
             ["mfa", "recovery"] => self.recovery(request),
             _ => error(404, "not_found", "no such resource"),
         }
