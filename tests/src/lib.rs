@@ -24,6 +24,17 @@ pub fn dintero(base_url: &str, credentials: Credentials) -> dintero_auth::Client
     dintero_auth::Client::from(core)
 }
 
+/// A Dintero client of the fake at `url` whose bearer token comes from the fake's client
+/// credentials (audience `https://aud`).
+pub fn dintero_of_fake(url: &str, config: &fakes::dintero::DinteroConfig) -> dintero_auth::Client {
+    dintero(url, Credentials::None).with_client_credentials(
+        config.account_id.clone(),
+        config.client_id.clone(),
+        config.client_secret.clone(),
+        "https://aud",
+    )
+}
+
 /// The identity the Plex tests send.
 pub fn plex_identity() -> plex_auth::ClientIdentity {
     plex_auth::ClientIdentity::new("test-client-id")
@@ -43,6 +54,21 @@ pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
         .build()
         .expect("a local base URL is valid");
     plex_auth::Client::from(core)
+}
+
+/// A Plex client of the fake's plex.tv and media server, with no token yet.
+pub fn plex_of_fake(servers: &fakes::plex::PlexServers) -> plex_auth::Client {
+    let core = plex_identity()
+        .builder()
+        .server_url(
+            plex_auth::PLEX_TV_SERVER,
+            format!("{}/api/v2", servers.plex_tv.url()),
+        )
+        .build()
+        .expect("a local base URL is valid");
+    plex_auth::Client::from(core)
+        .with_media_server(&servers.media_server.url())
+        .expect("a local base URL is valid")
 }
 
 /// Decodes `bytes` as every response and error body type of the three crates (and prints what

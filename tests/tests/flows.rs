@@ -137,12 +137,7 @@ async fn emnify_token_near_expiry_is_refreshed_before_the_call() {
 async fn a_thousand_concurrent_requests_on_an_expired_token_cause_one_refresh() {
     let config = DinteroConfig::default();
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
-    let client = dintero(&server.url(), Credentials::None).with_client_credentials(
-        config.account_id.clone(),
-        config.client_id,
-        config.client_secret,
-        "https://aud",
-    );
+    let client = workspace_tests::dintero_of_fake(&server.url(), &config);
     let recovery = MfaRecovery::new(ChallengeType::Oob, config.username, "https://aud");
     client
         .recover_mfa(&config.account_id, &recovery)
@@ -170,12 +165,7 @@ async fn a_thousand_concurrent_requests_on_an_expired_token_cause_one_refresh() 
 async fn dintero_password_login_with_mfa_out_of_band() {
     let config = DinteroConfig::default();
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
-    let client = dintero(&server.url(), Credentials::None).with_client_credentials(
-        config.account_id.clone(),
-        config.client_id,
-        config.client_secret,
-        "https://aud",
-    );
+    let client = workspace_tests::dintero_of_fake(&server.url(), &config);
     let grant = Password::new(config.username, config.password, "https://aud").into();
     let TokenOutcome::MfaRequired(required) = client
         .request_token(&config.account_id, &grant)
@@ -202,12 +192,7 @@ async fn dintero_password_login_with_mfa_out_of_band() {
 async fn dintero_recovery_leads_to_the_next_challenge() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
-    let client = dintero(&server.url(), Credentials::None).with_client_credentials(
-        config.account_id.clone(),
-        config.client_id,
-        config.client_secret,
-        "https://aud",
-    );
+    let client = workspace_tests::dintero_of_fake(&server.url(), &config);
     let recovery = MfaRecovery::new(ChallengeType::Oob, config.username, "https://aud");
     let RecoveryOutcome::MfaRequired(required) = client
         .recover_mfa(&config.account_id, &recovery)
@@ -246,17 +231,7 @@ async fn dintero_wrong_client_secret_is_unauthorized() {
 async fn plex_sign_in_needs_the_two_factor_code_then_its_token_works() {
     let config = PlexConfig::default();
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let core = workspace_tests::plex_identity()
-        .builder()
-        .server_url(
-            plex_auth::PLEX_TV_SERVER,
-            format!("{}/api/v2", servers.plex_tv.url()),
-        )
-        .build()
-        .unwrap();
-    let client = plex_auth::Client::from(core)
-        .with_media_server(&servers.media_server.url())
-        .unwrap();
+    let client = workspace_tests::plex_of_fake(&servers);
 
     // The account has two-factor authentication: Plex's code 1029 is a typed outcome.
     let outcome = client

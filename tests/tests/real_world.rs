@@ -7,10 +7,10 @@ use auth_core::{Credentials, ErrorMetadata};
 use dintero_auth::TokenOutcome;
 use dintero_auth::models::{OobChannel, Password};
 use emnify_auth::{Login, LoginOutcome};
+use workspace_tests::emnify;
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
 use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
 use workspace_tests::fakes::plex::{PlexConfig, PlexFake};
-use workspace_tests::{dintero, emnify};
 
 #[tokio::test]
 async fn plex_real_world_answers_are_typed() {
@@ -21,17 +21,7 @@ async fn plex_real_world_answers_are_typed() {
         ..PlexConfig::default()
     };
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let core = workspace_tests::plex_identity()
-        .builder()
-        .server_url(
-            plex_auth::PLEX_TV_SERVER,
-            format!("{}/api/v2", servers.plex_tv.url()),
-        )
-        .build()
-        .unwrap();
-    let client = plex_auth::Client::from(core)
-        .with_media_server(&servers.media_server.url())
-        .unwrap();
+    let client = workspace_tests::plex_of_fake(&servers);
 
     // Two-factor: code 1029 is the MfaRequired outcome.
     let plex_auth::LoginOutcome::MfaRequired(pending) = client
@@ -85,12 +75,7 @@ async fn dintero_real_world_mfa_token_at_the_top_level_and_no_token_type() {
         ..DinteroConfig::default()
     };
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
-    let client = dintero(&server.url(), Credentials::None).with_client_credentials(
-        config.account_id.clone(),
-        config.client_id,
-        config.client_secret,
-        "https://aud",
-    );
+    let client = workspace_tests::dintero_of_fake(&server.url(), &config);
     let grant = Password::new(config.username, config.password, "https://aud").into();
     let TokenOutcome::MfaRequired(required) = client
         .request_token(&config.account_id, &grant)

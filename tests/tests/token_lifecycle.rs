@@ -94,6 +94,22 @@ async fn challenge_ok(server: &MockServer) -> httpmock::Mock<'_> {
         .await
 }
 
+/// The token endpoint of `server`, answering a token that lives `expires_in` s after `delay`.
+async fn token_endpoint(
+    server: &MockServer,
+    expires_in: i64,
+    delay: Duration,
+) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            then.status(200)
+                .json_body(access_token(expires_in))
+                .delay(delay);
+        })
+        .await
+}
+
 fn access_token(expires_in: i64) -> serde_json::Value {
     json!({"access_token": "access-1", "token_type": "Bearer", "expires_in": expires_in})
 }
@@ -161,14 +177,7 @@ async fn one_refresh_per_episode_token_endpoint_answering_429() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_refresh_per_episode_success_is_shared_by_every_caller() {
     let server = MockServer::start_async().await;
-    let token = server
-        .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH);
-            then.status(200)
-                .json_body(access_token(3600))
-                .delay(Duration::from_millis(200));
-        })
-        .await;
+    let token = token_endpoint(&server, 3600, Duration::from_millis(200)).await;
     let calls = challenge_ok(&server).await;
     let client = default_client(&server.base_url(), TokenPolicy::default());
     let results = concurrently(&client, 200).await;
@@ -211,14 +220,7 @@ async fn one_refresh_per_episode_honours_the_token_endpoints_retry_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn detached_refresh_survives_the_caller_that_triggered_it() {
     let server = MockServer::start_async().await;
-    let token = server
-        .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH);
-            then.status(200)
-                .json_body(access_token(3600))
-                .delay(Duration::from_millis(300));
-        })
-        .await;
+    let token = token_endpoint(&server, 3600, Duration::from_millis(300)).await;
     challenge_ok(&server).await;
     let client = default_client(&server.base_url(), TokenPolicy::default());
     let trigger = {
@@ -243,14 +245,7 @@ async fn detached_refresh_survives_the_caller_that_triggered_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn detached_refresh_serves_callers_with_budgets_shorter_than_one_refresh() {
     let server = MockServer::start_async().await;
-    let token = server
-        .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH);
-            then.status(200)
-                .json_body(access_token(3600))
-                .delay(Duration::from_millis(700));
-        })
-        .await;
+    let token = token_endpoint(&server, 3600, Duration::from_millis(700)).await;
     challenge_ok(&server).await;
     let budget = Timeouts {
         attempt: Some(Duration::from_millis(200)),
@@ -292,14 +287,7 @@ async fn detached_refresh_serves_callers_with_budgets_shorter_than_one_refresh()
 async fn refresh_ahead_never_blocks_while_a_valid_token_exists() {
     let server = MockServer::start_async().await;
     // Tokens live 3 s; the refresh is due after half of that and takes 600 ms.
-    let token = server
-        .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH);
-            then.status(200)
-                .json_body(access_token(3))
-                .delay(Duration::from_millis(600));
-        })
-        .await;
+    let token = token_endpoint(&server, 3, Duration::from_millis(600)).await;
     let calls = challenge_ok(&server).await;
     let client = default_client(&server.base_url(), TokenPolicy::default());
     call(&client).await.unwrap();
@@ -325,14 +313,7 @@ async fn refresh_ahead_never_blocks_while_a_valid_token_exists() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_wait_bounded_a_stalled_token_endpoint_ends_each_caller_within_its_total_timeout() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH);
-            then.status(200)
-                .json_body(access_token(3600))
-                .delay(Duration::from_secs(20));
-        })
-        .await;
+    token_endpoint(&server, 3600, Duration::from_secs(20)).await;
     let total = Duration::from_millis(400);
     let client = client(
         &server.base_url(),
@@ -372,14 +353,7 @@ async fn every_wait_bounded_a_stalled_token_endpoint_ends_each_caller_within_its
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_wait_bounded_the_token_request_has_its_own_timeout() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH);
-            then.status(200)
-                .json_body(access_token(3600))
-                .delay(Duration::from_secs(20));
-        })
-        .await;
+    token_endpoint(&server, 3600, Duration::from_secs(20)).await;
     let client = client(
         &server.base_url(),
         TokenPolicy::default().request_timeout(Duration::from_millis(300)),
