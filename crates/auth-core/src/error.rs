@@ -1,13 +1,10 @@
-//! Errors shared by every operation, and the metadata every error can report.
+//! Errors shared by every operation: what failed, and a documented error response with its body
+//! ([`ApiError`]).
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-use reqwest::StatusCode;
-
-use crate::response::ResponseMeta;
-use crate::retry::Repeat;
+use crate::meta::ResponseMeta;
 
 /// A failure that is not a documented error response of the operation: the request could not be
 /// built or sent, the server answered a status the operation does not document, or the body could
@@ -150,55 +147,6 @@ fn redact_quoted(message: &str) -> String {
         }
     }
     out
-}
-
-/// What every error of every operation can tell about the failed call.
-pub trait ErrorMetadata {
-    /// The response behind the error, when there was one.
-    fn response_meta(&self) -> Option<&ResponseMeta>;
-
-    /// Whether sending the same request again may succeed, as [`Repeat`] decides it. For a
-    /// request that may have reached the server (502, 503, 504, a broken connection), it may only
-    /// be sent again if it is safe to send twice; the client has already retried where it was.
-    fn is_retryable(&self) -> bool {
-        self.response_meta()
-            .is_some_and(|meta| Repeat::of_status(meta.status(), meta.retry_after()).may_succeed())
-    }
-
-    /// The HTTP status, when a response was received.
-    fn status(&self) -> Option<StatusCode> {
-        self.response_meta().map(ResponseMeta::status)
-    }
-
-    /// The vendor's request id, when the response carried one.
-    fn request_id(&self) -> Option<&str> {
-        self.response_meta().and_then(ResponseMeta::request_id)
-    }
-
-    /// How long the server asked the client to wait (`Retry-After`), when it did.
-    fn retry_after(&self) -> Option<Duration> {
-        self.response_meta().and_then(ResponseMeta::retry_after)
-    }
-}
-
-/// Whether a response status says the same request may succeed later (408, 429, 502, 503, 504),
-/// as [`Repeat::of_status`] decides it.
-pub fn status_is_retryable(status: StatusCode) -> bool {
-    Repeat::of_status(status, None).may_succeed()
-}
-
-impl ErrorMetadata for Error {
-    fn response_meta(&self) -> Option<&ResponseMeta> {
-        match self {
-            Error::BodyTooLarge { meta, .. } | Error::Decode { meta, .. } => Some(meta),
-            Error::UnexpectedStatus(meta) => Some(meta),
-            _ => None,
-        }
-    }
-
-    fn is_retryable(&self) -> bool {
-        Repeat::of_error(self).may_succeed()
-    }
 }
 
 /// A documented error response with its decoded body.

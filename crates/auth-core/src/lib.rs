@@ -19,27 +19,36 @@
 
 #![deny(missing_docs)]
 
+mod body;
+mod builder;
 mod client;
+mod credentials;
 mod encode;
 mod error;
+mod meta;
+mod metadata;
 mod redact;
+mod redirect;
 mod request;
 mod response;
 mod retry;
 mod secret;
+mod send;
 pub mod support;
 #[cfg(feature = "rustls")]
 mod tls;
 mod token;
 mod token_source;
 
-pub use client::{
-    Client, ClientBuilder, Credentials, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS,
-};
+pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS};
+pub use client::Client;
+pub use credentials::Credentials;
 pub use encode::encode_path;
-pub use error::{ApiError, Error, ErrorMetadata, TimeoutKind, status_is_retryable};
+pub use error::{ApiError, Error, TimeoutKind};
+pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
+pub use metadata::{ErrorMetadata, status_is_retryable};
 pub use request::{Operation, Request, Security};
-pub use response::{BODY_EXCERPT_BYTES, Response, ResponseMeta};
+pub use response::Response;
 pub use retry::{Repeat, RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
 pub use token::{FetchError, FetchFuture, Token, TokenProvider};

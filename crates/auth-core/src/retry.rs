@@ -90,7 +90,7 @@ impl RetryPolicy {
 
     /// How long to wait before attempt `attempt + 1`, or `None` when the outcome of attempt
     /// `attempt` stands. This is the only function that decides it: `repeat` says what the outcome
-    /// allows ([`Repeat::of_result`]), `repeatable` whether the request is safe to send twice.
+    /// allows (the send loop reads it from the attempt's outcome), `repeatable` whether the request is safe to send twice.
     pub(crate) fn wait_before_retry(
         &self,
         repeat: Repeat,
@@ -163,21 +163,6 @@ impl Repeat {
             // A request that cannot be built or sent, a body that cannot be read or decoded, a
             // call out of time, a failed token refresh (paced by its own source): never.
             _ => Repeat::Never,
-        }
-    }
-
-    /// What an attempt's outcome allows.
-    pub(crate) fn of_result(result: &Result<crate::Response, Error>) -> Repeat {
-        match result {
-            Ok(response) => {
-                let status = response.status();
-                // Read `Retry-After` only where it counts, not on every answer.
-                let after = matches!(status.as_u16(), 408 | 429 | 503)
-                    .then(|| crate::response::retry_after(response.headers()))
-                    .flatten();
-                Repeat::of_status(status, after)
-            }
-            Err(error) => Repeat::of_error(error),
         }
     }
 

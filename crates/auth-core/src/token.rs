@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::error::ErrorMetadata;
+use crate::metadata::ErrorMetadata;
 use crate::secret::Secret;
 
 /// A token and, when known, the instant it expires.

@@ -768,7 +768,7 @@ mod tests {
                 if let Ok(value) = HeaderValue::from_str(&header) {
                     headers.insert(RETRY_AFTER, value);
                 }
-                let asked = crate::response::retry_after(&headers);
+                let asked = crate::meta::retry_after(&headers);
                 let status = StatusCode::from_u16(status).unwrap();
                 let retry = RetryPolicy::default()
                     .max_attempts(attempts)

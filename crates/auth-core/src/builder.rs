@@ -1,0 +1,212 @@
+//! Configuring a client: the builder, its defaults, and the checks a base URL must pass.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::client::{Client, Shared, normalize_base_url, shown_servers};
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::redirect::same_origin_redirects;
+use crate::retry::{RetryPolicy, Timeouts};
+use crate::token_source::TokenPolicy;
+
+/// The default limit on a response body: 4 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The headers a vendor's request id is looked for in, in order, unless the client says otherwise
+/// (`x-amzn-requestid` is where emnify's gateway puts it).
+pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-amzn-requestid",
+];
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use auth_core::{Client, Credentials, RetryPolicy, Timeouts};
+///
+/// let client = Client::builder()
+///     .server_url("https://api.example.com/v1", "http://127.0.0.1:8080/v1")
+///     .credentials(Credentials::bearer("token"))
+///     .timeouts(Timeouts { attempt: Some(Duration::from_secs(10)), total: Some(Duration::from_secs(30)) })
+///     .retry(RetryPolicy::default().max_attempts(4))
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.server_url("https://api.example.com/v1").unwrap(), "http://127.0.0.1:8080/v1");
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    servers: Vec<(&'static str, String)>,
+    credentials: Credentials,
+    headers: Vec<(&'static str, String)>,
+    user_agent: String,
+    connect_timeout: Duration,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    max_body_bytes: usize,
+    request_id_headers: &'static [&'static str],
+    token_policy: TokenPolicy,
+}
+
+impl fmt::Debug for ClientBuilder {
+    /// Header values may be secrets: only their names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("ClientBuilder")
+            .field("servers", &shown_servers(&self.servers))
+            .field("credentials", &self.credentials)
+            .field("headers", &header_names)
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("token_policy", &self.token_policy)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            servers: Vec::new(),
+            credentials: Credentials::None,
+            headers: Vec::new(),
+            user_agent: concat!("auth-core/", env!("CARGO_PKG_VERSION")).to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_id_headers: DEFAULT_REQUEST_ID_HEADERS,
+            token_policy: TokenPolicy::default(),
+        }
+    }
+}
+
+impl Client {
+    /// Starts a [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+impl ClientBuilder {
+    /// Sends requests for `server` (a server URL as the spec gives it) to `url` instead.
+    pub fn server_url(mut self, server: &'static str, url: impl Into<String>) -> Self {
+        self.servers.retain(|(id, _)| *id != server);
+        self.servers.push((server, url.into()));
+        self
+    }
+
+    /// The credentials to send.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// A header sent with every request (replacing an earlier one of the same name).
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers
+            .retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// How long connecting may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long each attempt and each whole call may take (default 30 s and 90 s).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// How failed attempts are retried (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The largest response body read (default [`DEFAULT_MAX_BODY_BYTES`]).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The headers a vendor's request id is read from, in order.
+    pub fn request_id_headers(mut self, names: &'static [&'static str]) -> Self {
+        self.request_id_headers = names;
+        self
+    }
+
+    /// How the token sources that the vendor crates' logins create pace their refreshes
+    /// (default: [`TokenPolicy::default`]).
+    pub fn token_policy(mut self, policy: TokenPolicy) -> Self {
+        self.token_policy = policy;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let servers = self
+            .servers
+            .into_iter()
+            .map(|(server, url)| Ok((server, normalize_base_url(&url)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let mut headers = HeaderMap::with_capacity(self.headers.len());
+        for (name, value) in self.headers {
+            let header = HeaderName::from_static_checked(name)?;
+            let value = HeaderValue::try_from(value).map_err(|_| {
+                Error::Config(format!("header {name} has a value that is not allowed"))
+            })?;
+            headers.insert(header, value);
+        }
+        #[cfg(feature = "rustls")]
+        crate::tls::install_default_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(self.user_agent)
+            .default_headers(headers)
+            .connect_timeout(self.connect_timeout)
+            .redirect(same_origin_redirects());
+        let http = http
+            .build()
+            .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
+        Ok(Client {
+            shared: Arc::new(Shared {
+                http,
+                servers,
+                max_body_bytes: self.max_body_bytes,
+                request_id_headers: self.request_id_headers,
+                token_policy: self.token_policy,
+            }),
+            credentials: Arc::new(self.credentials),
+            retry: self.retry,
+            timeouts: self.timeouts,
+        })
+    }
+}
+
+trait HeaderNameExt: Sized {
+    fn from_static_checked(name: &str) -> Result<Self, Error>;
+}
+
+impl HeaderNameExt for HeaderName {
+    fn from_static_checked(name: &str) -> Result<Self, Error> {
+        HeaderName::try_from(name).map_err(|_| Error::Config(format!("{name:?} is no header name")))
+    }
+}

@@ -1,0 +1,176 @@
+//! What is kept of a response with every error: status, headers, the vendor's request id, a
+//! bounded copy of the body's start, and the `Retry-After` it asked for.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::redact;
+
+/// How many bytes of a body [`ResponseMeta`] keeps (a copy: an error kept by the caller never
+/// holds the whole response body).
+pub const BODY_EXCERPT_BYTES: usize = 4 * 1024;
+
+/// Everything about a response but its decoded body: status, headers, the vendor's request id and
+/// a copy of the first [`BODY_EXCERPT_BYTES`] bytes of the raw body.
+///
+/// `Debug` shows the status, the request id, the header names and a short excerpt of the body
+/// with its secrets masked; header values and the raw excerpt can hold secrets and are only
+/// available through their accessors.
+#[derive(Clone)]
+pub struct ResponseMeta(Box<MetaInner>);
+
+#[derive(Clone)]
+struct MetaInner {
+    status: StatusCode,
+    headers: HeaderMap,
+    request_id: Option<String>,
+    body_excerpt: Bytes,
+    body_len: usize,
+    shown: Box<str>,
+}
+
+impl ResponseMeta {
+    /// `held` are the credentials the client holds: they are masked wherever the body shows them.
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        request_id_headers: &[&str],
+        body: &[u8],
+        held: &[String],
+    ) -> Self {
+        let request_id = request_id_headers
+            .iter()
+            .find_map(|name| headers.get(*name)?.to_str().ok())
+            .map(str::to_owned);
+        let kept = &body[..body.len().min(BODY_EXCERPT_BYTES)];
+        let shown = redact::excerpt(kept, kept.len() < body.len(), held).into_boxed_str();
+        Self(Box::new(MetaInner {
+            status,
+            headers,
+            request_id,
+            body_excerpt: Bytes::copy_from_slice(kept),
+            body_len: body.len(),
+            shown,
+        }))
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.0.headers
+    }
+
+    /// The vendor's request id, from the first of the client's request-id headers present.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// The first bytes of the raw body (at most [`BODY_EXCERPT_BYTES`]). May hold secrets.
+    pub fn body_excerpt(&self) -> &[u8] {
+        &self.0.body_excerpt
+    }
+
+    /// The start of the body as `Debug` shows it: secrets masked, a few hundred characters.
+    pub(crate) fn shown_excerpt(&self) -> &str {
+        &self.0.shown
+    }
+
+    /// The length of the body as received (up to the client's body limit).
+    pub fn body_len(&self) -> usize {
+        self.0.body_len
+    }
+
+    /// The `Retry-After` header as a wait: delta-seconds, or an HTTP-date (zero when it has passed).
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after(&self.0.headers)
+    }
+}
+
+/// The `Retry-After` header of `headers` as a wait: delta-seconds, or an HTTP-date (zero when it
+/// has passed).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+impl fmt::Debug for ResponseMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseMeta")
+            .field("status", &self.0.status)
+            .field("request_id", &self.0.request_id)
+            .field("headers", &self.0.headers.keys().collect::<Vec<_>>())
+            .field("body_len", &self.0.body_len)
+            .field("body", &self.0.shown)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn meta_with_retry_after(value: &str) -> ResponseMeta {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        ResponseMeta::new(StatusCode::TOO_MANY_REQUESTS, headers, &[], &[], &[])
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(
+            meta_with_retry_after("2").retry_after(),
+            Some(Duration::from_secs(2))
+        );
+        let later = SystemTime::now() + Duration::from_secs(120);
+        let wait = meta_with_retry_after(&httpdate::fmt_http_date(later))
+            .retry_after()
+            .unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
+        let past = meta_with_retry_after("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(past.retry_after(), Some(Duration::ZERO));
+        assert_eq!(meta_with_retry_after("soon").retry_after(), None);
+    }
+
+    #[test]
+    fn excerpt_is_a_bounded_copy_and_debug_masks_it() {
+        let body = Bytes::from(vec![b'x'; 5 * 1024 * 1024]);
+        let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), &[], &body, &[]);
+        assert_eq!(meta.body_excerpt().len(), BODY_EXCERPT_BYTES);
+        assert_eq!(meta.body_len(), 5 * 1024 * 1024);
+        // The meta holds a copy, not a view of the 5 MiB buffer: ours is the only reference.
+        assert!(body.is_unique());
+        let shown = format!("{meta:?}");
+        assert!(shown.len() < 1024, "{shown}");
+
+        let echo = br#"{"error":"invalid_grant","password":"hunter2","note":"held-key-1"}"#;
+        let meta = ResponseMeta::new(
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            &[],
+            echo,
+            &["held-key-1".to_owned()],
+        );
+        let shown = format!("{meta:?}");
+        assert!(shown.contains("invalid_grant"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("held-key-1"),
+            "{shown}"
+        );
+    }
+}
