@@ -325,11 +325,10 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
         );
         println!(
             "core send future: {}",
-            std::mem::size_of_val(
-                &emnify
-                    .core()
-                    .send(auth_core::Request::new(&SIZE_OP, String::new()))
-            )
+            std::mem::size_of_val(&auth_core::__private::send(
+                emnify.core(),
+                auth_core::__private::Request::new(&SIZE_OP, String::new())
+            ))
         );
     }
     let mut cases = Vec::new();
@@ -382,7 +381,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     cases
 }
 
-static SIZE_OP: auth_core::Operation = auth_core::Operation {
+static SIZE_OP: auth_core::__private::Operation = auth_core::__private::Operation {
     api: "size",
     id: "size",
     method: auth_core::Method::GET,

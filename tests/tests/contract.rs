@@ -266,16 +266,16 @@ async fn plex_get_source_connection_information() {
 #[tokio::test]
 #[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn prism_rejects_requests_that_break_the_spec() {
-    static POST_MFA: auth_core::Operation = auth_core::Operation {
+    static POST_MFA: auth_core::__private::Operation = auth_core::__private::Operation {
         api: "emnify",
         id: "postMfa",
         method: auth_core::Method::POST,
         server: emnify_auth::DEFAULT_SERVER,
         path: "/api/v1/user/mfa",
-        security: &[auth_core::Security::Bearer],
+        security: &[auth_core::__private::Security::Bearer],
         idempotent: false,
     };
-    static TYPES_WITHOUT_TOKEN: auth_core::Operation = auth_core::Operation {
+    static TYPES_WITHOUT_TOKEN: auth_core::__private::Operation = auth_core::__private::Operation {
         api: "emnify",
         id: "UserMfaTypeGet",
         method: auth_core::Method::GET,
@@ -285,14 +285,20 @@ async fn prism_rejects_requests_that_break_the_spec() {
         idempotent: true,
     };
     let client = emnify();
-    let wrong_body = auth_core::Request::new(&POST_MFA, "/api/v1/user/mfa".to_owned())
+    let wrong_body = auth_core::__private::Request::new(&POST_MFA, "/api/v1/user/mfa".to_owned())
         .json(&serde_json::json!({"type": "totp", "password": 7}))
         .unwrap();
-    let response = client.core().send(wrong_body).await.unwrap();
+    let response = auth_core::__private::send(client.core(), wrong_body)
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 422);
 
-    let no_token =
-        auth_core::Request::new(&TYPES_WITHOUT_TOKEN, "/api/v1/user/mfa/type".to_owned());
-    let response = client.core().send(no_token).await.unwrap();
+    let no_token = auth_core::__private::Request::new(
+        &TYPES_WITHOUT_TOKEN,
+        "/api/v1/user/mfa/type".to_owned(),
+    );
+    let response = auth_core::__private::send(client.core(), no_token)
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 401);
 }

@@ -9,9 +9,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use auth_core::__private::{Operation, Request, Security, send};
 use auth_core::{
-    Credentials, Error, ErrorMetadata, Operation, Request, RetryPolicy, Security, TimeoutKind,
-    Timeouts, TokenPolicy,
+    Credentials, Error, ErrorMetadata, RetryPolicy, TimeoutKind, Timeouts, TokenPolicy,
 };
 use dintero_auth::errors::AidAuthMfaChallengePostError;
 use dintero_auth::models::{AuthChallenge, ChallengeResponse, ChallengeType};
@@ -603,12 +603,12 @@ async fn one_retry_classifier_requests_that_can_never_be_sent_fail_at_once() {
     let started = Instant::now();
     let header = Request::new(&CUSTOM, "/custom".into()).header("x-note", "line\nbreak");
     assert!(matches!(
-        core.send(header).await,
+        send(&core, header).await,
         Err(Error::InvalidRequest(_))
     ));
     let url = Request::new(&CUSTOM, ":99999/custom".into());
     assert!(matches!(
-        core.send(url).await,
+        send(&core, url).await,
         Err(Error::InvalidRequest(_))
     ));
     let mut map = std::collections::HashMap::new();

@@ -1,24 +1,29 @@
-//! The runtime shared by the `emnify-auth`, `dintero-auth` and `plex-auth` crates.
+//! The runtime shared by the `emnify-auth`, `dintero-auth` and `plex-auth` crates. It knows
+//! nothing of any vendor.
 //!
-//! It knows nothing of any vendor. It owns:
+//! | what | types |
+//! |---|---|
+//! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`] |
+//! | credentials | [`Credentials`], [`Secret`] |
+//! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`FetchError`] |
+//! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
+//! | errors | [`Error`], [`ApiError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
+//! | path segments | [`encode_path`] |
 //!
-//! - the HTTP transport ([`Client`]): one reqwest connection pool, base URLs per server, limits,
-//!   timeouts, and redirects that never carry credentials to another origin;
-//! - credentials ([`Credentials`]): bearer token, API key in a header, HTTP Basic, or none;
-//! - retries ([`RetryPolicy`]: backoff with jitter, `Retry-After`, only where repeating is safe)
-//!   and timeouts ([`Timeouts`]: connect, per attempt, total), per client and per call;
-//! - requests ([`Request`]) of an [`Operation`] with path parameters encoded as single path segments ([`encode_path`]);
-//! - responses ([`Response`]) read up to a size limit, and errors ([`Error`], [`ApiError`],
-//!   [`ErrorMetadata`]) that keep status, headers, request id and a bounded body excerpt;
-//! - [`TokenSource`]: a cached token, refreshed ahead of expiry in one detached refresh for all
-//!   callers, paced by a [`TokenPolicy`] after failures, every wait bounded;
-//! - [`Secret`], the string type of every password, token, key and code.
+//! - The client holds one reqwest connection pool, a base URL per server, limits, timeouts, and
+//!   redirects that never carry credentials to another origin.
+//! - A [`TokenSource`] caches a token and keeps it valid for every caller: one detached refresh
+//!   per episode, refreshed ahead of expiry, paced after failures, every wait bounded.
+//! - Errors keep status, headers, the request id and a bounded, masked excerpt of the body.
 //!
-//! Generated operations of the vendor crates are written against this API; users mostly meet
-//! [`Secret`], [`Credentials`], [`Error`] and [`ErrorMetadata`].
+//! The vendor crates' generated operations are written against a hidden module with no stability
+//! promise; users meet the types above.
 
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod body;
 mod builder;
 mod client;
@@ -34,7 +39,7 @@ mod response;
 mod retry;
 mod secret;
 mod send;
-pub mod support;
+mod support;
 #[cfg(feature = "rustls")]
 mod tls;
 mod token;
@@ -46,9 +51,7 @@ pub use credentials::Credentials;
 pub use encode::encode_path;
 pub use error::{ApiError, Error, TimeoutKind};
 pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
-pub use metadata::{ErrorMetadata, status_is_retryable};
-pub use request::{Operation, Request, Security};
-pub use response::Response;
+pub use metadata::ErrorMetadata;
 pub use retry::{Repeat, RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
 pub use token::{FetchError, FetchFuture, Token, TokenProvider};

@@ -23,7 +23,7 @@ impl Client {
     /// included). With [`Credentials::BearerSource`](crate::Credentials::BearerSource), a 401 answer invalidates the token and the request is sent
     /// once more with a fresh one: a 401 means the server did not act on the request, so sending
     /// it again is safe whatever its method.
-    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+    pub(crate) async fn send(&self, request: Request) -> Result<Response, Error> {
         let call = self.send_with_retries(&request);
         #[cfg(feature = "tracing")]
         let call = {

@@ -1,4 +1,4 @@
-//! Helpers the generated code calls; not meant for direct use.
+//! Helpers the generated code calls (through `__private`): path joining and string enums.
 
 use std::fmt;
 use std::marker::PhantomData;

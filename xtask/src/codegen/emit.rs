@@ -303,7 +303,7 @@ fn emit_string_enum(
 
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                auth_core::support::deserialize_str_enum(deserializer)
+                auth_core::__private::deserialize_str_enum(deserializer)
             }
         }
     }
@@ -641,7 +641,7 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
         let template = &operation.path;
         quote!(#template.to_owned())
     } else {
-        quote!(auth_core::support::concat(&[#(#pieces),*]))
+        quote!(auth_core::__private::concat(&[#(#pieces),*]))
     };
 
     let method = format_ident!("{}", operation.method);
@@ -702,16 +702,18 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
     });
     let server = ident(&operation.server_const);
     let schemes = operation.security.iter().map(|scheme| match scheme {
-        Security::Bearer => quote!(auth_core::Security::Bearer),
-        Security::Basic => quote!(auth_core::Security::Basic),
-        Security::ApiKeyHeader(header) => quote!(auth_core::Security::ApiKeyHeader(#header)),
+        Security::Bearer => quote!(auth_core::__private::Security::Bearer),
+        Security::Basic => quote!(auth_core::__private::Security::Basic),
+        Security::ApiKeyHeader(header) => {
+            quote!(auth_core::__private::Security::ApiKeyHeader(#header))
+        }
     });
     let template = &operation.path;
     let idempotent = operation.idempotent;
     quote! {
         #docs
         pub async fn #name(&self, #(#signature),*) -> Result<#success_type, errors::#error> {
-            static OPERATION: auth_core::Operation = auth_core::Operation {
+            static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
                 api: #api,
                 id: #operation_id,
                 method: auth_core::Method::#method,
@@ -721,9 +723,9 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
                 idempotent: #idempotent,
             };
             #(#segments)*
-            let request = auth_core::Request::new(&OPERATION, #path);
+            let request = auth_core::__private::Request::new(&OPERATION, #path);
             #(#steps)*
-            let response = self.client.send(request).await?;
+            let response = auth_core::__private::send(self.client, request).await?;
             match response.status().as_u16() {
                 #success_arm
                 #(#error_arms)*
@@ -805,7 +807,7 @@ fn emit_error(group: &str, operation: &Operation) -> TokenStream {
             fn is_retryable(&self) -> bool {
                 match self {
                     Self::Other(error) => error.is_retryable(),
-                    _ => self.status().is_some_and(auth_core::status_is_retryable),
+                    _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
                 }
             }
         }

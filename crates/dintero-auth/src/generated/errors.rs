@@ -43,7 +43,7 @@ impl ErrorMetadata for AidAuthMfaChallengePostError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -85,7 +85,7 @@ impl ErrorMetadata for AidAuthMfaRecoveryPostError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -127,7 +127,7 @@ impl ErrorMetadata for AidAuthsOauthTokenPostError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -161,7 +161,7 @@ impl ErrorMetadata for AidAuthsOauthExchangeTokenPostError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }

@@ -44,7 +44,7 @@ impl<'de> Deserialize<'de> for ChallengeType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// Where an out-of-band code is sent.
@@ -91,7 +91,7 @@ impl<'de> Deserialize<'de> for OobChannel {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// How the out-of-band code is bound to the login; `prompt` asks the user for it.
@@ -134,7 +134,7 @@ impl<'de> Deserialize<'de> for BindingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// The kind of challenge to send.
@@ -361,7 +361,7 @@ impl<'de> Deserialize<'de> for IdentType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// A token for the client itself (send HTTP Basic client credentials).
@@ -512,7 +512,7 @@ impl<'de> Deserialize<'de> for TokenType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// Dintero's error body.

@@ -27,25 +27,25 @@ impl<'a> ChallengeApi<'a> {
         aid: &str,
         body: &models::AuthChallenge,
     ) -> Result<models::ChallengeResponse, errors::AidAuthMfaChallengePostError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auth_mfa_challenge_post",
             method: auth_core::Method::POST,
             server: super::DEFAULT_SERVER,
             path: "/accounts/{aid}/auth/mfa/challenge",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
         let aid_segment = auth_core::encode_path(aid)?;
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(
+            auth_core::__private::concat(
                 &["/accounts/", &aid_segment, "/auth/mfa/challenge"],
             ),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             400 => {
@@ -93,25 +93,25 @@ impl<'a> ChallengeApi<'a> {
         aid: &str,
         body: &models::MfaRecovery,
     ) -> Result<models::RecoveryChallengeResponse, errors::AidAuthMfaRecoveryPostError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auth_mfa_recovery_post",
             method: auth_core::Method::POST,
             server: super::DEFAULT_SERVER,
             path: "/accounts/{aid}/auth/mfa/recovery",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
         let aid_segment = auth_core::encode_path(aid)?;
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(
+            auth_core::__private::concat(
                 &["/accounts/", &aid_segment, "/auth/mfa/recovery"],
             ),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             400 => {
@@ -166,23 +166,26 @@ impl<'a> AuthenticateApi<'a> {
         oid: &str,
         body: &models::AuthToken,
     ) -> Result<models::AccessToken, errors::AidAuthsOauthTokenPostError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auths_oauth_token_post",
             method: auth_core::Method::POST,
             server: super::DEFAULT_SERVER,
             path: "/accounts/{oid}/auth/token",
-            security: &[auth_core::Security::Bearer, auth_core::Security::Basic],
+            security: &[
+                auth_core::__private::Security::Bearer,
+                auth_core::__private::Security::Basic,
+            ],
             idempotent: false,
         };
         let oid_segment = auth_core::encode_path(oid)?;
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(&["/accounts/", &oid_segment, "/auth/token"]),
+            auth_core::__private::concat(&["/accounts/", &oid_segment, "/auth/token"]),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             400 => {
@@ -230,25 +233,25 @@ impl<'a> AuthenticateApi<'a> {
         partner_id: &str,
         body: &models::ExchangeToken,
     ) -> Result<models::AccessToken, errors::AidAuthsOauthExchangeTokenPostError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auths_oauth_exchange_token_post",
             method: auth_core::Method::POST,
             server: super::DEFAULT_SERVER,
             path: "/accounts/{partner_id}/auth/exchange_token",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
         let partner_id_segment = auth_core::encode_path(partner_id)?;
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(
+            auth_core::__private::concat(
                 &["/accounts/", &partner_id_segment, "/auth/exchange_token"],
             ),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             400 => {

@@ -35,7 +35,7 @@ impl ErrorMetadata for AuthenticateError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -69,7 +69,7 @@ impl ErrorMetadata for PostMfaError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -107,7 +107,7 @@ impl ErrorMetadata for UserMfaByIdPatchError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -137,7 +137,7 @@ impl ErrorMetadata for UserMfaByUserIdAndKeyIdDeleteError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -163,7 +163,7 @@ impl ErrorMetadata for UserMfaStatusGetError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -189,7 +189,7 @@ impl ErrorMetadata for UserMfaTypeGetError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -219,7 +219,7 @@ impl ErrorMetadata for UserMfaTrustedDeviceByUserIdGetError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -249,7 +249,7 @@ impl ErrorMetadata for UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }

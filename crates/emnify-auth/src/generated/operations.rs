@@ -23,7 +23,7 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         body: &models::Authentication,
     ) -> Result<models::AuthenticationResponse, errors::AuthenticateError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "Authenticate",
             method: auth_core::Method::POST,
@@ -32,13 +32,13 @@ impl<'a> AuthenticationApi<'a> {
             security: &[],
             idempotent: false,
         };
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
             "/api/v1/authenticate".to_owned(),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             401 => Err(errors::AuthenticateError::Unauthorized(response.into_meta())),
@@ -56,19 +56,22 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         body: &models::CreateMfaKeyRequest,
     ) -> Result<models::CreateMfaKeyResponse, errors::PostMfaError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "postMfa",
             method: auth_core::Method::POST,
             server: super::DEFAULT_SERVER,
             path: "/api/v1/user/mfa",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
-        let request = auth_core::Request::new(&OPERATION, "/api/v1/user/mfa".to_owned());
+        let request = auth_core::__private::Request::new(
+            &OPERATION,
+            "/api/v1/user/mfa".to_owned(),
+        );
         let request = request.accept("application/json");
         let request = request.json(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             401 => Err(errors::PostMfaError::Unauthorized(response.api_error())),
@@ -90,23 +93,23 @@ impl<'a> AuthenticationApi<'a> {
         key_id: i64,
         body: &models::ActivateMfaKeyRequest,
     ) -> Result<(), errors::UserMfaByIdPatchError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaByIdPatch",
             method: auth_core::Method::PATCH,
             server: super::DEFAULT_SERVER,
             path: "/api/v1/user/mfa/{key_id}",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
         let key_id_segment = key_id.to_string();
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(&["/api/v1/user/mfa/", &key_id_segment]),
+            auth_core::__private::concat(&["/api/v1/user/mfa/", &key_id_segment]),
         );
         let request = request.accept("application/json");
         let request = request.json(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             204 => Ok(()),
             401 => Err(errors::UserMfaByIdPatchError::Unauthorized(response.api_error())),
@@ -136,25 +139,25 @@ impl<'a> AuthenticationApi<'a> {
         user_id: i64,
         key_id: i64,
     ) -> Result<(), errors::UserMfaByUserIdAndKeyIdDeleteError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaByUserIdAndKeyIdDelete",
             method: auth_core::Method::DELETE,
             server: super::DEFAULT_SERVER,
             path: "/api/v1/user/{user_id}/mfa/{key_id}",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
         let user_id_segment = user_id.to_string();
         let key_id_segment = key_id.to_string();
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(
+            auth_core::__private::concat(
                 &["/api/v1/user/", &user_id_segment, "/mfa/", &key_id_segment],
             ),
         );
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             204 => Ok(()),
             401 => {
@@ -182,21 +185,21 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn user_mfa_status_get(
         &self,
     ) -> Result<Vec<models::MfaKeyStatus>, errors::UserMfaStatusGetError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaStatusGet",
             method: auth_core::Method::GET,
             server: super::DEFAULT_SERVER,
             path: "/api/v1/user/mfa/status",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
             "/api/v1/user/mfa/status".to_owned(),
         );
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             401 => Err(errors::UserMfaStatusGetError::Unauthorized(response.api_error())),
@@ -211,21 +214,21 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn user_mfa_type_get(
         &self,
     ) -> Result<Vec<models::MfaKeyType>, errors::UserMfaTypeGetError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaTypeGet",
             method: auth_core::Method::GET,
             server: super::DEFAULT_SERVER,
             path: "/api/v1/user/mfa/type",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
             "/api/v1/user/mfa/type".to_owned(),
         );
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             401 => Err(errors::UserMfaTypeGetError::Unauthorized(response.api_error())),
@@ -247,24 +250,24 @@ impl<'a> AuthenticationApi<'a> {
         Vec<models::TrustedDevice>,
         errors::UserMfaTrustedDeviceByUserIdGetError,
     > {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaTrustedDeviceByUserIdGet",
             method: auth_core::Method::GET,
             server: super::DEFAULT_SERVER,
             path: "/api/v1/user/{user_id}/mfa/trusted_device",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
         let user_id_segment = user_id.to_string();
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(
+            auth_core::__private::concat(
                 &["/api/v1/user/", &user_id_segment, "/mfa/trusted_device"],
             ),
         );
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             401 => {
@@ -298,20 +301,20 @@ impl<'a> AuthenticationApi<'a> {
         user_id: i64,
         device_id: i64,
     ) -> Result<(), errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaTrustedDeviceByUserIdAndDeviceIdDelete",
             method: auth_core::Method::DELETE,
             server: super::DEFAULT_SERVER,
             path: "/api/v1/user/{user_id}/mfa/trusted_device/{device_id}",
-            security: &[auth_core::Security::Bearer],
+            security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
         let user_id_segment = user_id.to_string();
         let device_id_segment = device_id.to_string();
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
-            auth_core::support::concat(
+            auth_core::__private::concat(
                 &[
                     "/api/v1/user/",
                     &user_id_segment,
@@ -321,7 +324,7 @@ impl<'a> AuthenticationApi<'a> {
             ),
         );
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             204 => Ok(()),
             401 => {

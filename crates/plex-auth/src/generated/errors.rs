@@ -31,7 +31,7 @@ impl ErrorMetadata for GetTransientTokenError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -61,7 +61,7 @@ impl ErrorMetadata for GetSourceConnectionInformationError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -95,7 +95,7 @@ impl ErrorMetadata for GetTokenDetailsError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }
@@ -125,7 +125,7 @@ impl ErrorMetadata for PostUsersSignInDataError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::status_is_retryable),
+            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
         }
     }
 }

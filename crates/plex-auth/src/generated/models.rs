@@ -66,7 +66,7 @@ impl<'de> Deserialize<'de> for TransientTokenType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// The scope of a transient token.
@@ -109,7 +109,7 @@ impl<'de> Deserialize<'de> for TransientTokenScope {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// The answer of the transient-token operation.
@@ -291,7 +291,7 @@ impl<'de> Deserialize<'de> for MailingListStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// A service's state.
@@ -338,7 +338,7 @@ impl<'de> Deserialize<'de> for ServiceStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// Whether a Plex Pass subscription is active.
@@ -385,7 +385,7 @@ impl<'de> Deserialize<'de> for SubscriptionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// The state of a past subscription.
@@ -428,7 +428,7 @@ impl<'de> Deserialize<'de> for PastSubscriptionState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        auth_core::support::deserialize_str_enum(deserializer)
+        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// When subtitles are chosen automatically.

@@ -28,20 +28,23 @@ impl<'a> AuthenticationApi<'a> {
         r#type: models::TransientTokenType,
         scope: models::TransientTokenScope,
     ) -> Result<models::TransientToken, errors::GetTransientTokenError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "getTransientToken",
             method: auth_core::Method::GET,
             server: super::DEFAULT_SERVER,
             path: "/security/token",
-            security: &[auth_core::Security::ApiKeyHeader("X-Plex-Token")],
+            security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
             idempotent: true,
         };
-        let request = auth_core::Request::new(&OPERATION, "/security/token".to_owned());
+        let request = auth_core::__private::Request::new(
+            &OPERATION,
+            "/security/token".to_owned(),
+        );
         let request = request.query("type", r#type);
         let request = request.query("scope", scope);
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             400 => Err(errors::GetTransientTokenError::BadRequest(response.api_error())),
@@ -66,22 +69,22 @@ impl<'a> AuthenticationApi<'a> {
         models::SourceConnectionInformation,
         errors::GetSourceConnectionInformationError,
     > {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "getSourceConnectionInformation",
             method: auth_core::Method::GET,
             server: super::DEFAULT_SERVER,
             path: "/security/resources",
-            security: &[auth_core::Security::ApiKeyHeader("X-Plex-Token")],
+            security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
             idempotent: true,
         };
-        let request = auth_core::Request::new(
+        let request = auth_core::__private::Request::new(
             &OPERATION,
             "/security/resources".to_owned(),
         );
         let request = request.query("source", source);
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             400 => {
@@ -109,18 +112,18 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn get_token_details(
         &self,
     ) -> Result<models::UserPlexAccount, errors::GetTokenDetailsError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "getTokenDetails",
             method: auth_core::Method::GET,
             server: super::PLEX_TV_SERVER,
             path: "/user",
-            security: &[auth_core::Security::ApiKeyHeader("X-Plex-Token")],
+            security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
             idempotent: true,
         };
-        let request = auth_core::Request::new(&OPERATION, "/user".to_owned());
+        let request = auth_core::__private::Request::new(&OPERATION, "/user".to_owned());
         let request = request.accept("application/json");
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             200 => Ok(response.json()?),
             400 => Err(errors::GetTokenDetailsError::BadRequest(response.api_error())),
@@ -144,7 +147,7 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         body: &models::SignInRequest,
     ) -> Result<models::SignedInUserPlexAccount, errors::PostUsersSignInDataError> {
-        static OPERATION: auth_core::Operation = auth_core::Operation {
+        static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "post-users-sign-in-data",
             method: auth_core::Method::POST,
@@ -153,10 +156,13 @@ impl<'a> AuthenticationApi<'a> {
             security: &[],
             idempotent: false,
         };
-        let request = auth_core::Request::new(&OPERATION, "/users/signin".to_owned());
+        let request = auth_core::__private::Request::new(
+            &OPERATION,
+            "/users/signin".to_owned(),
+        );
         let request = request.accept("application/json");
         let request = request.form(body)?;
-        let response = self.client.send(request).await?;
+        let response = auth_core::__private::send(self.client, request).await?;
         match response.status().as_u16() {
             201 => Ok(response.json()?),
             400 => {

@@ -1,0 +1,24 @@
+//! What the generated operations of the vendor crates are written against: requests, responses,
+//! the send call and a few helpers.
+//!
+//! **No stability promise**: this module is for code that `cargo xtask codegen` writes, and may
+//! change in any release. Use the vendor crates' operations instead.
+
+pub use crate::metadata::status_is_retryable;
+pub use crate::request::{Operation, Request, Security};
+pub use crate::response::Response;
+pub use crate::support::{concat, deserialize_str_enum};
+
+use std::future::Future;
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// Sends `request` with `client`: its credentials, retries, timeouts and token refresh applied.
+/// (The client's own future, not one wrapped around it: nothing is added per request.)
+pub fn send(
+    client: &Client,
+    request: Request,
+) -> impl Future<Output = Result<Response, Error>> + '_ {
+    client.send(request)
+}
