@@ -213,7 +213,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
 
     let dintero = dintero_auth::Client::from(
         dintero_auth::Client::builder()
-            .server_url(dintero_auth::DEFAULT_SERVER, url)
+            .server_url(dintero_auth::Server::Api, url)
             .credentials(Credentials::basic("client-id", "client-secret"))
             .build()
             .expect("a client"),
@@ -224,7 +224,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     let plex = plex_auth::Client::from(
         identity
             .builder()
-            .server_url(plex_auth::PLEX_TV_SERVER, format!("{url}/api/v2"))
+            .server_url(plex_auth::Server::PlexTv, format!("{url}/api/v2"))
             .credentials(Credentials::api_key("plex-token"))
             .build()
             .expect("a client"),
@@ -398,7 +398,7 @@ fn leak(name: String) -> &'static str {
 fn workspace_client(url: &str) -> emnify_auth::Client {
     emnify_auth::Client::from(
         emnify_auth::Client::builder()
-            .server_url(emnify_auth::DEFAULT_SERVER, url)
+            .server_url(emnify_auth::Server::Api, url)
             .build()
             .expect("a client"),
     )

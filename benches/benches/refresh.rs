@@ -158,7 +158,7 @@ async fn baseline(url: &str, calls: usize) -> Vec<Sample> {
 
 fn workspace_client(url: &str, credentials: Credentials) -> dintero_auth::Client {
     let core = dintero_auth::Client::builder()
-        .server_url(dintero_auth::DEFAULT_SERVER, url)
+        .server_url(dintero_auth::Server::Api, url)
         .credentials(credentials)
         .build()
         .expect("a local URL");

@@ -7,7 +7,7 @@ use auth_core::Credentials;
 /// An emnify client whose API is at `base_url` (a local server).
 pub fn emnify(base_url: &str, credentials: Credentials) -> emnify_auth::Client {
     let core = emnify_auth::Client::builder()
-        .server_url(emnify_auth::DEFAULT_SERVER, base_url)
+        .server_url(emnify_auth::Server::Api, base_url)
         .credentials(credentials)
         .build()
         .expect("a local base URL is valid");
@@ -17,7 +17,7 @@ pub fn emnify(base_url: &str, credentials: Credentials) -> emnify_auth::Client {
 /// A Dintero client whose API is at `base_url` (a local server).
 pub fn dintero(base_url: &str, credentials: Credentials) -> dintero_auth::Client {
     let core = dintero_auth::Client::builder()
-        .server_url(dintero_auth::DEFAULT_SERVER, base_url)
+        .server_url(dintero_auth::Server::Api, base_url)
         .credentials(credentials)
         .build()
         .expect("a local base URL is valid");
@@ -48,8 +48,8 @@ pub fn plex_identity() -> plex_auth::ClientIdentity {
 pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
     let core = plex_identity()
         .builder()
-        .server_url(plex_auth::PLEX_TV_SERVER, format!("{base_url}/api/v2"))
-        .server_url(plex_auth::DEFAULT_SERVER, base_url)
+        .server_url(plex_auth::Server::PlexTv, format!("{base_url}/api/v2"))
+        .server_url(plex_auth::Server::MediaServer, base_url)
         .credentials(credentials)
         .build()
         .expect("a local base URL is valid");
@@ -61,7 +61,7 @@ pub fn plex_of_fake(servers: &fakes::plex::PlexServers) -> plex_auth::Client {
     let core = plex_identity()
         .builder()
         .server_url(
-            plex_auth::PLEX_TV_SERVER,
+            plex_auth::Server::PlexTv,
             format!("{}/api/v2", servers.plex_tv.url()),
         )
         .build()

@@ -562,7 +562,7 @@ async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()
         .device("tour");
     let core = identity
         .builder()
-        .server_url(plex_auth::PLEX_TV_SERVER, plex_tv)
+        .server_url(plex_auth::Server::PlexTv, plex_tv)
         .build()
         .map_err(std::io::Error::other)?;
     let client = plex_auth::Client::from(core)

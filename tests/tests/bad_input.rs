@@ -300,7 +300,7 @@ async fn an_empty_body_where_json_is_expected_is_a_decode_error() {
 async fn a_body_over_the_limit_is_refused_without_reading_it_whole() {
     let limited = |url: &str| {
         let core = emnify_auth::Client::builder()
-            .server_url(emnify_auth::DEFAULT_SERVER, url)
+            .server_url(emnify_auth::Server::Api, url)
             .credentials(Credentials::bearer("token"))
             .max_body_bytes(64 * 1024)
             .build()

@@ -48,8 +48,8 @@ fn plex() -> plex_auth::Client {
     let url = prism("PRISM_PLEX_URL");
     let core = workspace_tests::plex_identity()
         .builder()
-        .server_url(plex_auth::PLEX_TV_SERVER, url.clone())
-        .server_url(plex_auth::DEFAULT_SERVER, url)
+        .server_url(plex_auth::Server::PlexTv, url.clone())
+        .server_url(plex_auth::Server::MediaServer, url)
         .credentials(Credentials::api_key("contract-plex-token"))
         .build()
         .unwrap();
@@ -270,7 +270,7 @@ async fn prism_rejects_requests_that_break_the_spec() {
         api: "emnify",
         id: "postMfa",
         method: auth_core::Method::POST,
-        server: emnify_auth::DEFAULT_SERVER,
+        server: emnify_auth::Server::Api.spec_url(),
         path: "/api/v1/user/mfa",
         security: &[auth_core::__private::Security::Bearer],
         idempotent: false,
@@ -279,7 +279,7 @@ async fn prism_rejects_requests_that_break_the_spec() {
         api: "emnify",
         id: "UserMfaTypeGet",
         method: auth_core::Method::GET,
-        server: emnify_auth::DEFAULT_SERVER,
+        server: emnify_auth::Server::Api.spec_url(),
         path: "/api/v1/user/mfa/type",
         security: &[],
         idempotent: true,

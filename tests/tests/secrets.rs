@@ -336,7 +336,7 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
     // Configuration: URLs with user-info and a query, header values, policies.
     let url = format!("https://user:{CANARY}@api.example.com/v1?key={CANARY}");
     let builder = auth_core::Client::builder()
-        .server_url("https://api.example.com/v1", url.clone())
+        .server_url(emnify_auth::Server::Api, url.clone())
         .credentials(Credentials::basic("id", CANARY))
         .header("x-api-key", CANARY)
         .token_policy(TokenPolicy::default());
@@ -345,7 +345,9 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
     assert!(matches!(error, Error::Config(_)), "{error:?}");
     print("Config error", format!("{error:?} {error}"));
     let client = auth_core::Client::builder().build().unwrap();
-    let error = client.with_server_url("https://x", &url).unwrap_err();
+    let error = client
+        .with_server_url(emnify_auth::Server::Api, &url)
+        .unwrap_err();
     print("Config error", format!("{error:?} {error}"));
 
     let server = MockServer::start_async().await;
@@ -398,7 +400,7 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
         let client = match limit {
             Some(limit) => emnify_auth::Client::from(
                 emnify_auth::Client::builder()
-                    .server_url(emnify_auth::DEFAULT_SERVER, server.base_url())
+                    .server_url(emnify_auth::Server::Api, server.base_url())
                     .max_body_bytes(limit)
                     .build()
                     .unwrap(),

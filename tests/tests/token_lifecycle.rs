@@ -33,7 +33,7 @@ fn client(
     retry: RetryPolicy,
 ) -> dintero_auth::Client {
     let core = dintero_auth::Client::builder()
-        .server_url(dintero_auth::DEFAULT_SERVER, url)
+        .server_url(dintero_auth::Server::Api, url)
         .token_policy(policy)
         .timeouts(timeouts)
         .retry(retry)
@@ -431,7 +431,7 @@ async fn dintero_with_vendor_clock(offset: i64) {
     };
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let core = dintero_auth::Client::builder()
-        .server_url(dintero_auth::DEFAULT_SERVER, server.url())
+        .server_url(dintero_auth::Server::Api, server.url())
         .build()
         .unwrap();
     let client = dintero_auth::Client::from(core).with_client_credentials(
@@ -576,6 +576,16 @@ async fn no_panicking_arithmetic_on_extreme_server_and_user_values() {
 
 // 7. One retry classifier: what can never be sent fails at once (the table is in auth-core).
 
+/// The one server of the hand-made operation below.
+#[derive(Clone, Copy)]
+struct Local;
+
+impl auth_core::SpecServer for Local {
+    fn spec_url(self) -> &'static str {
+        "http://unused.invalid"
+    }
+}
+
 static CUSTOM: Operation = Operation {
     api: "test",
     id: "custom",
@@ -595,7 +605,7 @@ async fn one_retry_classifier_requests_that_can_never_be_sent_fail_at_once() {
         })
         .await;
     let core = auth_core::Client::builder()
-        .server_url("http://unused.invalid", server.base_url())
+        .server_url(Local, server.base_url())
         .credentials(Credentials::bearer("token"))
         .retry(RetryPolicy::default().max_attempts(5))
         .build()

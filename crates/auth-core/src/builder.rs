@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::client::{Client, Shared, normalize_base_url, shown_servers};
+use crate::client::{Client, Shared, SpecServer, normalize_base_url, shown_servers};
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::redirect::same_origin_redirects;
@@ -29,16 +29,23 @@ pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &[
 ///
 /// ```
 /// use std::time::Duration;
-/// use auth_core::{Client, Credentials, RetryPolicy, Timeouts};
+/// use auth_core::{Client, Credentials, RetryPolicy, SpecServer, Timeouts};
+///
+/// // What a vendor crate's generated `Server` enum is like.
+/// #[derive(Clone, Copy)]
+/// enum Server { Api }
+/// impl SpecServer for Server {
+///     fn spec_url(self) -> &'static str { "https://api.example.com/v1" }
+/// }
 ///
 /// let client = Client::builder()
-///     .server_url("https://api.example.com/v1", "http://127.0.0.1:8080/v1")
+///     .server_url(Server::Api, "http://127.0.0.1:8080/v1")
 ///     .credentials(Credentials::bearer("token"))
 ///     .timeouts(Timeouts { attempt: Some(Duration::from_secs(10)), total: Some(Duration::from_secs(30)) })
 ///     .retry(RetryPolicy::default().max_attempts(4))
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(client.server_url("https://api.example.com/v1").unwrap(), "http://127.0.0.1:8080/v1");
+/// assert_eq!(client.server_url(Server::Api).unwrap(), "http://127.0.0.1:8080/v1");
 /// ```
 #[must_use]
 pub struct ClientBuilder {
@@ -97,8 +104,9 @@ impl Client {
 }
 
 impl ClientBuilder {
-    /// Sends requests for `server` (a server URL as the spec gives it) to `url` instead.
-    pub fn server_url(mut self, server: &'static str, url: impl Into<String>) -> Self {
+    /// Sends requests for `server` to `url` instead of the spec's URL.
+    pub fn server_url(mut self, server: impl SpecServer, url: impl Into<String>) -> Self {
+        let server = server.spec_url();
         self.servers.retain(|(id, _)| *id != server);
         self.servers.push((server, url.into()));
         self

@@ -30,6 +30,14 @@ pub(crate) fn shown_servers(servers: &[(&'static str, String)]) -> Vec<(&'static
         .collect()
 }
 
+/// A server of a vendor's spec. The vendor crates' generated `Server` enums implement it, so a
+/// server is named by a variant, never by a string that could be misspelled.
+pub trait SpecServer: Copy {
+    /// The server's URL as the spec gives it (a template, such as `{protocol}://{ip}:{port}`,
+    /// when it has variables: then a URL must be configured for it).
+    fn spec_url(self) -> &'static str;
+}
+
 /// A configured HTTP client: one connection pool, base URLs, credentials and limits.
 ///
 /// Cloning is cheap and shares the connection pool.
@@ -99,9 +107,9 @@ impl Client {
         self.shared.token_policy
     }
 
-    /// The same client (sharing its connection pool) sending requests for `server` (a server URL
-    /// as the spec gives it) to `url`.
-    pub fn with_server_url(&self, server: &'static str, url: &str) -> Result<Client, Error> {
+    /// The same client (sharing its connection pool) sending requests for `server` to `url`.
+    pub fn with_server_url(&self, server: impl SpecServer, url: &str) -> Result<Client, Error> {
+        let server = server.spec_url();
         let url = normalize_base_url(url)?;
         let mut servers = self.shared.servers.clone();
         servers.retain(|(id, _)| *id != server);
@@ -119,7 +127,13 @@ impl Client {
     }
 
     /// The base URL requests to `server` go to.
-    pub fn server_url(&self, server: &'static str) -> Result<&str, Error> {
+    pub fn server_url(&self, server: impl SpecServer) -> Result<&str, Error> {
+        self.base_url(server.spec_url())
+    }
+
+    /// The base URL for the server the spec writes as `server`: the one configured, or the
+    /// spec's own when it is a URL; a template (a server with variables) must be configured.
+    pub(crate) fn base_url(&self, server: &'static str) -> Result<&str, Error> {
         if let Some((_, url)) = self.shared.servers.iter().find(|(id, _)| *id == server) {
             return Ok(url);
         }

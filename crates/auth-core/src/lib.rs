@@ -3,7 +3,7 @@
 //!
 //! | what | types |
 //! |---|---|
-//! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`] |
+//! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
 //! | credentials | [`Credentials`], [`Secret`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`FetchError`] |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
@@ -46,7 +46,7 @@ mod token;
 mod token_source;
 
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS};
-pub use client::Client;
+pub use client::{Client, SpecServer};
 pub use credentials::Credentials;
 pub use encode::encode_path;
 pub use error::{ApiError, Error, TimeoutKind};

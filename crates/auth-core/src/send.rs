@@ -126,7 +126,7 @@ impl Client {
         token: Option<&Token>,
     ) -> Result<reqwest::RequestBuilder, Error> {
         let operation = request.operation;
-        let base = self.server_url(operation.server)?;
+        let base = self.base_url(operation.server)?;
         let mut full = String::with_capacity(base.len() + request.path.len());
         full.push_str(base);
         full.push_str(&request.path);

@@ -5,7 +5,7 @@
 //! another server). Without them it starts a local stand-in of the API and runs against that.
 
 use dintero_auth::models::ClientCredentials;
-use dintero_auth::{Client, Credentials, DEFAULT_SERVER, TokenOutcome};
+use dintero_auth::{Client, Credentials, Server, TokenOutcome};
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut builder = Client::builder().credentials(Credentials::basic(id, secret));
     if let Some(url) = base_url {
-        builder = builder.server_url(DEFAULT_SERVER, url);
+        builder = builder.server_url(Server::Api, url);
     }
     let client = Client::from(builder.build()?);
 

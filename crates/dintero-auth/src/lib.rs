@@ -32,7 +32,7 @@ mod session;
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
 pub use codes::{DinteroCode, VendorCode};
 pub use generated::client::Client;
-pub use generated::{DEFAULT_SERVER, errors, models, operations};
+pub use generated::{Server, errors, models, operations};
 pub use session::{
     MFA_REQUIRED, MfaRequired, OobChallenge, RecoveryOutcome, TokenOutcome, token_of,
 };

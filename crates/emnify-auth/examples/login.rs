@@ -4,7 +4,7 @@
 //! (`EMNIFY_BASE_URL` points it at another server). Without a token it starts a local stand-in
 //! of the API and runs against that.
 
-use emnify_auth::{Client, DEFAULT_SERVER, Login, LoginOutcome};
+use emnify_auth::{Client, Login, LoginOutcome, Server};
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut builder = Client::builder();
     if let Some(url) = base_url {
-        builder = builder.server_url(DEFAULT_SERVER, url);
+        builder = builder.server_url(Server::Api, url);
     }
     let client = Client::from(builder.build()?);
 

@@ -38,7 +38,7 @@ pub mod totp;
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
 pub use codes::{EmnifyCode, VendorCode};
 pub use generated::client::Client;
-pub use generated::{DEFAULT_SERVER, errors, models, operations};
+pub use generated::{Server, errors, models, operations};
 pub use session::{
     ACTIVE_KEY_STATUS, Login, LoginError, LoginOutcome, MfaEnrollment, MfaPending, TOTP_KEY_TYPE,
 };

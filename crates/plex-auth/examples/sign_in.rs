@@ -5,7 +5,7 @@
 //! at another server). Without them it starts a local stand-in of plex.tv and runs against that.
 
 use httpmock::prelude::*;
-use plex_auth::{Client, ClientIdentity, LoggedIn, LoginOutcome, PLEX_TV_SERVER, Secret};
+use plex_auth::{Client, ClientIdentity, LoggedIn, LoginOutcome, Secret, Server};
 use serde_json::json;
 
 #[tokio::main]
@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .version("1.0");
     let mut builder = identity.builder();
     if let Some(url) = base_url {
-        builder = builder.server_url(PLEX_TV_SERVER, url);
+        builder = builder.server_url(Server::PlexTv, url);
     }
     let client = Client::from(builder.build()?);
 

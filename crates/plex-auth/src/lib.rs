@@ -8,7 +8,7 @@
 //! Plex wants every request to say which application sends it: give a [`ClientIdentity`] once
 //! and the client sends its `X-Plex-*` headers with every request. Tokens travel in
 //! `X-Plex-Token` ([`Credentials::ApiKey`]). The media server's URL is the user's own: set it
-//! with `.server_url(plex_auth::DEFAULT_SERVER, url)`.
+//! with `.server_url(plex_auth::Server::MediaServer, url)`.
 //!
 //! ```no_run
 //! use plex_auth::{Client, ClientIdentity, Credentials, Secret};
@@ -16,7 +16,7 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let identity = ClientIdentity::new("5b0b3c5e-my-install").product("my-app").version("1.0");
-//! let client = Client::from(identity.builder().build()?);
+//! let client = Client::new(&identity)?;
 //! let form = SignInRequest::new("user@example.org", Secret::new("password"));
 //! let account = client.authentication().post_users_sign_in_data(&form).await?;
 //! let client = client.with_credentials(Credentials::ApiKey(account.auth_token));
@@ -36,7 +36,7 @@ mod session;
 pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
 pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;
-pub use generated::{DEFAULT_SERVER, PLEX_TV_SERVER, errors, models, operations};
+pub use generated::{Server, errors, models, operations};
 pub use session::{LoggedIn, LoginOutcome, MfaPending};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.
@@ -92,7 +92,7 @@ impl ClientIdentity {
     }
 
     /// A [`Client`] builder (see [`Client::builder`]) that sends this identity with every
-    /// request. Set the media server's URL with `.server_url(plex_auth::DEFAULT_SERVER, url)`
+    /// request. Set the media server's URL with `.server_url(plex_auth::Server::MediaServer, url)`
     /// (or later with [`Client::with_media_server`]), then wrap the result with [`Client::from`].
     pub fn builder(&self) -> auth_core::ClientBuilder {
         self.headers()

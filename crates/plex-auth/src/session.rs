@@ -45,6 +45,20 @@ impl MfaPending {
 }
 
 impl Client {
+    /// A client of plex.tv that sends `identity` with every request, with default settings: log
+    /// in, read the account, and point it at a media server with [`Client::with_media_server`].
+    ///
+    /// ```
+    /// use plex_auth::{Client, ClientIdentity};
+    ///
+    /// let client = Client::new(&ClientIdentity::new("my-install-id").product("my-app"))?;
+    /// assert_eq!(client.core().server_url(plex_auth::Server::PlexTv)?, "https://plex.tv/api/v2");
+    /// # Ok::<(), plex_auth::Error>(())
+    /// ```
+    pub fn new(identity: &crate::ClientIdentity) -> Result<Client, Error> {
+        Ok(Client::from(identity.builder().build()?))
+    }
+
     /// Logs in with `login` (user name or e-mail) and `password`. An account with two-factor
     /// authentication answers [`LoginOutcome::MfaRequired`]; finish it with
     /// [`MfaPending::complete`] and the current code.
@@ -53,7 +67,7 @@ impl Client {
     /// use plex_auth::{Client, ClientIdentity, LoginOutcome};
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let client = Client::from(ClientIdentity::new("my-install-id").builder().build()?);
+    /// let client = Client::new(&ClientIdentity::new("my-install-id"))?;
     /// let logged_in = match client.login("user@example.org", "password").await? {
     ///     LoginOutcome::LoggedIn(logged_in) => *logged_in,
     ///     LoginOutcome::MfaRequired(pending) => pending.complete("123456").await?,
@@ -104,7 +118,8 @@ impl Client {
     /// `http://192.168.1.10:32400`).
     pub fn with_media_server(&self, url: &str) -> Result<Client, Error> {
         Ok(Client::from(
-            self.core().with_server_url(crate::DEFAULT_SERVER, url)?,
+            self.core()
+                .with_server_url(crate::Server::MediaServer, url)?,
         ))
     }
 }

@@ -79,26 +79,67 @@ fn emit_mod(api: &Api) -> TokenStream {
         about.push_str(&format!("\n\n{description}"));
     }
     let about = inner_doc(&about);
-    let servers = api.servers.iter().map(|server| {
-        let name = ident(&server.const_name);
+    let variants = api.servers.iter().map(|server| {
+        let name = ident(&server.variant);
         let url = &server.url;
         let text = match &server.description {
             Some(description) => format!("`{url}`: {description}"),
             None => format!("`{url}`."),
         };
+        let text = if url.contains('{') {
+            format!(
+                "{text} It has no fixed URL: give it with `.server_url(Server::{}, url)`.",
+                server.variant
+            )
+        } else {
+            text
+        };
         let docs = doc(&text);
         quote! {
             #docs
-            pub const #name: &str = #url;
+            #name,
         }
     });
+    let urls = api.servers.iter().map(|server| {
+        let name = ident(&server.variant);
+        let url = &server.url;
+        quote!(Server::#name => #url,)
+    });
+    let server_docs = doc(&format!(
+        "The servers of the {}. Requests go to the URL the spec gives unless the builder sends \
+         them elsewhere with `.server_url(Server::.., url)`.",
+        api.title
+    ));
+    let servers = quote! {
+        #server_docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Server {
+            #(#variants)*
+        }
+
+        impl Server {
+            /// The server's URL as the spec gives it (a template when it has variables).
+            pub const fn spec_url(self) -> &'static str {
+                match self {
+                    #(#urls)*
+                }
+            }
+        }
+
+        impl auth_core::SpecServer for Server {
+            fn spec_url(self) -> &'static str {
+                Server::spec_url(self)
+            }
+        }
+    };
     quote! {
         #about
         pub mod client;
         pub mod errors;
         pub mod models;
         pub mod operations;
-        #(#servers)*
+        #servers
     }
 }
 
@@ -700,7 +741,7 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
             None => quote!(#status => Err(errors::#error::#variant(response.into_meta())),),
         }
     });
-    let server = ident(&operation.server_const);
+    let server = ident(&operation.server);
     let schemes = operation.security.iter().map(|scheme| match scheme {
         Security::Bearer => quote!(auth_core::__private::Security::Bearer),
         Security::Basic => quote!(auth_core::__private::Security::Basic),
@@ -717,7 +758,7 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
                 api: #api,
                 id: #operation_id,
                 method: auth_core::Method::#method,
-                server: super::#server,
+                server: super::Server::#server.spec_url(),
                 path: #template,
                 security: &[#(#schemes),*],
                 idempotent: #idempotent,
@@ -835,13 +876,13 @@ fn emit_client(api: &Api) -> TokenStream {
     let builder_docs = if api.client_headers.is_empty() {
         doc(
             "A builder with this crate's user agent. Send requests elsewhere than the spec's \
-             servers with `.server_url(SERVER, url)`, then wrap the result with [`Client::from`].",
+             servers with `.server_url(Server::.., url)`, then wrap the result with [`Client::from`].",
         )
     } else {
         doc(&format!(
             "A builder with this crate's user agent. Every request needs the headers {}: set \
              them with `.header(name, value)`. Send requests elsewhere than the spec's servers \
-             with `.server_url(SERVER, url)`, then wrap the result with [`Client::from`].",
+             with `.server_url(Server::.., url)`, then wrap the result with [`Client::from`].",
             api.client_headers
                 .iter()
                 .map(|h| format!("`{h}`"))

@@ -17,7 +17,9 @@ pub struct Api {
 /// A server URL operations are sent to.
 #[derive(Debug)]
 pub struct Server {
-    pub const_name: String,
+    /// The variant of the generated `Server` enum: the server's `x-rust-name`, or a name made
+    /// from its host (`Default` for the spec's first server without one).
+    pub variant: String,
     pub url: String,
     pub description: Option<String>,
 }
@@ -44,7 +46,8 @@ pub struct Operation {
     /// Upper case: `GET`, `POST`, ...
     pub method: String,
     pub path: String,
-    pub server_const: String,
+    /// The variant of the `Server` enum the operation is sent to.
+    pub server: String,
     pub params: Vec<Param>,
     pub body: Option<Body>,
     pub security: Vec<Security>,

@@ -11,7 +11,7 @@ use openapiv3::{
 };
 
 use super::ir::*;
-use super::names::{pascal, screaming, snake, words};
+use super::names::{pascal, snake, words};
 
 /// A rejection: where in the spec, and why.
 #[derive(Debug)]
@@ -100,7 +100,7 @@ pub fn lower(spec: &OpenAPI) -> Result<Api> {
         message: "the spec needs a server".into(),
     })?;
     lowerer.servers.push(Server {
-        const_name: "DEFAULT_SERVER".into(),
+        variant: rust_name(default).unwrap_or_else(|| "Default".into()),
         url: default.url.clone(),
         description: default.description.clone(),
     });
@@ -489,12 +489,14 @@ impl<'a> Lowerer<'a> {
         Ok((ty, nullable))
     }
 
-    fn server_const(&mut self, servers: &[openapiv3::Server], location: &str) -> Result<String> {
+    /// The `Server` variant of an operation's servers (the spec's first server when it has
+    /// none of its own).
+    fn server_variant(&mut self, servers: &[openapiv3::Server], location: &str) -> Result<String> {
         let Some(server) = servers.first() else {
-            return Ok("DEFAULT_SERVER".into());
+            return Ok(self.servers[0].variant.clone());
         };
         if let Some(known) = self.servers.iter().find(|s| s.url == server.url) {
-            return Ok(known.const_name.clone());
+            return Ok(known.variant.clone());
         }
         let host = server
             .url
@@ -502,22 +504,28 @@ impl<'a> Lowerer<'a> {
             .nth(1)
             .and_then(|rest| rest.split(['/', ':']).next())
             .filter(|host| !host.is_empty() && !host.contains('{'));
-        let Some(host) = host else {
-            return reject(location, "an operation's server needs a literal host");
+        let variant = match (rust_name(server), host) {
+            (Some(name), _) => name,
+            (None, Some(host)) => pascal(&host.replace(['.', '-'], "_")),
+            (None, None) => {
+                return reject(
+                    location,
+                    "an operation's server needs a literal host or an x-rust-name",
+                );
+            }
         };
-        let const_name = format!("{}_SERVER", screaming(host));
-        if self.servers.iter().any(|s| s.const_name == const_name) {
+        if self.servers.iter().any(|s| s.variant == variant) {
             return reject(
                 location,
-                format!("two servers would both be named {const_name}"),
+                format!("two servers would both be named {variant}"),
             );
         }
         self.servers.push(Server {
-            const_name: const_name.clone(),
+            variant: variant.clone(),
             url: server.url.clone(),
             description: server.description.clone(),
         });
-        Ok(const_name)
+        Ok(variant)
     }
 
     fn lower_paths(&mut self) -> Result<Vec<Group>> {
@@ -580,7 +588,7 @@ impl<'a> Lowerer<'a> {
             );
         };
         let name = rust_field_name(operation_id);
-        let server_const = self.server_const(&operation.servers, &format!("{location}/servers"))?;
+        let server = self.server_variant(&operation.servers, &format!("{location}/servers"))?;
         let params = self.params(path, operation, location)?;
         let body = match &operation.request_body {
             None => None,
@@ -607,7 +615,7 @@ impl<'a> Lowerer<'a> {
             description: operation.description.clone(),
             method: method.to_ascii_uppercase(),
             path: path.to_owned(),
-            server_const,
+            server,
             params,
             body,
             security,
@@ -969,4 +977,13 @@ fn mark_request_side(models: &mut [Model], groups: &[Group]) {
             ModelKind::StringEnum(_) | ModelKind::IntEnum(_) => {}
         }
     }
+}
+
+/// A server's `x-rust-name`: the name of its `Server` variant.
+fn rust_name(server: &openapiv3::Server) -> Option<String> {
+    server
+        .extensions
+        .get("x-rust-name")
+        .and_then(|name| name.as_str())
+        .map(str::to_owned)
 }

@@ -51,11 +51,6 @@ pub fn pascal(name: &str) -> String {
         .collect()
 }
 
-/// `SCREAMING_SNAKE_CASE`.
-pub fn screaming(name: &str) -> String {
-    snake(name).to_ascii_uppercase()
-}
-
 /// Whether `name` must be written as a raw identifier.
 pub fn is_keyword(name: &str) -> bool {
     matches!(
@@ -129,6 +124,5 @@ mod tests {
         assert_eq!(pascal("user_id"), "UserId");
         assert_eq!(pascal("client_credentials"), "ClientCredentials");
         assert_eq!(pascal("Bearer"), "Bearer");
-        assert_eq!(screaming("plex.tv"), "PLEX_TV");
     }
 }
