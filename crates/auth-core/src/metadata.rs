@@ -32,6 +32,12 @@ pub trait ErrorMetadata {
         self.response_meta().and_then(ResponseMeta::request_id)
     }
 
+    /// The start of the response body ([`ResponseMeta::body_excerpt`]) as JSON, when it is JSON:
+    /// where the vendor crates read their error codes from.
+    fn body_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(self.response_meta()?.body_excerpt()).ok()
+    }
+
     /// How long the server asked the client to wait (`Retry-After`), when it did.
     fn retry_after(&self) -> Option<Duration> {
         self.response_meta().and_then(ResponseMeta::retry_after)

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 
 use crate::error::{Error, TimeoutKind};
 
@@ -141,9 +142,25 @@ pub enum Repeat {
 impl Repeat {
     /// What a response status allows, with the response's `Retry-After` when it had one.
     pub fn of_status(status: StatusCode, retry_after: Option<Duration>) -> Repeat {
+        Repeat::classify(status, || retry_after)
+    }
+
+    /// What an answer allows; its `Retry-After` header is read only for the statuses that
+    /// honour it.
+    pub(crate) fn of_answer(status: StatusCode, headers: &HeaderMap) -> Repeat {
+        Repeat::classify(status, || crate::meta::retry_after(headers))
+    }
+
+    /// The table of statuses: 408 and 429 for any request, 502, 503 and 504 for requests safe to
+    /// send twice; `retry_after` is asked for only where the status honours it.
+    fn classify(status: StatusCode, retry_after: impl FnOnce() -> Option<Duration>) -> Repeat {
         match status.as_u16() {
-            408 | 429 => Repeat::Always { after: retry_after },
-            503 => Repeat::IfRepeatable { after: retry_after },
+            408 | 429 => Repeat::Always {
+                after: retry_after(),
+            },
+            503 => Repeat::IfRepeatable {
+                after: retry_after(),
+            },
             502 | 504 => Repeat::IfRepeatable { after: None },
             _ => Repeat::Never,
         }
@@ -159,7 +176,7 @@ impl Repeat {
             Error::Transport(_) | Error::Timeout(TimeoutKind::Attempt) => {
                 Repeat::IfRepeatable { after: None }
             }
-            Error::UnexpectedStatus(meta) => Repeat::of_status(meta.status(), meta.retry_after()),
+            Error::UnexpectedStatus(meta) => Repeat::classify(meta.status(), || meta.retry_after()),
             // A request that cannot be built or sent, a body that cannot be read or decoded, a
             // call out of time, a failed token refresh (paced by its own source): never.
             _ => Repeat::Never,

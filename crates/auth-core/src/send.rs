@@ -162,17 +162,10 @@ impl Client {
     }
 }
 
-/// What an attempt's outcome allows, for the one retry decision: a status with the `Retry-After`
-/// it carries (read only where it counts), or an error.
+/// What an attempt's outcome allows, for the one retry decision.
 fn repeat_of(result: &Result<Response, Error>) -> Repeat {
     match result {
-        Ok(response) => {
-            let status = response.status();
-            let after = matches!(status.as_u16(), 408 | 429 | 503)
-                .then(|| crate::meta::retry_after(response.headers()))
-                .flatten();
-            Repeat::of_status(status, after)
-        }
+        Ok(response) => Repeat::of_answer(response.status(), response.headers()),
         Err(error) => Repeat::of_error(error),
     }
 }

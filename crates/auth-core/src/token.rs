@@ -1,6 +1,5 @@
 //! Tokens that expire, anchored at the instant they arrived, and the providers that fetch them.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -201,15 +200,6 @@ where
             retry_after: error.retry_after(),
             cause: Box::new(error),
         }
-    }
-}
-
-impl fmt::Debug for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FetchError")
-            .field("cause", &self.cause)
-            .field("retry_after", &self.retry_after)
-            .finish()
     }
 }
 

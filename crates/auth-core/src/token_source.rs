@@ -442,7 +442,7 @@ impl TokenSource {
                 let due = runtime.is_some()
                     && control.in_flight.is_none()
                     && self.pause(&control, now).is_none();
-                let refresh = due.then(|| self.begin(&mut control, now));
+                let refresh = due.then(|| self.begin(&mut control, now).1);
                 // Spawned after the lock is released: a runtime that is shutting down drops the
                 // task at once, and its episode then takes the lock to record that.
                 drop(control);
@@ -463,11 +463,10 @@ impl TokenSource {
                 "a token refresh needs a Tokio runtime, and none is running".into(),
             ));
         };
-        let refresh = self.begin(&mut control, now);
-        let receiver = control.in_flight.clone();
+        let (receiver, refresh) = self.begin(&mut control, now);
         drop(control);
         runtime.spawn(refresh);
-        Ok(receiver.map_or_else(|| Step::Failed(Arc::new(Abandoned)), Step::Join))
+        Ok(Step::Join(receiver))
     }
 
     /// Why no refresh may start now, if one may not: the back-off after a failure, or the
@@ -484,15 +483,19 @@ impl TokenSource {
         (now < next).then_some(Step::WaitUntil(next))
     }
 
-    /// Starts refresh episode: records it, and returns the task that runs it.
+    /// Starts a refresh episode: records it, and returns where its outcome will be and the task
+    /// that runs it.
     fn begin(
         &self,
         control: &mut Control,
         now: Instant,
-    ) -> impl Future<Output = ()> + Send + 'static {
+    ) -> (
+        watch::Receiver<Option<Outcome>>,
+        impl Future<Output = ()> + Send + 'static,
+    ) {
         let (sender, receiver) = watch::channel(None);
         control.episode = control.episode.wrapping_add(1);
-        control.in_flight = Some(receiver);
+        control.in_flight = Some(receiver.clone());
         control.last_started = Some(now);
         self.inner.refreshing.store(true, Ordering::Release);
         let episode = Episode {
@@ -500,7 +503,7 @@ impl TokenSource {
             id: control.episode,
             sender: Some(sender),
         };
-        async move {
+        let task = async move {
             let policy = episode.inner.policy;
             let fetched =
                 tokio::time::timeout(policy.request_timeout, episode.inner.provider.fetch()).await;
@@ -514,7 +517,8 @@ impl TokenSource {
                 )),
             };
             episode.finish(result);
-        }
+        };
+        (receiver, task)
     }
 
     /// Forgets `rejected` (a token the server answered 401 to), so that the next call refreshes;

@@ -48,9 +48,8 @@ pub trait VendorCode {
 
 impl<E: ErrorMetadata + ?Sized> VendorCode for E {
     fn vendor_code(&self) -> Option<DinteroCode> {
-        let body = self.response_meta()?.body_excerpt();
-        let json = serde_json::from_slice::<serde_json::Value>(body).ok()?;
-        json.get("error")?
+        self.body_json()?
+            .get("error")?
             .get("code")?
             .as_str()
             .map(DinteroCode::from_code)

@@ -65,9 +65,8 @@ pub trait VendorCode {
 
 impl<E: ErrorMetadata + ?Sized> VendorCode for E {
     fn vendor_code(&self) -> Option<EmnifyCode> {
-        let body = self.response_meta()?.body_excerpt();
-        let json = serde_json::from_slice::<serde_json::Value>(body).ok()?;
-        json.get("error_code")?
+        self.body_json()?
+            .get("error_code")?
             .as_i64()
             .map(EmnifyCode::from_number)
     }

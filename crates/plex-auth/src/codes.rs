@@ -65,16 +65,21 @@ pub trait VendorCode {
 
 impl<E: ErrorMetadata + ?Sized> VendorCode for E {
     fn vendor_code(&self) -> Option<PlexCode> {
-        code_in(self.response_meta()?.body_excerpt())
+        match self.body_json() {
+            Some(json) => code_in_json(&json),
+            None => code_in_xml(self.response_meta()?.body_excerpt()),
+        }
     }
 }
 
-/// The first error code of a Plex error body.
-fn code_in(body: &[u8]) -> Option<PlexCode> {
-    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
-        let number = json.get("errors")?.get(0)?.get("code")?.as_i64()?;
-        return Some(PlexCode::from_number(number));
-    }
+/// The first error code of a JSON error body (`{"errors":[{"code":1029,...}]}`).
+fn code_in_json(json: &serde_json::Value) -> Option<PlexCode> {
+    let number = json.get("errors")?.get(0)?.get("code")?.as_i64()?;
+    Some(PlexCode::from_number(number))
+}
+
+/// The first error code of an XML error body (`<error code="1029" .../>`).
+fn code_in_xml(body: &[u8]) -> Option<PlexCode> {
     let text = std::str::from_utf8(body).ok()?;
     let start = text.find("code=\"")? + "code=\"".len();
     let end = start + text[start..].find('"')?;
@@ -91,19 +96,17 @@ mod tests {
 
     #[test]
     fn reads_codes_from_json_and_xml_and_keeps_unknown_ones() {
-        let json = br#"{"errors":[{"code":1029,"message":"Please enter the verification code","status":401}]}"#;
-        assert_eq!(code_in(json), Some(PlexCode::TwoFactorRequired));
+        let json = serde_json::json!({"errors": [{"code": 1029, "status": 401}]});
+        assert_eq!(code_in_json(&json), Some(PlexCode::TwoFactorRequired));
         let xml = br#"<errors><error code="1031" message="m" status="401"/></errors>"#;
-        assert_eq!(code_in(xml), Some(PlexCode::RepeatedFailures));
+        assert_eq!(code_in_xml(xml), Some(PlexCode::RepeatedFailures));
+        let unknown = serde_json::json!({"errors": [{"code": 4242}]});
+        assert_eq!(code_in_json(&unknown), Some(PlexCode::Unknown(4242)));
         assert_eq!(
-            code_in(br#"{"errors":[{"code":4242}]}"#),
-            Some(PlexCode::Unknown(4242))
-        );
-        assert_eq!(
-            code_in(b"<errors><error>Invalid token</error></errors>"),
+            code_in_xml(b"<errors><error>Invalid token</error></errors>"),
             None
         );
-        assert_eq!(code_in(b""), None);
+        assert_eq!(code_in_xml(b""), None);
         for number in [1001, 1003, 1029, 1031, 1041, 7] {
             assert_eq!(PlexCode::from_number(number).number(), number);
         }
