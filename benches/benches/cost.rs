@@ -384,6 +384,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
 static SIZE_OP: auth_core::__private::Operation = auth_core::__private::Operation {
     api: "size",
     id: "size",
+    name: "size",
     method: auth_core::Method::GET,
     server: "http://127.0.0.1",
     path: "/",

@@ -27,12 +27,14 @@ pub fn dintero(base_url: &str, credentials: Credentials) -> dintero_auth::Client
 /// A Dintero client of the fake at `url` whose bearer token comes from the fake's client
 /// credentials (audience `https://aud`).
 pub fn dintero_of_fake(url: &str, config: &fakes::dintero::DinteroConfig) -> dintero_auth::Client {
-    dintero(url, Credentials::None).with_client_credentials(
+    let client = dintero(url, Credentials::None);
+    client.with_token_provider(dintero_auth::ClientCredentials::new(
+        &client,
         config.account_id.clone(),
         config.client_id.clone(),
         config.client_secret.clone(),
         "https://aud",
-    )
+    ))
 }
 
 /// The identity the Plex tests send.

@@ -7,9 +7,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use auth_core::{Credentials, ErrorMetadata, Secret};
+use dintero_auth::RecoveryOutcome;
 use dintero_auth::models::{MfaRecovery, OobChannel, Password};
-use dintero_auth::{RecoveryOutcome, TokenOutcome};
-use emnify_auth::{Login, LoginOutcome};
+use emnify_auth::{ApplicationToken, LoginOutcome};
 use plex_auth::ClientIdentity;
 use plex_auth::models::{TransientTokenScope, TransientTokenType};
 
@@ -185,15 +185,12 @@ async fn emnify_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<
         .unwrap_or(config.user_id);
     let base = crate::emnify(&base_url, Credentials::None);
 
-    let app = step(
-        report,
-        V,
-        "authenticate",
-        base.login(Login::application_token(application_token)),
-        |_| (200, "application token → auth token".into()),
-    )
+    let app = base.with_token_provider(ApplicationToken::new(&base, application_token));
+    let token = step(report, V, "authenticate", app.bearer_token(), |_| {
+        (200, "application token → auth token".into())
+    })
     .await;
-    if let Some(LoginOutcome::LoggedIn(app)) = &app {
+    if token.is_some() {
         step(
             report,
             V,
@@ -224,12 +221,11 @@ async fn emnify_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<
         }
         return Ok(());
     };
-    let login = Login::password(username.clone(), password.clone());
     let Some(LoginOutcome::LoggedIn(user_client)) = step(
         report,
         V,
         "authenticate",
-        base.login(login.clone()),
+        base.login(username.clone(), password.clone()),
         |outcome| {
             let text = match outcome {
                 LoginOutcome::LoggedIn(_) => "user/password → auth + refresh token",
@@ -283,7 +279,7 @@ async fn emnify_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<
         report,
         V,
         "authenticate",
-        base.login(login),
+        base.login(username.clone(), password.clone()),
         |outcome| match outcome {
             LoginOutcome::MfaRequired(_) => {
                 (200, "user/password → mfa_token (MFA required)".into())
@@ -300,7 +296,7 @@ async fn emnify_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<
             report,
             V,
             "authenticate",
-            pending.finish(&code, Some(fingerprint)),
+            pending.trust_device(fingerprint).complete(&code),
             |_| {
                 (
                     200,
@@ -410,23 +406,29 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         report,
         V,
         TOKEN,
-        basic.request_token(&account, &grant),
-        |outcome| match outcome {
-            TokenOutcome::Token(token) => (
+        basic
+            .authenticate()
+            .aid_auths_oauth_token_post(&account, &grant),
+        |token| {
+            (
                 200,
                 format!(
                     "client_credentials (Basic) → token for {} s",
                     token.expires_in
                 ),
-            ),
-            _ => (403, "client_credentials → mfa_required".into()),
+            )
         },
     )
     .await;
 
     // Every further call carries a cached client-credentials token.
-    let bearer =
-        base.with_client_credentials(account.clone(), client_id, client_secret, audience.clone());
+    let bearer = base.with_token_provider(dintero_auth::ClientCredentials::new(
+        &base,
+        account.clone(),
+        client_id,
+        client_secret,
+        audience.clone(),
+    ));
     // A partner account trades its token for one of a sub-account.
     let sub_account = match &fakes.dintero {
         Some(_) => Some("T12300001".to_owned()),
@@ -466,24 +468,24 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         }
         return Ok(());
     };
-    let grant = Password::new(username.clone(), password, audience.clone()).into();
+    let grant = Password::new(username.clone(), password, audience.clone());
     let outcome = step(
         report,
         V,
         TOKEN,
-        bearer.request_token(&account, &grant),
+        bearer.login(account.clone(), grant),
         |outcome| match outcome {
-            TokenOutcome::Token(_) => (200, "password → token".into()),
+            dintero_auth::LoginOutcome::LoggedIn(_) => (200, "password → token".into()),
             _ => (403, "password → mfa_required (typed outcome)".into()),
         },
     )
     .await;
-    if let Some(TokenOutcome::MfaRequired(required)) = outcome
+    if let Some(dintero_auth::LoginOutcome::MfaRequired(pending)) = outcome
         && let Some(challenge) = step(
             report,
             V,
             "aid_auth_mfa_challenge_post",
-            required.challenge(OobChannel::Sms),
+            pending.challenge(OobChannel::Sms),
             |_| (200, "oob challenge sent by SMS".into()),
         )
         .await
@@ -494,14 +496,8 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         };
         match binding_code {
             Some(code) => {
-                step(report, V, TOKEN, challenge.complete(code), |token| {
-                    (
-                        200,
-                        format!(
-                            "mfa_oob (oob_code + binding code) → token for {} s",
-                            token.expires_in
-                        ),
-                    )
+                step(report, V, TOKEN, challenge.complete(code), |_| {
+                    (200, "mfa_oob (oob_code + binding code) → logged in".into())
                 })
                 .await;
             }
@@ -636,7 +632,7 @@ async fn plex_login(
     login: &str,
     password: Secret,
     code: Option<&str>,
-) -> Result<plex_auth::LoggedIn, plex_auth::errors::PostUsersSignInDataError> {
+) -> Result<plex_auth::LoggedIn, plex_auth::LoginError> {
     match client.login(login, password).await? {
         plex_auth::LoginOutcome::LoggedIn(logged_in) => Ok(*logged_in),
         plex_auth::LoginOutcome::MfaRequired(pending) => {

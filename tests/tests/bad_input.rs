@@ -4,8 +4,10 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use auth_core::{Credentials, Error, ErrorMetadata, RetryPolicy, TimeoutKind, Timeouts};
-use emnify_auth::errors::{AuthenticateError, PostMfaError, UserMfaTypeGetError};
+use auth_core::{
+    ApiError, ApiErrorKind, Credentials, Error, ErrorMetadata, RetryPolicy, TimeoutKind, Timeouts,
+};
+use emnify_auth::errors::{AuthenticateError, UserMfaTypeGetError};
 use emnify_auth::models::{ApplicationTokenAuthentication, CreateMfaKeyRequest, IdRef};
 use workspace_tests::raw::{RawServer, Step};
 
@@ -20,18 +22,22 @@ fn client(url: &str) -> emnify_auth::Client {
     workspace_tests::emnify(url, Credentials::bearer("token")).with_retry(policy())
 }
 
-async fn get(url: &str) -> Result<Vec<emnify_auth::models::MfaKeyType>, UserMfaTypeGetError> {
+async fn get(
+    url: &str,
+) -> Result<Vec<emnify_auth::models::MfaKeyType>, ApiError<UserMfaTypeGetError>> {
     client(url).authentication().user_mfa_type_get().await
 }
 
-async fn post(url: &str) -> Result<emnify_auth::models::AuthenticationResponse, AuthenticateError> {
+async fn post(
+    url: &str,
+) -> Result<emnify_auth::models::AuthenticationResponse, ApiError<AuthenticateError>> {
     let body = ApplicationTokenAuthentication::new("app").into();
     client(url).authentication().authenticate(&body).await
 }
 
-fn core_error(error: UserMfaTypeGetError) -> Error {
-    match error {
-        UserMfaTypeGetError::Other(error) => error,
+fn core_error(error: ApiError<UserMfaTypeGetError>) -> Error {
+    match error.into_kind() {
+        ApiErrorKind::Other(error) => error,
         other => panic!("expected a core error, got {other:?}"),
     }
 }
@@ -54,8 +60,8 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     assert!(error.is_retryable());
     // Nothing reached a server, so even a POST was retried, and still fails typed.
     assert!(matches!(
-        post(&url).await.unwrap_err(),
-        AuthenticateError::Other(Error::Transport(_))
+        post(&url).await.unwrap_err().kind(),
+        ApiErrorKind::Other(Error::Transport(_))
     ));
 }
 
@@ -77,7 +83,10 @@ async fn connection_reset_mid_body_is_retried_only_when_safe() {
     let server = RawServer::start(vec![cut]).await.unwrap();
     let error = post(server.url()).await.unwrap_err();
     assert!(
-        matches!(error, AuthenticateError::Other(Error::Transport(_))),
+        matches!(
+            error.kind(),
+            auth_core::ApiErrorKind::Other(Error::Transport(_))
+        ),
         "{error:?}"
     );
     assert_eq!(
@@ -124,8 +133,8 @@ async fn attempt_timeout_of_a_post_is_not_retried() {
         .unwrap_err();
     assert!(
         matches!(
-            error,
-            AuthenticateError::Other(Error::Timeout(TimeoutKind::Attempt))
+            error.kind(),
+            auth_core::ApiErrorKind::Other(Error::Timeout(TimeoutKind::Attempt))
         ),
         "{error:?}"
     );
@@ -203,24 +212,25 @@ async fn a_retry_after_longer_than_the_policy_allows_ends_the_call() {
     assert_eq!(server.requests(), 1);
 }
 
-async fn status_row(status: u16) -> (Error, usize, usize) {
+async fn status_row(status: u16) -> (ApiError<UserMfaTypeGetError>, usize, usize) {
     let server = RawServer::start(vec![Step::json(status, r#"{"message": "down"}"#)])
         .await
         .unwrap();
-    let error = core_error(get(server.url()).await.unwrap_err());
+    let error = get(server.url()).await.unwrap_err();
     let get_requests = server.requests();
     let server = RawServer::start(vec![Step::json(status, r#"{"message": "down"}"#)])
         .await
         .unwrap();
     let post_error = post(server.url()).await.unwrap_err();
     assert_eq!(post_error.status().map(|s| s.as_u16()), Some(status));
+    assert!(matches!(post_error.kind(), ApiErrorKind::ServerError(_)));
     (error, get_requests, server.requests())
 }
 
 #[tokio::test]
 async fn internal_server_error_is_typed_and_not_retried() {
     let (error, gets, posts) = status_row(500).await;
-    assert!(matches!(&error, Error::UnexpectedStatus(meta) if meta.status() == 500));
+    assert!(matches!(error.kind(), ApiErrorKind::ServerError(meta) if meta.status() == 500));
     assert!(!error.is_retryable());
     assert_eq!((gets, posts), (1, 1));
 }
@@ -352,7 +362,7 @@ async fn a_missing_required_field_is_named() {
         .post_mfa(&body)
         .await
         .unwrap_err();
-    let PostMfaError::Other(Error::Decode { message, .. }) = &error else {
+    let auth_core::ApiErrorKind::Other(Error::Decode { message, .. }) = error.kind() else {
         panic!("expected a decode error, got {error:?}");
     };
     assert!(message.contains("missing field `secret_key`"), "{message}");

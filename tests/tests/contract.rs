@@ -269,6 +269,7 @@ async fn prism_rejects_requests_that_break_the_spec() {
     static POST_MFA: auth_core::__private::Operation = auth_core::__private::Operation {
         api: "emnify",
         id: "postMfa",
+        name: "post_mfa",
         method: auth_core::Method::POST,
         server: emnify_auth::Server::Api.spec_url(),
         path: "/api/v1/user/mfa",
@@ -278,6 +279,7 @@ async fn prism_rejects_requests_that_break_the_spec() {
     static TYPES_WITHOUT_TOKEN: auth_core::__private::Operation = auth_core::__private::Operation {
         api: "emnify",
         id: "UserMfaTypeGet",
+        name: "user_mfa_type_get",
         method: auth_core::Method::GET,
         server: emnify_auth::Server::Api.spec_url(),
         path: "/api/v1/user/mfa/type",

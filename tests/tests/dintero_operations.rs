@@ -112,22 +112,12 @@ async fn token_mfa_required_is_a_typed_forbidden() {
         .aid_auths_oauth_token_post("P00000000", &Password::new("u", "pw", "aud").into())
         .await
         .unwrap_err();
-    let AidAuthsOauthTokenPostError::Forbidden(forbidden) = error else {
+    let Some(AidAuthsOauthTokenPostError::Forbidden(Some(forbidden))) = error.documented() else {
         panic!("expected 403, got {error:?}");
     };
+    assert_eq!(forbidden.error.code.as_deref(), Some("mfa_required"));
     assert_eq!(
-        forbidden.body.as_ref().unwrap().error.code.as_deref(),
-        Some("mfa_required")
-    );
-    assert_eq!(
-        forbidden
-            .body
-            .as_ref()
-            .unwrap()
-            .error
-            .mfa_token
-            .as_ref()
-            .map(|t| t.expose()),
+        forbidden.error.mfa_token.as_ref().map(|t| t.expose()),
         Some("mfa-2")
     );
 }
@@ -150,7 +140,7 @@ async fn token_throttled_is_typed_with_retry_after() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, AidAuthsOauthTokenPostError::TooManyRequests(_)),
+        matches!(error.kind(), auth_core::ApiErrorKind::TooManyRequests(_)),
         "{error:?}"
     );
     assert!(error.is_retryable());
@@ -205,7 +195,7 @@ async fn mfa_challenge_not_found_is_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, AidAuthMfaChallengePostError::NotFound(e) if e.body.as_ref().unwrap().error.message == "no such account"),
+        matches!(error.documented(), Some(AidAuthMfaChallengePostError::NotFound(Some(e))) if e.error.message == "no such account"),
         "{error:?}"
     );
 }
@@ -255,7 +245,7 @@ async fn mfa_recovery_step_answers_a_typed_mfa_required() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, AidAuthMfaRecoveryPostError::Forbidden(e) if e.body.as_ref().unwrap().error.code.as_deref() == Some("mfa_required")),
+        matches!(error.documented(), Some(AidAuthMfaRecoveryPostError::Forbidden(Some(e))) if e.error.code.as_deref() == Some("mfa_required")),
         "{error:?}"
     );
 }
@@ -284,8 +274,8 @@ async fn account_ids_are_encoded_as_one_path_segment() {
         .unwrap_err();
     assert!(
         matches!(
-            error,
-            AidAuthsOauthTokenPostError::Other(auth_core::Error::InvalidRequest(_))
+            error.kind(),
+            auth_core::ApiErrorKind::Other(auth_core::Error::InvalidRequest(_))
         ),
         "{error:?}"
     );
@@ -333,8 +323,7 @@ async fn exchange_token_trades_a_partner_token_for_a_sub_account_token() {
         .unwrap_err();
     forbidden.assert_async().await;
     assert!(
-        matches!(&error, AidAuthsOauthExchangeTokenPostError::Forbidden(e)
-            if e.body.as_ref().is_some_and(|b| b.error.message == "not a sub-account")),
+        matches!(error.documented(), Some(AidAuthsOauthExchangeTokenPostError::Forbidden(e)) if e.as_ref().is_some_and(|b| b.error.message == "not a sub-account")),
         "{error:?}"
     );
 }

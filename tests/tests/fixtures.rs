@@ -113,11 +113,12 @@ async fn plex_tv_rejects_a_token_with_422_and_xml() {
         .get_token_details()
         .await
         .unwrap_err();
-    let GetTokenDetailsError::UnprocessableEntity(rejected) = &error else {
+    let Some(GetTokenDetailsError::UnprocessableEntity(rejected)) = error.documented() else {
         panic!("{error:?}");
     };
-    assert!(rejected.body.is_none(), "XML is no JSON body");
-    assert!(String::from_utf8_lossy(rejected.meta.body_excerpt()).contains("Invalid token"));
+    assert!(rejected.is_none(), "XML is no JSON body");
+    let excerpt = error.response_meta().unwrap().body_excerpt();
+    assert!(String::from_utf8_lossy(excerpt).contains("Invalid token"));
     assert_eq!(plex_auth::VendorCode::vendor_code(&error), None);
 }
 
@@ -139,7 +140,10 @@ async fn a_media_server_401_in_html_is_the_typed_unauthorized() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, GetTransientTokenError::Unauthorized(e) if e.body.is_none()),
+        matches!(
+            error.documented(),
+            Some(GetTransientTokenError::Unauthorized(None))
+        ),
         "{error:?}"
     );
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
@@ -158,15 +162,15 @@ async fn a_media_server_401_in_html_is_the_typed_unauthorized() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, GetSourceConnectionInformationError::Unauthorized(_)),
+        matches!(
+            error.documented(),
+            Some(GetSourceConnectionInformationError::Unauthorized { .. })
+        ),
         "{error:?}"
     );
 }
 
-async fn sign_in_error(
-    name: &str,
-    content_type: &str,
-) -> plex_auth::errors::PostUsersSignInDataError {
+async fn sign_in_error(name: &str, content_type: &str) -> plex_auth::LoginError {
     let server = serving(name, POST, "/api/v2/users/signin", 401, content_type).await;
     let form = plex_auth::models::SignInRequest::new("user@example.org", Secret::new("password"));
     plex(&server.base_url(), Credentials::None)
@@ -185,10 +189,10 @@ async fn plex_sign_in_codes_are_typed_in_json_and_xml() {
         "application/json",
     )
     .await;
-    let PostUsersSignInDataError::Unauthorized(rejected) = &json else {
+    let Some(PostUsersSignInDataError::Unauthorized(Some(rejected))) = json.documented() else {
         panic!("{json:?}");
     };
-    let detail = &rejected.body.as_ref().unwrap().errors.as_ref().unwrap()[0];
+    let detail = &rejected.errors.as_ref().unwrap()[0];
     assert_eq!(detail.code, Some(1029));
     assert_eq!(
         detail.message.as_deref(),
@@ -197,7 +201,10 @@ async fn plex_sign_in_codes_are_typed_in_json_and_xml() {
     assert_eq!(json.vendor_code(), Some(PlexCode::TwoFactorRequired));
 
     let xml = sign_in_error("plex/sign_in_401_verification_code.xml", "application/xml").await;
-    assert!(matches!(&xml, PostUsersSignInDataError::Unauthorized(e) if e.body.is_none()));
+    assert!(matches!(
+        xml.documented(),
+        Some(PostUsersSignInDataError::Unauthorized(None))
+    ));
     assert_eq!(xml.vendor_code(), Some(PlexCode::TwoFactorRequired));
 
     let blocked = sign_in_error("plex/sign_in_401_repeated_failures.xml", "application/xml").await;
@@ -210,7 +217,7 @@ async fn authenticate(
     name: &str,
     status: u16,
     content_type: &str,
-) -> Result<emnify_auth::models::AuthenticationResponse, emnify_auth::errors::AuthenticateError> {
+) -> Result<emnify_auth::models::AuthenticationResponse, emnify_auth::LoginError> {
     let server = serving(name, POST, "/api/v1/authenticate", status, content_type).await;
     let body = emnify_auth::models::ApplicationTokenAuthentication::new("app-token").into();
     emnify(&server.base_url(), Credentials::None)
@@ -308,13 +315,10 @@ async fn emnify_error_envelopes_are_typed_with_their_codes() {
     let error = authenticate("emnify/doc_authenticate_404.json", 404, "application/json")
         .await
         .unwrap_err();
-    let AuthenticateError::NotFound(not_found) = &error else {
+    let Some(AuthenticateError::NotFound(Some(not_found))) = error.documented() else {
         panic!("{error:?}");
     };
-    assert_eq!(
-        not_found.body.as_ref().unwrap().error_token.as_deref(),
-        Some("InvalidReference")
-    );
+    assert_eq!(not_found.error_token.as_deref(), Some("InvalidReference"));
     assert_eq!(error.vendor_code(), Some(EmnifyCode::InvalidReference));
 
     // An undocumented status keeps its code and the gateway's request id.
@@ -326,8 +330,8 @@ async fn emnify_error_envelopes_are_typed_with_their_codes() {
     .await
     .unwrap_err();
     assert!(matches!(
-        error,
-        AuthenticateError::Other(auth_core::Error::UnexpectedStatus(_))
+        error.kind(),
+        auth_core::ApiErrorKind::Other(auth_core::Error::UnexpectedStatus(_))
     ));
     assert_eq!(error.vendor_code(), Some(EmnifyCode::BadRequest));
     assert_eq!(error.request_id(), Some("recorded-request-id"));
@@ -353,11 +357,11 @@ async fn emnify_401_with_a_message_body_is_typed() {
         .user_mfa_type_get()
         .await
         .unwrap_err();
-    let UserMfaTypeGetError::Unauthorized(rejected) = &error else {
+    let Some(UserMfaTypeGetError::Unauthorized(Some(rejected))) = error.documented() else {
         panic!("{error:?}");
     };
     assert_eq!(
-        rejected.body.as_ref().unwrap().message.as_deref(),
+        rejected.message.as_deref(),
         Some("token contains an invalid number of segments")
     );
     assert_eq!(error.request_id(), Some("recorded-request-id"));
@@ -367,7 +371,10 @@ async fn post_mfa(
     name: &str,
     status: u16,
     content_type: &str,
-) -> Result<emnify_auth::models::CreateMfaKeyResponse, emnify_auth::errors::PostMfaError> {
+) -> Result<
+    emnify_auth::models::CreateMfaKeyResponse,
+    emnify_auth::ApiError<emnify_auth::errors::PostMfaError>,
+> {
     let server = serving(name, POST, "/api/v1/user/mfa", status, content_type).await;
     let body = emnify_auth::models::CreateMfaKeyRequest::new(
         emnify_auth::models::IdRef::new(0),
@@ -393,16 +400,19 @@ async fn emnify_mfa_key_answers_decode() {
     let conflict = post_mfa("emnify/doc_post_mfa_409.json", 409, "application/json")
         .await
         .unwrap_err();
-    assert!(matches!(&conflict, PostMfaError::Conflict(_)));
+    assert!(matches!(
+        conflict.documented(),
+        Some(PostMfaError::Conflict { .. })
+    ));
     assert_eq!(conflict.vendor_code(), Some(EmnifyCode::Duplicated));
 
     let refused = post_mfa("emnify/doc_post_mfa_422.json", 422, "application/json")
         .await
         .unwrap_err();
-    let PostMfaError::UnprocessableEntity(refused_body) = &refused else {
+    let Some(PostMfaError::UnprocessableEntity(Some(refused_body))) = refused.documented() else {
         panic!("{refused:?}");
     };
-    let nested = refused_body.body.as_ref().unwrap().errors.as_ref().unwrap();
+    let nested = refused_body.errors.as_ref().unwrap();
     assert_eq!(
         nested[0].error_token.as_deref(),
         Some("InputValidationFailed")
@@ -418,7 +428,10 @@ async fn emnify_mfa_key_answers_decode() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&empty, PostMfaError::UnprocessableEntity(e) if e.body.is_none()),
+        matches!(
+            empty.documented(),
+            Some(PostMfaError::UnprocessableEntity(None))
+        ),
         "{empty:?}"
     );
 }
@@ -445,8 +458,8 @@ async fn emnify_mfa_activation_and_lookups_decode() {
         .await
         .unwrap_err();
     assert!(matches!(
-        &error,
-        UserMfaByIdPatchError::UnprocessableEntity(_)
+        error.documented(),
+        Some(UserMfaByIdPatchError::UnprocessableEntity { .. })
     ));
     assert_eq!(error.vendor_code(), Some(EmnifyCode::InputValidationFailed));
 
@@ -515,7 +528,10 @@ async fn emnify_trusted_devices_decode() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, UserMfaTrustedDeviceByUserIdGetError::NotFound(_)),
+            matches!(
+                error.documented(),
+                Some(UserMfaTrustedDeviceByUserIdGetError::NotFound { .. })
+            ),
             "{name}: {error:?}"
         );
         assert_eq!(
@@ -552,7 +568,7 @@ async fn dintero_documented_token_answers_decode() {
         assert_eq!(token.expires_in, 86400, "{name}");
         assert_eq!(token.token_type, Some(TokenType::Bearer), "{name}");
         assert_eq!(token.refresh_token.is_some(), refresh, "{name}");
-        let lifetime = dintero_auth::token_of(&token).expires_in().unwrap();
+        let lifetime = token.to_token().expires_in().unwrap();
         assert!(lifetime > Duration::from_secs(86_300), "{lifetime:?}");
     }
 }

@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use auth_core::{Credentials, Secret};
+use dintero_auth::RecoveryOutcome;
 use dintero_auth::errors::AidAuthsOauthTokenPostError;
 use dintero_auth::models::{ChallengeType, MfaRecovery, OobChannel, Password};
-use dintero_auth::{RecoveryOutcome, TokenOutcome};
-use emnify_auth::{Login, LoginError, LoginOutcome};
+use emnify_auth::errors::AuthenticateError;
+use emnify_auth::{ApplicationToken, LoginOutcome, PasswordLogin};
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
 use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
 use workspace_tests::fakes::plex::{PlexConfig, PlexFake};
@@ -24,8 +25,8 @@ async fn emnify_mfa_enrolment_then_mfa_login_then_trusted_device() {
     let config = EmnifyConfig::default();
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
     let base = emnify(&server.url(), Credentials::None);
-    let login = Login::password(config.username.clone(), config.password.clone());
-    let client = logged_in(base.login(login.clone()).await.unwrap());
+    let login = || base.login(config.username.clone(), config.password.clone());
+    let client = logged_in(login().await.unwrap());
 
     let enrollment = client
         .create_mfa_key(config.password.clone())
@@ -41,24 +42,22 @@ async fn emnify_mfa_enrolment_then_mfa_login_then_trusted_device() {
     enrollment.activate(&client, &code).await.unwrap();
 
     // MFA is on: the password alone is not enough.
-    let LoginOutcome::MfaRequired(pending) = base.login(login.clone()).await.unwrap() else {
+    let LoginOutcome::MfaRequired(pending) = login().await.unwrap() else {
         panic!("expected MFA to be required");
     };
-    let rejected = pending.finish("000000", None).await.unwrap_err();
+    let rejected = pending.complete("000000").await.unwrap_err();
     assert!(
-        matches!(rejected, LoginError::Authenticate(_)),
+        matches!(rejected.documented(), Some(AuthenticateError::Unauthorized)),
         "{rejected:?}"
     );
 
-    let LoginOutcome::MfaRequired(pending) = base.login(login.clone()).await.unwrap() else {
+    let LoginOutcome::MfaRequired(pending) = login().await.unwrap() else {
         panic!("expected MFA to be required");
     };
     let fingerprint = Secret::new("device-fingerprint-1");
     let client = pending
-        .finish(
-            &enrollment.current_code().unwrap(),
-            Some(fingerprint.clone()),
-        )
+        .trust_device(fingerprint.clone())
+        .complete(&enrollment.current_code().unwrap())
         .await
         .unwrap();
     let devices = client
@@ -69,18 +68,9 @@ async fn emnify_mfa_enrolment_then_mfa_login_then_trusted_device() {
     assert_eq!(devices.len(), 1);
 
     // The trusted device logs in without a code.
-    let Login::Password {
-        username, password, ..
-    } = login
-    else {
-        unreachable!()
-    };
-    let trusted = Login::Password {
-        username,
-        password,
-        fingerprint: Some(fingerprint),
-    };
-    logged_in(base.login(trusted).await.unwrap());
+    let trusted = PasswordLogin::new(&base, config.username.clone(), config.password.clone())
+        .trust_device(fingerprint);
+    logged_in(trusted.login().await.unwrap());
 }
 
 #[tokio::test]
@@ -88,11 +78,7 @@ async fn emnify_expired_token_is_refreshed_then_relogged_in() {
     let config = EmnifyConfig::default();
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
     let base = emnify(&server.url(), Credentials::None);
-    let client = logged_in(
-        base.login(Login::password(config.username, config.password))
-            .await
-            .unwrap(),
-    );
+    let client = logged_in(base.login(config.username, config.password).await.unwrap());
     client.authentication().user_mfa_type_get().await.unwrap();
     assert_eq!((fake.refreshes(), fake.logins()), (0, 1));
 
@@ -120,11 +106,7 @@ async fn emnify_token_near_expiry_is_refreshed_before_the_call() {
     };
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
     let base = emnify(&server.url(), Credentials::None);
-    let client = logged_in(
-        base.login(Login::application_token(config.application_token))
-            .await
-            .unwrap(),
-    );
+    let client = base.with_token_provider(ApplicationToken::new(&base, config.application_token));
     client.authentication().user_mfa_status_get().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
     client.authentication().user_mfa_status_get().await.unwrap();
@@ -166,26 +148,31 @@ async fn dintero_password_login_with_mfa_out_of_band() {
     let config = DinteroConfig::default();
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = workspace_tests::dintero_of_fake(&server.url(), &config);
-    let grant = Password::new(config.username, config.password, "https://aud").into();
-    let TokenOutcome::MfaRequired(required) = client
-        .request_token(&config.account_id, &grant)
-        .await
-        .unwrap()
+    let grant = Password::new(config.username, config.password, "https://aud");
+    let dintero_auth::LoginOutcome::MfaRequired(required) =
+        client.login(&config.account_id, grant).await.unwrap()
     else {
         panic!("the fake's user has MFA");
     };
     let challenge = required.challenge(OobChannel::Email).await.unwrap();
     let wrong = challenge.complete("000000").await.unwrap_err();
     assert!(
-        matches!(wrong, AidAuthsOauthTokenPostError::Forbidden(_)),
+        matches!(
+            wrong.documented(),
+            Some(AidAuthsOauthTokenPostError::Forbidden { .. })
+        ),
         "{wrong:?}"
     );
 
     let challenge = required.challenge(OobChannel::Sms).await.unwrap();
     let code = fake.last_binding_code().unwrap();
-    let token = challenge.complete(code).await.unwrap();
-    assert_eq!(token.expires_in, 600);
-    assert!(token.refresh_token.is_some());
+    let logged_in = challenge.complete(code).await.unwrap();
+    // The logged-in client sends the mfa_oob grant's access token, and keeps it valid.
+    let token = logged_in.bearer_token().await.unwrap();
+    assert!(
+        fake.issued(token.expose()),
+        "an access token the fake issued"
+    );
 }
 
 #[tokio::test]
@@ -218,11 +205,15 @@ async fn dintero_wrong_client_secret_is_unauthorized() {
     let client = dintero(&server.url(), Credentials::basic(config.client_id, "wrong"));
     let grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
     let error = client
-        .request_token(&config.account_id, &grant)
+        .authenticate()
+        .aid_auths_oauth_token_post(&config.account_id, &grant)
         .await
         .unwrap_err();
     assert!(
-        matches!(error, AidAuthsOauthTokenPostError::Unauthorized(_)),
+        matches!(
+            error.documented(),
+            Some(AidAuthsOauthTokenPostError::Unauthorized { .. })
+        ),
         "{error:?}"
     );
 }

@@ -97,10 +97,10 @@ async fn sign_in_rejected_is_typed() {
         .post_users_sign_in_data(&form)
         .await
         .unwrap_err();
-    let PostUsersSignInDataError::Unauthorized(rejected) = error else {
+    let Some(PostUsersSignInDataError::Unauthorized(Some(rejected))) = error.documented() else {
         panic!("expected 401, got {error:?}");
     };
-    assert_eq!(rejected.body.unwrap().errors.unwrap()[0].code, Some(1001));
+    assert_eq!(rejected.errors.as_ref().unwrap()[0].code, Some(1001));
 }
 
 #[tokio::test]
@@ -139,7 +139,10 @@ async fn token_details_bad_request_is_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, GetTokenDetailsError::BadRequest(_)),
+        matches!(
+            error.documented(),
+            Some(GetTokenDetailsError::BadRequest { .. })
+        ),
         "{error:?}"
     );
 }
@@ -185,7 +188,10 @@ async fn transient_token_unauthorized_is_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, GetTransientTokenError::Unauthorized(_)),
+        matches!(
+            error.documented(),
+            Some(GetTransientTokenError::Unauthorized { .. })
+        ),
         "{error:?}"
     );
 }
@@ -240,7 +246,10 @@ async fn source_connection_information_bad_request_is_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, GetSourceConnectionInformationError::BadRequest(_)),
+        matches!(
+            error.documented(),
+            Some(GetSourceConnectionInformationError::BadRequest { .. })
+        ),
         "{error:?}"
     );
 }
@@ -260,8 +269,8 @@ async fn media_server_operations_need_a_server_url() {
         .unwrap_err();
     assert!(
         matches!(
-            error,
-            GetTransientTokenError::Other(auth_core::Error::MissingServerUrl(_))
+            error.kind(),
+            auth_core::ApiErrorKind::Other(auth_core::Error::MissingServerUrl(_))
         ),
         "{error:?}"
     );

@@ -4,9 +4,8 @@
 //! emnify's 401 with a JSON message and 422 with an empty HTML body.
 
 use auth_core::{Credentials, ErrorMetadata};
-use dintero_auth::TokenOutcome;
 use dintero_auth::models::{OobChannel, Password};
-use emnify_auth::{Login, LoginOutcome};
+use emnify_auth::LoginOutcome;
 use workspace_tests::emnify;
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
 use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
@@ -52,7 +51,10 @@ async fn plex_real_world_answers_are_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, GetTokenDetailsError::UnprocessableEntity(e) if e.body.is_none()),
+        matches!(
+            error.documented(),
+            Some(GetTokenDetailsError::UnprocessableEntity(None))
+        ),
         "{error:?}"
     );
     // The media server: a 401 with HTML, typed.
@@ -62,7 +64,10 @@ async fn plex_real_world_answers_are_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, GetTransientTokenError::Unauthorized(_)),
+        matches!(
+            error.documented(),
+            Some(GetTransientTokenError::Unauthorized { .. })
+        ),
         "{error:?}"
     );
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
@@ -76,21 +81,23 @@ async fn dintero_real_world_mfa_token_at_the_top_level_and_no_token_type() {
     };
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = workspace_tests::dintero_of_fake(&server.url(), &config);
-    let grant = Password::new(config.username, config.password, "https://aud").into();
-    let TokenOutcome::MfaRequired(required) = client
-        .request_token(&config.account_id, &grant)
-        .await
-        .unwrap()
+    let grant = Password::new(config.username, config.password, "https://aud");
+    let dintero_auth::LoginOutcome::MfaRequired(required) =
+        client.login(&config.account_id, grant).await.unwrap()
     else {
         panic!("an mfa_required with its token at the top level is still MfaRequired");
     };
     let challenge = required.challenge(OobChannel::Sms).await.unwrap();
-    let token = challenge
+    // The access token came without `token_type`, and still decoded, with its 600 s lifetime.
+    let logged_in = challenge
         .complete(fake.last_binding_code().unwrap())
         .await
         .unwrap();
-    assert_eq!(token.token_type, None);
-    assert_eq!(token.expires_in, 600);
+    let auth_core::Credentials::BearerSource(source) = logged_in.core().credentials() else {
+        panic!("a logged-in client keeps its token valid");
+    };
+    let left = source.token().await.unwrap().expires_in().unwrap();
+    assert!((590..=600).contains(&left.as_secs()), "expires in {left:?}");
 }
 
 #[tokio::test]
@@ -107,22 +114,28 @@ async fn emnify_real_world_401_message_and_empty_422() {
         .user_mfa_type_get()
         .await
         .unwrap_err();
-    let UserMfaTypeGetError::Unauthorized(rejected) = &error else {
+    let Some(UserMfaTypeGetError::Unauthorized(Some(rejected))) = error.documented() else {
         panic!("{error:?}");
     };
     assert_eq!(
-        rejected.body.as_ref().unwrap().message.as_deref(),
+        rejected.message.as_deref(),
         Some("token contains an invalid number of segments")
     );
 
     let base = emnify(&server.url(), Credentials::None);
-    let login = Login::password(config.username.clone(), config.password.clone());
-    let LoginOutcome::LoggedIn(client) = base.login(login).await.unwrap() else {
+    let LoginOutcome::LoggedIn(client) = base
+        .login(config.username.clone(), config.password.clone())
+        .await
+        .unwrap()
+    else {
         panic!("no MFA yet");
     };
     let refused = client.create_mfa_key("wrong-password").await.unwrap_err();
     assert!(
-        matches!(&refused, PostMfaError::UnprocessableEntity(e) if e.body.is_none()),
+        matches!(
+            refused.documented(),
+            Some(PostMfaError::UnprocessableEntity(None))
+        ),
         "{refused:?}"
     );
 }

@@ -1,7 +1,6 @@
 //! Credentials never follow a redirect to another origin; same-origin redirects are followed.
 
 use auth_core::{Credentials, Error};
-use emnify_auth::errors::UserMfaTypeGetError;
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -38,7 +37,7 @@ async fn a_redirect_to_another_origin_is_not_followed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, UserMfaTypeGetError::Other(Error::UnexpectedStatus(meta)) if meta.status() == 307),
+        matches!(error.kind(), auth_core::ApiErrorKind::Other(Error::UnexpectedStatus(meta)) if meta.status() == 307),
         "{error:?}"
     );
     // API key in X-Plex-Token (Plex), which HTTP clients do not know to strip.

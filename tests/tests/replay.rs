@@ -74,7 +74,10 @@ async fn a_second_401_is_returned_not_replayed_again() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, UserMfaTypeGetError::Unauthorized(_)),
+        matches!(
+            error.documented(),
+            Some(UserMfaTypeGetError::Unauthorized { .. })
+        ),
         "{error:?}"
     );
     rejecting.assert_calls_async(2).await;

@@ -228,12 +228,20 @@ fn client_configurations_redact_credentials() {
     }
     assert_clean("TokenSource", &format!("{source:?}"));
     assert_clean("Token", &format!("{:?}", Token::from_jwt(CANARY)));
-    let login = emnify_auth::Login::password("user", CANARY);
-    assert_clean("Login", &format!("{login:?}"));
+    let base = emnify_auth::Client::new(Credentials::None).unwrap();
+    let login = emnify_auth::PasswordLogin::new(&base, "user", CANARY).trust_device(CANARY);
+    assert_clean("PasswordLogin", &format!("{login:?}"));
     assert_clean(
-        "Login",
-        &format!("{:?}", emnify_auth::Login::application_token(CANARY)),
+        "ApplicationToken",
+        &format!("{:?}", emnify_auth::ApplicationToken::new(&base, CANARY)),
     );
+    assert_clean(
+        "RefreshToken",
+        &format!("{:?}", emnify_auth::RefreshToken::new(&base, CANARY)),
+    );
+    let dintero = dintero_auth::Client::new(Credentials::None).unwrap();
+    let credentials = dintero_auth::ClientCredentials::new(&dintero, "T1", "id", CANARY, "aud");
+    assert_clean("ClientCredentials", &format!("{credentials:?}"));
 }
 
 #[tokio::test]
@@ -292,8 +300,8 @@ async fn errors_never_print_secrets() {
         .await
         .unwrap_err();
     assert!(matches!(
-        error,
-        dintero_auth::errors::AidAuthMfaRecoveryPostError::Other(auth_core::Error::Decode { .. })
+        error.kind(),
+        auth_core::ApiErrorKind::Other(auth_core::Error::Decode { .. })
     ));
     printed.push(format!("{error:?} {error}"));
 
@@ -307,7 +315,12 @@ async fn errors_never_print_secrets() {
 
     // A token that cannot be refreshed.
     let failing = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
-        Box::pin(async { Err(auth_core::FetchError::new("refresh refused")) })
+        Box::pin(async {
+            Err(auth_core::TokenError::new(
+                auth_core::TokenErrorKind::Rejected,
+                "refresh refused",
+            ))
+        })
     });
     let refreshing = client.with_credentials(Credentials::BearerSource(failing));
     let error = refreshing
@@ -328,7 +341,6 @@ async fn errors_never_print_secrets() {
 #[tokio::test]
 async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
     use auth_core::{Error, TimeoutKind, TokenPolicy};
-    use std::sync::Arc;
 
     let mut printed: Vec<(String, String)> = Vec::new();
     let mut print = |what: &str, text: String| printed.push((what.to_owned(), text));
@@ -461,7 +473,10 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
     let echoing = TokenSource::new(|| -> auth_core::FetchFuture<'static> {
         Box::pin(async {
             let cause = std::io::Error::other("refused");
-            Err(auth_core::FetchError::new(cause))
+            Err(auth_core::TokenError::new(
+                auth_core::TokenErrorKind::Unavailable,
+                cause,
+            ))
         })
     });
     let error = emnify
@@ -472,7 +487,10 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
         .unwrap_err();
     print("TokenRefresh", format!("{error:?} {error}"));
     for kind in [TimeoutKind::Token, TimeoutKind::TokenRequest] {
-        let error = Error::TokenRefresh(Arc::new(Error::Timeout(kind)));
+        let error = Error::TokenRefresh(auth_core::TokenError::new(
+            auth_core::TokenErrorKind::TimedOut,
+            Error::Timeout(kind),
+        ));
         print("Timeout", format!("{error:?} {error}"));
     }
 

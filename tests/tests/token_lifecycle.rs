@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use auth_core::__private::{Operation, Request, Security, send};
 use auth_core::{
-    Credentials, Error, ErrorMetadata, RetryPolicy, TimeoutKind, Timeouts, TokenPolicy,
+    ApiError, ApiErrorKind, Credentials, Error, ErrorMetadata, RetryPolicy, TimeoutKind, Timeouts,
+    TokenErrorKind, TokenPolicy,
 };
 use dintero_auth::errors::AidAuthMfaChallengePostError;
 use dintero_auth::models::{AuthChallenge, ChallengeResponse, ChallengeType};
-use emnify_auth::{Login, LoginOutcome};
+use emnify_auth::ApplicationToken;
 use httpmock::prelude::*;
 use serde_json::json;
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
@@ -39,7 +40,10 @@ fn client(
         .retry(retry)
         .build()
         .unwrap();
-    dintero_auth::Client::from(core).with_client_credentials("T1", "client", "secret", "aud")
+    let client = dintero_auth::Client::from(core);
+    client.with_token_provider(dintero_auth::ClientCredentials::new(
+        &client, "T1", "client", "secret", "aud",
+    ))
 }
 
 fn default_client(url: &str, policy: TokenPolicy) -> dintero_auth::Client {
@@ -48,7 +52,7 @@ fn default_client(url: &str, policy: TokenPolicy) -> dintero_auth::Client {
 
 async fn call(
     client: &dintero_auth::Client,
-) -> Result<ChallengeResponse, AidAuthMfaChallengePostError> {
+) -> Result<ChallengeResponse, ApiError<AidAuthMfaChallengePostError>> {
     let body = AuthChallenge::new(ChallengeType::Oob, "mfa-token");
     client
         .challenge()
@@ -60,7 +64,7 @@ async fn call(
 async fn concurrently(
     client: &dintero_auth::Client,
     n: usize,
-) -> Vec<Result<ChallengeResponse, AidAuthMfaChallengePostError>> {
+) -> Vec<Result<ChallengeResponse, ApiError<AidAuthMfaChallengePostError>>> {
     let calls: Vec<_> = (0..n)
         .map(|_| {
             let client = client.clone();
@@ -74,14 +78,16 @@ async fn concurrently(
     results
 }
 
-fn core_error(error: &AidAuthMfaChallengePostError) -> &Error {
-    match error {
-        AidAuthMfaChallengePostError::Other(error) => error,
+fn core_error<E: std::fmt::Debug>(error: &ApiError<E>) -> &Error {
+    match error.kind() {
+        ApiErrorKind::Other(error) => error,
         other => panic!("expected an auth-core error, got {other:?}"),
     }
 }
 
-fn is_refresh_failure(result: &Result<ChallengeResponse, AidAuthMfaChallengePostError>) -> bool {
+fn is_refresh_failure(
+    result: &Result<ChallengeResponse, ApiError<AidAuthMfaChallengePostError>>,
+) -> bool {
     matches!(result, Err(error) if matches!(core_error(error), Error::TokenRefresh(_)))
 }
 
@@ -368,13 +374,7 @@ async fn every_wait_bounded_the_token_request_has_its_own_timeout() {
     let Error::TokenRefresh(cause) = core_error(&error) else {
         panic!("{error:?}");
     };
-    assert!(
-        matches!(
-            cause.downcast_ref::<Error>(),
-            Some(Error::Timeout(TimeoutKind::TokenRequest))
-        ),
-        "{cause:?}"
-    );
+    assert_eq!(cause.kind(), TokenErrorKind::TimedOut, "{cause:?}");
     assert!(
         started.elapsed() < Duration::from_millis(800),
         "{:?}",
@@ -391,13 +391,7 @@ async fn emnify_with_vendor_clock(offset: i64) {
     };
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
     let base = workspace_tests::emnify(&server.url(), Credentials::None);
-    let LoginOutcome::LoggedIn(client) = base
-        .login(Login::application_token(config.application_token))
-        .await
-        .unwrap()
-    else {
-        panic!("expected a login");
-    };
+    let client = base.with_token_provider(ApplicationToken::new(&base, config.application_token));
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
@@ -434,12 +428,14 @@ async fn dintero_with_vendor_clock(offset: i64) {
         .server_url(dintero_auth::Server::Api, server.url())
         .build()
         .unwrap();
-    let client = dintero_auth::Client::from(core).with_client_credentials(
+    let client = dintero_auth::Client::from(core);
+    let client = client.with_token_provider(dintero_auth::ClientCredentials::new(
+        &client,
         config.account_id.clone(),
         config.client_id.clone(),
         config.client_secret.clone(),
         "aud",
-    );
+    ));
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
@@ -589,6 +585,7 @@ impl auth_core::SpecServer for Local {
 static CUSTOM: Operation = Operation {
     api: "test",
     id: "custom",
+    name: "custom",
     method: auth_core::Method::GET,
     server: "http://unused.invalid",
     path: "/custom",
@@ -641,7 +638,7 @@ async fn errors_point_the_right_way_credentials_that_are_no_header_value() {
         .await;
     let plex = workspace_tests::plex(&server.base_url(), Credentials::api_key("bad\nkey"));
     let error = plex.authentication().get_token_details().await.unwrap_err();
-    let plex_auth::errors::GetTokenDetailsError::Other(error) = error else {
+    let auth_core::ApiErrorKind::Other(error) = error.kind() else {
         panic!("{error:?}");
     };
     assert!(
@@ -655,7 +652,7 @@ async fn errors_point_the_right_way_credentials_that_are_no_header_value() {
         .user_mfa_type_get()
         .await
         .unwrap_err();
-    let emnify_auth::errors::UserMfaTypeGetError::Other(error) = error else {
+    let auth_core::ApiErrorKind::Other(error) = error.kind() else {
         panic!("{error:?}");
     };
     assert!(
@@ -697,17 +694,7 @@ async fn bounded_memory_an_error_keeps_an_excerpt_of_a_multi_megabyte_body() {
         .await
         .unwrap_err();
     let meta = error.response_meta().unwrap();
-    assert!(matches!(
-        core_error_of_recovery(&error),
-        Error::Decode { .. }
-    ));
+    assert!(matches!(core_error(&error), Error::Decode { .. }));
     assert_eq!(meta.body_excerpt().len(), auth_core::BODY_EXCERPT_BYTES);
     let _ = Arc::new(());
-}
-
-fn core_error_of_recovery(error: &dintero_auth::errors::AidAuthMfaRecoveryPostError) -> &Error {
-    match error {
-        dintero_auth::errors::AidAuthMfaRecoveryPostError::Other(error) => error,
-        other => panic!("{other:?}"),
-    }
 }

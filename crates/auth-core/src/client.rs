@@ -76,6 +76,53 @@ impl Client {
         }
     }
 
+    /// The same client sending a bearer token from `provider`, fetched when a call first needs
+    /// it and kept valid by a [`TokenSource`](crate::TokenSource) with this client's
+    /// [`TokenPolicy`].
+    pub fn with_token_provider(&self, provider: impl crate::TokenProvider + 'static) -> Client {
+        self.with_token_source(crate::TokenSource::with_policy(
+            provider,
+            self.shared.token_policy,
+        ))
+    }
+
+    /// The same client sending bearer tokens from `source` (shared with its other users).
+    pub fn with_token_source(&self, source: crate::TokenSource) -> Client {
+        self.with_credentials(Credentials::BearerSource(source))
+    }
+
+    /// The bearer token calls send now: the client's own, or a valid one from its token source
+    /// (fetched or refreshed when needed, the wait bounded by the total timeout). For handing
+    /// the token to another library; calls of the vendor crates send it themselves.
+    pub async fn bearer_token(&self) -> Result<crate::Secret, Error> {
+        match &*self.credentials {
+            Credentials::Bearer(token) => Ok(token.clone()),
+            Credentials::BearerSource(source) => {
+                let deadline = self
+                    .timeouts
+                    .total
+                    .and_then(|total| std::time::Instant::now().checked_add(total));
+                Ok(source.token_until(deadline).await?.secret().clone())
+            }
+            _ => Err(Error::MissingCredentials {
+                operation: "bearer_token",
+                accepted: "a bearer token".to_owned(),
+            }),
+        }
+    }
+
+    /// The client a [`TokenProvider`](crate::TokenProvider) sends its token requests with: this
+    /// one's connection pool and retries, `credentials`, and no timeouts of its own (the token
+    /// source bounds each token request with [`TokenPolicy::request_timeout`], not with the
+    /// timeouts of the calls waiting for it).
+    pub fn token_client(&self, credentials: Credentials) -> Client {
+        Client {
+            credentials: Arc::new(credentials),
+            timeouts: Timeouts::none(),
+            ..self.clone()
+        }
+    }
+
     /// The same client with another retry policy: for one call, `client.with_retry(..).op(..)`.
     pub fn with_retry(&self, retry: RetryPolicy) -> Client {
         Client {

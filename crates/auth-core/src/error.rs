@@ -1,10 +1,10 @@
-//! Errors shared by every operation: what failed, and a documented error response with its body
-//! ([`ApiError`]).
+//! The runtime's errors: what can fail on any call whatever the operation (configuration,
+//! transport, timeouts, tokens, undocumented statuses, decoding).
 
 use std::fmt;
-use std::sync::Arc;
 
 use crate::meta::ResponseMeta;
+use crate::token::TokenError;
 
 /// A failure that is not a documented error response of the operation: the request could not be
 /// built or sent, the server answered a status the operation does not document, or the body could
@@ -47,13 +47,13 @@ pub enum Error {
     #[error("no URL configured for server {0}")]
     MissingServerUrl(&'static str),
     /// Connecting, sending or receiving failed.
-    #[error("transport failure: {0}")]
+    #[error("transport failure")]
     Transport(#[source] reqwest::Error),
     /// Getting a fresh token for the request failed. Every caller that waited for the same refresh
     /// gets the same cause; callers arriving while the source backs off after the failure get it
     /// at once, without a new token request.
-    #[error("could not refresh the token: {0}")]
-    TokenRefresh(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    #[error("could not get a token")]
+    TokenRefresh(#[source] TokenError),
     /// The request did not finish in time.
     #[error("request timed out ({0})")]
     Timeout(TimeoutKind),
@@ -68,11 +68,21 @@ pub enum Error {
     /// The server answered with a status the operation does not document.
     #[error("unexpected HTTP status {}", .0.status())]
     UnexpectedStatus(ResponseMeta),
+    /// The vendor answered a step of a flow with something the step cannot go on from (for
+    /// example asking for a one-time code again right after accepting one).
+    #[error("unexpected answer: {0}")]
+    UnexpectedAnswer(&'static str),
     /// The body of a documented response did not decode into its type.
-    #[error("could not decode the HTTP {} response body: {message}", .meta.status())]
+    #[error(
+        "could not decode the HTTP {} response body at `{path}`: {message}",
+        .meta.status()
+    )]
     Decode {
         /// The response whose body failed to decode.
         meta: ResponseMeta,
+        /// Where in the body decoding failed, as a field path (`errors[0].code`; `.` for the
+        /// body itself).
+        path: String,
         /// What was wrong (values from the body are left out).
         message: String,
     },
@@ -93,10 +103,25 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(meta: ResponseMeta, err: &serde_json::Error) -> Self {
+    /// The error of `body` not decoding as `T`, naming the field path where it failed.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(meta: ResponseMeta, body: &[u8]) -> Self {
+        // Decoding again to find the path costs nothing on the success path, which never comes here.
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(err) => (err.path().to_string(), err.into_inner().to_string()),
+            // The value decoded: what failed is what trails it.
+            Ok(_) => (
+                ".".to_owned(),
+                deserializer.end().err().map_or_else(
+                    || "the body did not decode".to_owned(),
+                    |err| err.to_string(),
+                ),
+            ),
+        };
         Error::Decode {
             meta,
-            message: redact_quoted(&err.to_string()),
+            path,
+            message: redact_quoted(&message),
         }
     }
 }
@@ -148,42 +173,6 @@ fn redact_quoted(message: &str) -> String {
     }
     out
 }
-
-/// A documented error response with its decoded body.
-///
-/// `Debug` shows the status, the request id and a short excerpt of the raw body with its secrets
-/// masked, not the decoded body: vendors echo what they were sent in error bodies.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct ApiError<T> {
-    /// The decoded body, when it decoded (vendors also answer documented errors with HTML, plain
-    /// text, XML or nothing).
-    pub body: Option<T>,
-    /// Status, headers, request id and a bounded excerpt of the raw body.
-    pub meta: ResponseMeta,
-}
-
-impl<T> fmt::Display for ApiError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.meta.status())?;
-        if let Some(id) = self.meta.request_id() {
-            write!(f, " (request id {id})")?;
-        }
-        Ok(())
-    }
-}
-
-impl<T> fmt::Debug for ApiError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiError")
-            .field("status", &self.meta.status())
-            .field("request_id", &self.meta.request_id())
-            .field("body", &self.meta.shown_excerpt())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> std::error::Error for ApiError<T> {}
 
 #[cfg(test)]
 mod tests {

@@ -5,9 +5,9 @@
 //! |---|---|
 //! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
 //! | credentials | [`Credentials`], [`Secret`] |
-//! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`FetchError`] |
+//! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
-//! | errors | [`Error`], [`ApiError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
+//! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
 //! | path segments | [`encode_path`] |
 //!
 //! - The client holds one reqwest connection pool, a base URL per server, limits, timeouts, and
@@ -24,6 +24,7 @@
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+mod api_error;
 mod body;
 mod builder;
 mod client;
@@ -45,16 +46,17 @@ mod tls;
 mod token;
 mod token_source;
 
+pub use api_error::{ApiError, ApiErrorKind};
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS};
 pub use client::{Client, SpecServer};
 pub use credentials::Credentials;
 pub use encode::encode_path;
-pub use error::{ApiError, Error, TimeoutKind};
+pub use error::{Error, TimeoutKind};
 pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
 pub use metadata::ErrorMetadata;
 pub use retry::{Repeat, RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
-pub use token::{FetchError, FetchFuture, Token, TokenProvider};
+pub use token::{FetchFuture, Token, TokenError, TokenErrorKind, TokenProvider};
 pub use token_source::{DEFAULT_REFRESH_SKEW, TokenPolicy, TokenSource};
 
 /// Re-exported so generated code and users name the same types.

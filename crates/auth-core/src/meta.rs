@@ -78,11 +78,6 @@ impl ResponseMeta {
         &self.0.body_excerpt
     }
 
-    /// The start of the body as `Debug` shows it: secrets masked, a few hundred characters.
-    pub(crate) fn shown_excerpt(&self) -> &str {
-        &self.0.shown
-    }
-
     /// The length of the body as received (up to the client's body limit).
     pub fn body_len(&self) -> usize {
         self.0.body_len

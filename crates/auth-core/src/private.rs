@@ -11,6 +11,7 @@ pub use crate::support::{concat, deserialize_str_enum};
 
 use std::future::Future;
 
+use crate::api_error::{ApiError, ApiErrorKind};
 use crate::client::Client;
 use crate::error::Error;
 
@@ -21,4 +22,12 @@ pub fn send(
     request: Request,
 ) -> impl Future<Output = Result<Response, Error>> + '_ {
     client.send(request)
+}
+
+/// The result of a call of `operation`, its error named after the operation.
+pub fn finish<T, E>(
+    operation: &'static Operation,
+    result: Result<T, ApiErrorKind<E>>,
+) -> Result<T, ApiError<E>> {
+    result.map_err(|kind| ApiError::new(operation.api, operation.name, kind))
 }

@@ -34,6 +34,8 @@ pub struct Operation {
     pub api: &'static str,
     /// The operationId.
     pub id: &'static str,
+    /// The name of the operation's method in the vendor crate (its errors name it).
+    pub name: &'static str,
     /// The HTTP method.
     pub method: Method,
     /// The server URL as the spec gives it (the client may map it to another URL).

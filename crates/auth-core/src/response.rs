@@ -9,8 +9,9 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::api_error::ApiErrorKind;
 use crate::credentials::Credentials;
-use crate::error::{ApiError, Error};
+use crate::error::Error;
 use crate::meta::ResponseMeta;
 use crate::redact;
 use crate::token::Token;
@@ -86,27 +87,42 @@ impl Response {
         &self.headers
     }
 
-    /// Decodes the body as JSON into `T`.
+    /// Decodes the body as JSON into `T`; a failure names the field path where it failed.
     pub fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|err| {
-            let meta = self.into_meta();
-            Error::decode(meta, &err)
+        serde_json::from_slice(&self.body).map_err(|_| {
+            let body = self.body.clone();
+            Error::decode::<T>(self.into_meta(), &body)
         })
     }
 
-    /// A documented error response: its typed body when the body decodes as JSON, `None` when it
-    /// does not (an HTML page, plain text, XML, an empty body). A documented status is always its
-    /// typed error, whatever the body; the excerpt keeps what the body was.
-    pub fn api_error<T: DeserializeOwned>(self) -> ApiError<T> {
-        let body = serde_json::from_slice(&self.body).ok();
-        ApiError {
-            body,
+    /// A documented error status with no typed body: `error`.
+    pub fn documented<E>(self, error: E) -> ApiErrorKind<E> {
+        ApiErrorKind::Documented {
+            error,
             meta: self.into_meta(),
         }
     }
 
-    /// The response as error metadata (for documented errors without a body).
-    pub fn into_meta(self) -> ResponseMeta {
+    /// A documented error status whose body the spec types as `T`: `error` of the body when it
+    /// decodes as JSON, of `None` when it does not (an HTML page, plain text, XML, an empty
+    /// body). A documented status is always its documented error, whatever the body; the
+    /// excerpt keeps what the body was.
+    pub fn documented_with<T: DeserializeOwned, E>(
+        self,
+        error: impl FnOnce(Option<T>) -> E,
+    ) -> ApiErrorKind<E> {
+        let body = serde_json::from_slice(&self.body).ok();
+        self.documented(error(body))
+    }
+
+    /// A status the operation does not document: [`ApiErrorKind::TooManyRequests`] for 429,
+    /// [`ApiErrorKind::ServerError`] for 5xx, [`Error::UnexpectedStatus`] otherwise.
+    pub fn undocumented<E>(self) -> ApiErrorKind<E> {
+        ApiErrorKind::undocumented(self.into_meta())
+    }
+
+    /// The response as error metadata.
+    pub(crate) fn into_meta(self) -> ResponseMeta {
         ResponseMeta::new(
             self.status,
             self.headers,
@@ -114,11 +130,6 @@ impl Response {
             &self.body,
             &self.sent.held(),
         )
-    }
-
-    /// The error for a status the operation does not document.
-    pub fn unexpected(self) -> Error {
-        Error::UnexpectedStatus(self.into_meta())
     }
 }
 

@@ -370,9 +370,10 @@ mod tests {
             ),
             (
                 "failed token refresh",
-                Repeat::of_error(&Error::TokenRefresh(std::sync::Arc::new(Error::Timeout(
-                    TimeoutKind::TokenRequest,
-                )))),
+                Repeat::of_error(&Error::TokenRefresh(crate::TokenError::new(
+                    crate::TokenErrorKind::TimedOut,
+                    Error::Timeout(TimeoutKind::TokenRequest),
+                ))),
                 true,
                 Stands,
             ),

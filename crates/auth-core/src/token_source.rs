@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::error::{Error, TimeoutKind};
 use crate::retry::backoff;
-use crate::token::{Token, TokenProvider};
+use crate::token::{Token, TokenError, TokenErrorKind, TokenProvider};
 
 /// How long before its expiry a token is refreshed, unless the policy says otherwise.
 pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(30);
@@ -101,7 +101,7 @@ impl TokenPolicy {
 }
 
 /// What a refresh ended with, as every caller that waited for it receives it.
-type Outcome = Result<Arc<Token>, Arc<dyn std::error::Error + Send + Sync>>;
+type Outcome = Result<Arc<Token>, TokenError>;
 
 /// The cached token, with the instants that decide its use (worked out once, when stored).
 struct Cached {
@@ -158,7 +158,7 @@ struct Control {
     /// Failed refreshes in a row.
     failures: u32,
     /// The last failure, and the instant before which no new refresh starts.
-    failed: Option<(Arc<dyn std::error::Error + Send + Sync>, Instant)>,
+    failed: Option<(TokenError, Instant)>,
 }
 
 struct Inner {
@@ -181,11 +181,7 @@ impl Inner {
     }
 
     /// Records how refresh `episode` ended, and ends it.
-    fn settle(
-        &self,
-        episode: u64,
-        result: Result<Token, (Arc<dyn std::error::Error + Send + Sync>, Option<Duration>)>,
-    ) -> Outcome {
+    fn settle(&self, episode: u64, result: Result<Token, TokenError>) -> Outcome {
         let mut control = self.control();
         let outcome = match result {
             Ok(token) => {
@@ -195,13 +191,15 @@ impl Inner {
                 control.failed = None;
                 Ok(token)
             }
-            Err((cause, retry_after)) => {
+            Err(error) => {
                 control.failures = control.failures.saturating_add(1);
-                let wait = self.policy.failure_wait(control.failures, retry_after);
+                let wait = self
+                    .policy
+                    .failure_wait(control.failures, error.retry_after());
                 let now = Instant::now();
                 let retry_at = now.checked_add(wait).unwrap_or(now);
-                control.failed = Some((Arc::clone(&cause), retry_at));
-                Err(cause)
+                control.failed = Some((error.clone(), retry_at));
+                Err(error)
             }
         };
         if control.episode == episode {
@@ -221,10 +219,7 @@ struct Episode {
 }
 
 impl Episode {
-    fn finish(
-        mut self,
-        result: Result<Token, (Arc<dyn std::error::Error + Send + Sync>, Option<Duration>)>,
-    ) {
+    fn finish(mut self, result: Result<Token, TokenError>) {
         let outcome = self.inner.settle(self.id, result);
         if let Some(sender) = self.sender.take() {
             sender.send_replace(Some(outcome));
@@ -235,32 +230,20 @@ impl Episode {
 impl Drop for Episode {
     fn drop(&mut self) {
         if let Some(sender) = self.sender.take() {
-            let outcome = self.inner.settle(self.id, Err((Arc::new(Abandoned), None)));
+            let outcome = self
+                .inner
+                .settle(self.id, Err(TokenError::of_kind(TokenErrorKind::Abandoned)));
             sender.send_replace(Some(outcome));
         }
     }
 }
-
-/// A refresh that ended without an answer from its provider.
-#[derive(Debug)]
-struct Abandoned;
-
-impl fmt::Display for Abandoned {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "the token refresh ended without an answer (its task was cancelled or panicked)",
-        )
-    }
-}
-
-impl std::error::Error for Abandoned {}
 
 /// What a caller without a fresh token does next.
 enum Step {
     /// Use this token.
     Ready(Arc<Token>),
     /// The last refresh failed and the source is backing off: this is why.
-    Failed(Arc<dyn std::error::Error + Send + Sync>),
+    Failed(TokenError),
     /// Wait until then (the minimum interval between refreshes), and look again.
     WaitUntil(Instant),
     /// Wait for the refresh in flight.
@@ -475,7 +458,7 @@ impl TokenSource {
         if let Some((cause, retry_at)) = &control.failed
             && now < *retry_at
         {
-            return Some(Step::Failed(Arc::clone(cause)));
+            return Some(Step::Failed(cause.clone()));
         }
         let next = control
             .last_started?
@@ -509,11 +492,10 @@ impl TokenSource {
                 tokio::time::timeout(policy.request_timeout, episode.inner.provider.fetch()).await;
             let result = match fetched {
                 Ok(Ok(token)) => Ok(token),
-                Ok(Err(error)) => Err((Arc::from(error.cause), error.retry_after)),
-                Err(_) => Err((
-                    Arc::new(Error::Timeout(TimeoutKind::TokenRequest))
-                        as Arc<dyn std::error::Error + Send + Sync>,
-                    None,
+                Ok(Err(error)) => Err(error),
+                Err(_) => Err(TokenError::new(
+                    TokenErrorKind::TimedOut,
+                    Error::Timeout(TimeoutKind::TokenRequest),
                 )),
             };
             episode.finish(result);
@@ -556,15 +538,17 @@ async fn outcome(
     };
     match outcome {
         Some(Ok(token)) => Ok(token),
-        Some(Err(cause)) => Err(Error::TokenRefresh(cause)),
-        None => Err(Error::TokenRefresh(Arc::new(Abandoned))),
+        Some(Err(error)) => Err(Error::TokenRefresh(error)),
+        None => Err(Error::TokenRefresh(TokenError::of_kind(
+            TokenErrorKind::Abandoned,
+        ))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::{FetchError, FetchFuture};
+    use crate::token::FetchFuture;
     use std::sync::atomic::AtomicUsize;
 
     /// A provider whose fetches take `delay` and give tokens living `lifetime`.
@@ -662,7 +646,7 @@ mod tests {
         source.seed(Token::new("cached"));
         assert!(source.without_waiting().is_some());
         let empty = TokenSource::new(|| -> FetchFuture<'static> {
-            Box::pin(async { Err(FetchError::new("never called")) })
+            Box::pin(async { Err(TokenError::new(TokenErrorKind::Other, "never called")) })
         });
         let result = std::thread::spawn(move || futures_lite_block_on(empty.token()))
             .join()
@@ -686,7 +670,10 @@ mod tests {
             .collect();
         for waiter in waiters {
             let error = waiter.await.unwrap().unwrap_err();
-            assert!(error.to_string().contains("without an answer"), "{error}");
+            assert!(
+                matches!(&error, Error::TokenRefresh(e) if e.kind() == TokenErrorKind::Abandoned),
+                "{error:?}"
+            );
         }
         // The failure is recorded: the next caller gets it at once, within the back-off.
         assert!(matches!(source.token().await, Err(Error::TokenRefresh(_))));
@@ -714,7 +701,7 @@ mod tests {
             .unwrap();
         let after = runtime.block_on(source.token());
         assert!(
-            matches!(&after, Err(Error::TokenRefresh(cause)) if cause.to_string().contains("without an answer")),
+            matches!(&after, Err(Error::TokenRefresh(error)) if error.kind() == TokenErrorKind::Abandoned),
             "{after:?}"
         );
     }

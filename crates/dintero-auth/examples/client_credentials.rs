@@ -5,7 +5,7 @@
 //! another server). Without them it starts a local stand-in of the API and runs against that.
 
 use dintero_auth::models::ClientCredentials;
-use dintero_auth::{Client, Credentials, Server, TokenOutcome};
+use dintero_auth::{Client, Credentials, Server};
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -44,15 +44,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let audience = format!("https://api.dintero.com/v1/accounts/{account}");
     let grant = ClientCredentials::new(audience).into();
-    match client.request_token(&account, &grant).await? {
-        TokenOutcome::Token(token) => println!(
-            "got a {} access token, valid for {} s",
-            token.token_type.as_ref().map_or("bearer", |t| t.as_str()),
-            token.expires_in
-        ),
-        TokenOutcome::MfaRequired(_) => println!("the account asks for a second factor"),
-        _ => println!("an outcome this example does not know"),
-    }
+    let token = client
+        .authenticate()
+        .aid_auths_oauth_token_post(&account, &grant)
+        .await?;
+    println!(
+        "got a {} access token, valid for {} s",
+        token.token_type.as_ref().map_or("bearer", |t| t.as_str()),
+        token.expires_in
+    );
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use auth_core::ErrorMetadata;
 ///
 /// ```
 /// use dintero_auth::{DinteroCode, VendorCode};
-/// # fn check(error: dintero_auth::errors::AidAuthsOauthTokenPostError) {
+/// # fn check(error: dintero_auth::LoginError) {
 /// if error.vendor_code() == Some(DinteroCode::MfaRequired) {
 ///     // answer the MFA challenge (`Client::request_token` does this as an outcome)
 /// }

@@ -29,12 +29,16 @@ mod generated;
 mod codes;
 mod session;
 
-pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
+pub use auth_core::{
+    self, ApiError, ApiErrorKind, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts,
+    TokenError, TokenErrorKind,
+};
 pub use codes::{DinteroCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
 pub use session::{
-    MFA_REQUIRED, MfaRequired, OobChallenge, RecoveryOutcome, TokenOutcome, token_of,
+    ClientCredentials, LoginError, LoginOutcome, MFA_REQUIRED, MfaPending, OobChallenge,
+    PasswordLogin, RecoveryOutcome, RefreshToken,
 };
 
 /// The README's examples, compiled and run as doc tests.

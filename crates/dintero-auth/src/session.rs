@@ -1,27 +1,233 @@
-//! Access tokens that stay valid, and the MFA out-of-band and recovery flows.
+//! Dintero's ways of obtaining access tokens ([`ClientCredentials`], [`PasswordLogin`],
+//! [`RefreshToken`]), the login with an out-of-band second factor ([`LoginOutcome`],
+//! [`MfaPending`], [`OobChallenge`]), and MFA recovery ([`RecoveryOutcome`]).
 
-use auth_core::{Credentials, FetchFuture, Secret, Token, TokenProvider, TokenSource};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use auth_core::{
+    ApiError, ApiErrorKind, Credentials, FetchFuture, Secret, Token, TokenError, TokenErrorKind,
+    TokenProvider, TokenSource,
+};
 
 use crate::Client;
 use crate::errors::{
     AidAuthMfaChallengePostError, AidAuthMfaRecoveryPostError, AidAuthsOauthTokenPostError,
 };
 use crate::models::{
-    AccessToken, AuthChallenge, AuthToken, BindingMethod, ChallengeType, ClientCredentials,
-    ErrorResponse, MfaOob, MfaRecovery, OobChannel, RecoveryChallengeResponse,
+    self, AccessToken, AuthChallenge, AuthToken, BindingMethod, ChallengeType, ErrorResponse,
+    MfaOob, MfaRecovery, OobChannel, RecoveryChallengeResponse,
 };
 
 /// The error code with which Dintero asks for a second factor.
 pub const MFA_REQUIRED: &str = "mfa_required";
 
-/// What a token request led to.
+/// What a login fails with: the error of the token operation.
+pub type LoginError = ApiError<AidAuthsOauthTokenPostError>;
+
+impl AccessToken {
+    /// The access token as a [`Token`] that expires `expires_in` after its arrival (now), so that
+    /// Dintero's clock does not matter; zero or negative means expired on arrival.
+    pub fn to_token(&self) -> Token {
+        Token::expiring_in_secs(self.access_token.clone(), self.expires_in)
+    }
+}
+
+/// Access tokens of the client-credentials grant for an audience: fetched with a client id and
+/// secret over HTTP Basic, cached for their `expires_in`, fetched again shortly before expiry.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use dintero_auth::{Client, ClientCredentials, Credentials};
+/// use dintero_auth::models::{AuthChallenge, ChallengeType};
+///
+/// let client = Client::new(Credentials::None)?;
+/// let client = client.with_token_provider(ClientCredentials::new(
+///     &client,
+///     "T00000000",
+///     "client-id",
+///     "client-secret",
+///     "https://api.dintero.com/v1/accounts/T00000000",
+/// ));
+/// // every call now carries a valid access token
+/// let body = AuthChallenge::new(ChallengeType::Oob, "mfa-token");
+/// client.challenge().aid_auth_mfa_challenge_post("T00000000", &body).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct ClientCredentials {
+    client: Client,
+    account_id: String,
+    grant: AuthToken,
+}
+
+impl ClientCredentials {
+    /// Tokens for `audience` in `account_id`, from the client `client_id` with `client_secret`,
+    /// through `client`'s connection pool.
+    pub fn new(
+        client: &Client,
+        account_id: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        audience: impl Into<String>,
+    ) -> Self {
+        Self {
+            client: Client::from(
+                client
+                    .core()
+                    .token_client(Credentials::basic(client_id, client_secret)),
+            ),
+            account_id: account_id.into(),
+            grant: models::ClientCredentials::new(audience).into(),
+        }
+    }
+}
+
+impl TokenProvider for ClientCredentials {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let access = request_token(&self.client, &self.account_id, &self.grant).await?;
+            Ok(access.to_token())
+        })
+    }
+}
+
+/// Access tokens from a refresh token (of a password or authorization-code grant); each
+/// answer's refresh token, when it has one, is used for the next.
+#[derive(Debug)]
+pub struct RefreshToken {
+    client: Client,
+    account_id: String,
+    refresh_token: Mutex<Secret>,
+}
+
+impl RefreshToken {
+    /// Trades `refresh_token` for tokens of `account_id`, with `client`'s credentials and pool.
+    pub fn new(
+        client: &Client,
+        account_id: impl Into<String>,
+        refresh_token: impl Into<Secret>,
+    ) -> Self {
+        Self {
+            client: token_client(client),
+            account_id: account_id.into(),
+            refresh_token: Mutex::new(refresh_token.into()),
+        }
+    }
+}
+
+impl TokenProvider for RefreshToken {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let grant = models::RefreshToken::new(lock(&self.refresh_token).clone()).into();
+            let access = request_token(&self.client, &self.account_id, &grant).await?;
+            if let Some(next) = &access.refresh_token {
+                *lock(&self.refresh_token) = next.clone();
+            }
+            Ok(access.to_token())
+        })
+    }
+}
+
+/// Access tokens from a user's name and password (the `password` grant, sent with the client's
+/// own credentials): each new one from the refresh token of the last when Dintero gave one, from
+/// a new login otherwise.
+///
+/// Used unattended (with `Client::with_token_provider`), a login that needs a second factor
+/// fails with [`TokenErrorKind::InteractionRequired`]; [`PasswordLogin::login`] asks for it.
+#[derive(Debug)]
+pub struct PasswordLogin {
+    client: Client,
+    account_id: String,
+    grant: models::Password,
+    refresh_token: Mutex<Option<Secret>>,
+}
+
+impl PasswordLogin {
+    /// Logs in to `account_id` with the `password` grant, with `client`'s credentials and pool.
+    pub fn new(client: &Client, account_id: impl Into<String>, grant: models::Password) -> Self {
+        Self {
+            client: client.clone(),
+            account_id: account_id.into(),
+            grant,
+            refresh_token: Mutex::new(None),
+        }
+    }
+
+    /// Logs in now: a user with MFA answers [`LoginOutcome::MfaRequired`]; request a challenge,
+    /// then complete it. The client it gives back keeps its access token valid with this login.
+    pub async fn login(self) -> Result<LoginOutcome, LoginError> {
+        let grant = self.grant.clone().into();
+        match request_token(&token_client(&self.client), &self.account_id, &grant).await {
+            Ok(access) => Ok(LoginOutcome::LoggedIn(self.logged_in(&access))),
+            Err(error) => match mfa_token(&error) {
+                Some(mfa_token) => Ok(LoginOutcome::MfaRequired(MfaPending {
+                    client: self.client,
+                    account_id: self.account_id,
+                    mfa_token,
+                    grant: Some(self.grant),
+                })),
+                None => Err(error),
+            },
+        }
+    }
+
+    /// The client that sends `access`, and gets the next tokens from this login.
+    fn logged_in(self, access: &AccessToken) -> Client {
+        *lock(&self.refresh_token) = access.refresh_token.clone();
+        let base = self.client.clone();
+        let source = TokenSource::with_policy(self, base.core().token_policy());
+        source.seed(access.to_token());
+        Client::from(base.core().with_token_source(source))
+    }
+}
+
+impl TokenProvider for PasswordLogin {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let client = token_client(&self.client);
+            let refresh_token = lock(&self.refresh_token).clone();
+            let refreshed = match refresh_token {
+                Some(refresh_token) => {
+                    let grant = models::RefreshToken::new(refresh_token).into();
+                    // A refresh token that no longer works is no failure yet: log in again.
+                    request_token(&client, &self.account_id, &grant).await.ok()
+                }
+                None => None,
+            };
+            let access = match refreshed {
+                Some(access) => access,
+                None => {
+                    let grant = self.grant.clone().into();
+                    match request_token(&client, &self.account_id, &grant).await {
+                        Ok(access) => access,
+                        Err(error) if mfa_token(&error).is_some() => {
+                            return Err(TokenError::new(
+                                TokenErrorKind::InteractionRequired,
+                                "Dintero asks for a second factor: log in with `PasswordLogin::login`",
+                            ));
+                        }
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+            };
+            if let Some(refresh_token) = &access.refresh_token {
+                *lock(&self.refresh_token) = Some(refresh_token.clone());
+            }
+            Ok(access.to_token())
+        })
+    }
+}
+
+/// What a login led to.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum TokenOutcome {
-    /// The access token.
-    Token(AccessToken),
-    /// The user has MFA enabled: request a challenge, then complete it.
-    MfaRequired(MfaRequired),
+pub enum LoginOutcome {
+    /// Logged in: the client sends an access token, and keeps it valid.
+    LoggedIn(Client),
+    /// The user has MFA enabled: request a challenge ([`MfaPending::challenge`]), then
+    /// complete it with the code the user received ([`OobChallenge::complete`]).
+    MfaRequired(MfaPending),
 }
 
 /// What an MFA recovery request led to.
@@ -30,29 +236,31 @@ pub enum TokenOutcome {
 pub enum RecoveryOutcome {
     /// A recovery challenge was sent.
     Challenge(RecoveryChallengeResponse),
-    /// The recovery goes on: request the next challenge with this.
-    MfaRequired(MfaRequired),
+    /// The recovery goes on with a second factor: request a challenge with this.
+    MfaRequired(MfaPending),
 }
 
 /// An `mfa_required` answer: its token leads to an out-of-band challenge.
 #[derive(Debug, Clone)]
-pub struct MfaRequired {
+pub struct MfaPending {
     client: Client,
     account_id: String,
     mfa_token: Secret,
+    /// The password grant of the login this step belongs to (none for a recovery).
+    grant: Option<models::Password>,
 }
 
-impl MfaRequired {
+impl MfaPending {
     /// The token of the `mfa_required` error.
     pub fn mfa_token(&self) -> &Secret {
         &self.mfa_token
     }
 
-    /// Sends the user a code over `channel`.
+    /// Sends the user a code over `channel` (again, after a wrong code or a lost message).
     pub async fn challenge(
         &self,
         channel: OobChannel,
-    ) -> Result<OobChallenge, AidAuthMfaChallengePostError> {
+    ) -> Result<OobChallenge, ApiError<AidAuthMfaChallengePostError>> {
         let body = AuthChallenge::new(ChallengeType::Oob, self.mfa_token.clone())
             .with_oob_channel(channel);
         let answer = self
@@ -61,9 +269,9 @@ impl MfaRequired {
             .aid_auth_mfa_challenge_post(&self.account_id, &body)
             .await?;
         Ok(OobChallenge {
-            required: self.clone(),
             oob_code: answer.oob_code.unwrap_or_default(),
             binding_method: answer.binding_method,
+            pending: self.clone(),
         })
     }
 }
@@ -71,7 +279,7 @@ impl MfaRequired {
 /// A challenge that was sent; complete it with the code the user received.
 #[derive(Debug)]
 pub struct OobChallenge {
-    required: MfaRequired,
+    pending: MfaPending,
     oob_code: Secret,
     binding_method: Option<BindingMethod>,
 }
@@ -82,60 +290,59 @@ impl OobChallenge {
         self.binding_method.as_ref()
     }
 
-    /// Completes the `mfa_oob` grant with the `binding_code` the user received.
-    pub async fn complete(
-        self,
-        binding_code: impl Into<Secret>,
-    ) -> Result<AccessToken, AidAuthsOauthTokenPostError> {
-        let grant = MfaOob::new(self.oob_code, binding_code, self.required.mfa_token);
-        self.required
-            .client
-            .authenticate()
-            .aid_auths_oauth_token_post(&self.required.account_id, &grant.into())
-            .await
+    /// Completes the `mfa_oob` grant with the `binding_code` the user received. The client it
+    /// gives back sends the access token; after a login it keeps it valid with that login, after
+    /// a recovery with the refresh token when Dintero gave one.
+    pub async fn complete(self, binding_code: impl Into<Secret>) -> Result<Client, LoginError> {
+        let pending = self.pending;
+        let grant = MfaOob::new(self.oob_code, binding_code, pending.mfa_token).into();
+        let access =
+            request_token(&token_client(&pending.client), &pending.account_id, &grant).await?;
+        Ok(match (pending.grant, &access.refresh_token) {
+            (Some(grant), _) => {
+                PasswordLogin::new(&pending.client, pending.account_id, grant).logged_in(&access)
+            }
+            (None, Some(refresh_token)) => {
+                let provider =
+                    RefreshToken::new(&pending.client, pending.account_id, refresh_token.clone());
+                let source =
+                    TokenSource::with_policy(provider, pending.client.core().token_policy());
+                source.seed(access.to_token());
+                Client::from(pending.client.core().with_token_source(source))
+            }
+            (None, None) => pending.client.with_token(access.access_token),
+        })
     }
 }
 
 impl Client {
-    /// The [`MfaRequired`] an error body means, if it is an `mfa_required` error with a token.
-    fn mfa_required(&self, account_id: &str, body: Option<&ErrorResponse>) -> Option<MfaRequired> {
-        let body = body?;
-        if body.error.code.as_deref() != Some(MFA_REQUIRED) {
-            return None;
-        }
-        Some(MfaRequired {
-            client: self.clone(),
-            account_id: account_id.to_owned(),
-            // Inside `error` as documented, or at the top level, where some answers put it.
-            mfa_token: body
-                .error
-                .mfa_token
-                .clone()
-                .or_else(|| body.mfa_token.clone())?,
-        })
-    }
-
-    /// Requests an access token for `account_id`; an `mfa_required` answer becomes
-    /// [`TokenOutcome::MfaRequired`] instead of an error.
-    pub async fn request_token(
+    /// Logs in to `account_id` with the `password` grant ([`PasswordLogin::login`]): a user
+    /// with MFA answers [`LoginOutcome::MfaRequired`].
+    ///
+    /// ```no_run
+    /// use dintero_auth::{Client, Credentials, LoginOutcome};
+    /// use dintero_auth::models::{OobChannel, Password};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = Client::new(Credentials::basic("client-id", "client-secret"))?;
+    /// let grant = Password::new("user@example.org", "password", "https://aud");
+    /// let client = match client.login("T00000000", grant).await? {
+    ///     LoginOutcome::LoggedIn(client) => client,
+    ///     LoginOutcome::MfaRequired(pending) => {
+    ///         let challenge = pending.challenge(OobChannel::Sms).await?;
+    ///         challenge.complete("123456").await?
+    ///     }
+    ///     _ => unreachable!(),
+    /// };
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login(
         &self,
-        account_id: &str,
-        grant: &AuthToken,
-    ) -> Result<TokenOutcome, AidAuthsOauthTokenPostError> {
-        match self
-            .authenticate()
-            .aid_auths_oauth_token_post(account_id, grant)
-            .await
-        {
-            Ok(token) => Ok(TokenOutcome::Token(token)),
-            Err(AidAuthsOauthTokenPostError::Forbidden(error)) => {
-                match self.mfa_required(account_id, error.body.as_ref()) {
-                    Some(required) => Ok(TokenOutcome::MfaRequired(required)),
-                    None => Err(AidAuthsOauthTokenPostError::Forbidden(error)),
-                }
-            }
-            Err(error) => Err(error),
-        }
+        account_id: impl Into<String>,
+        grant: models::Password,
+    ) -> Result<LoginOutcome, LoginError> {
+        PasswordLogin::new(self, account_id, grant).login().await
     }
 
     /// Starts an MFA recovery. Dintero answers a recovery that goes on with a 403
@@ -144,86 +351,87 @@ impl Client {
         &self,
         account_id: &str,
         body: &MfaRecovery,
-    ) -> Result<RecoveryOutcome, AidAuthMfaRecoveryPostError> {
+    ) -> Result<RecoveryOutcome, ApiError<AidAuthMfaRecoveryPostError>> {
         match self
             .challenge()
             .aid_auth_mfa_recovery_post(account_id, body)
             .await
         {
             Ok(challenge) => Ok(RecoveryOutcome::Challenge(challenge)),
-            Err(AidAuthMfaRecoveryPostError::Forbidden(error)) => {
-                match self.mfa_required(account_id, error.body.as_ref()) {
-                    Some(required) => Ok(RecoveryOutcome::MfaRequired(required)),
-                    None => Err(AidAuthMfaRecoveryPostError::Forbidden(error)),
-                }
-            }
-            Err(error) => Err(error),
+            Err(error) => match mfa_token(&error) {
+                Some(mfa_token) => Ok(RecoveryOutcome::MfaRequired(MfaPending {
+                    client: self.clone(),
+                    account_id: account_id.to_owned(),
+                    mfa_token,
+                    grant: None,
+                })),
+                None => Err(error),
+            },
         }
     }
+}
 
-    /// A client (sharing this one's connection pool) whose bearer token is an access token of
-    /// the client-credentials grant for `audience`: fetched with `client_id`/`client_secret`
-    /// over HTTP Basic, cached for its `expires_in`, and fetched again shortly before it expires.
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use dintero_auth::{Client, Credentials};
-    /// use dintero_auth::models::{AuthChallenge, ChallengeType};
-    ///
-    /// let client = Client::new(Credentials::None)?
-    ///     .with_client_credentials("T00000000", "client-id", "client-secret", "https://aud");
-    /// // every call now carries a valid access token
-    /// let body = AuthChallenge::new(ChallengeType::Oob, "mfa-token");
-    /// client.challenge().aid_auth_mfa_challenge_post("T00000000", &body).await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn with_client_credentials(
-        &self,
-        account_id: impl Into<String>,
-        client_id: impl Into<String>,
-        client_secret: impl Into<Secret>,
-        audience: impl Into<String>,
-    ) -> Client {
-        let policy = self.core().token_policy();
-        // Token requests have their own timeout (the policy's, applied by the token source), not
-        // the one of the calls waiting for them.
-        let basic = self
-            .with_credentials(Credentials::basic(client_id, client_secret))
-            .with_timeouts(auth_core::Timeouts::none());
-        let source = TokenSource::with_policy(
-            ClientCredentialsProvider {
-                client: basic,
-                account_id: account_id.into(),
-                grant: ClientCredentials::new(audience).into(),
-            },
-            policy,
-        );
-        self.with_credentials(Credentials::BearerSource(source))
+/// Operations whose 403 is Dintero's error body, where `mfa_required` comes.
+trait Forbidden {
+    fn forbidden(&self) -> Option<&ErrorResponse>;
+}
+
+impl Forbidden for AidAuthsOauthTokenPostError {
+    fn forbidden(&self) -> Option<&ErrorResponse> {
+        match self {
+            AidAuthsOauthTokenPostError::Forbidden(body) => body.as_ref(),
+            _ => None,
+        }
     }
 }
 
-/// Turns an access token into a [`Token`] that expires `expires_in` after its arrival (now), so
-/// that Dintero's clock does not matter; zero or negative means expired on arrival.
-pub fn token_of(access: &AccessToken) -> Token {
-    Token::expiring_in_secs(access.access_token.clone(), access.expires_in)
-}
-
-struct ClientCredentialsProvider {
-    client: Client,
-    account_id: String,
-    grant: AuthToken,
-}
-
-impl TokenProvider for ClientCredentialsProvider {
-    fn fetch(&self) -> FetchFuture<'_> {
-        Box::pin(async move {
-            let access = self
-                .client
-                .authenticate()
-                .aid_auths_oauth_token_post(&self.account_id, &self.grant)
-                .await?;
-            Ok(token_of(&access))
-        })
+impl Forbidden for AidAuthMfaRecoveryPostError {
+    fn forbidden(&self) -> Option<&ErrorResponse> {
+        match self {
+            AidAuthMfaRecoveryPostError::Forbidden(body) => body.as_ref(),
+            _ => None,
+        }
     }
+}
+
+/// The token of an `mfa_required` 403: inside `error` as documented, or at the top level,
+/// where some answers put it.
+fn mfa_token<E: Forbidden>(error: &ApiError<E>) -> Option<Secret> {
+    let ApiErrorKind::Documented { error, .. } = error.kind() else {
+        return None;
+    };
+    let body = error.forbidden()?;
+    if body.error.code.as_deref() != Some(MFA_REQUIRED) {
+        return None;
+    }
+    body.error
+        .mfa_token
+        .clone()
+        .or_else(|| body.mfa_token.clone())
+}
+
+/// The token operation for `account_id` with `grant`.
+async fn request_token(
+    client: &Client,
+    account_id: &str,
+    grant: &AuthToken,
+) -> Result<AccessToken, LoginError> {
+    client
+        .authenticate()
+        .aid_auths_oauth_token_post(account_id, grant)
+        .await
+}
+
+/// `client`'s pool and credentials, without its own timeouts (the token source bounds token
+/// requests).
+fn token_client(client: &Client) -> Client {
+    Client::from(
+        client
+            .core()
+            .token_client(client.core().credentials().clone()),
+    )
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

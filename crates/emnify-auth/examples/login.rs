@@ -4,7 +4,7 @@
 //! (`EMNIFY_BASE_URL` points it at another server). Without a token it starts a local stand-in
 //! of the API and runs against that.
 
-use emnify_auth::{Client, Login, LoginOutcome, Server};
+use emnify_auth::{ApplicationToken, Client, Server};
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -31,10 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let client = Client::from(builder.build()?);
 
-    let LoginOutcome::LoggedIn(client) = client.login(Login::application_token(token)).await?
-    else {
-        return Err("an application token login never asks for a one-time code".into());
-    };
+    // The first call fetches an auth token with the application token; later calls reuse it.
+    let client = client.with_token_provider(ApplicationToken::new(&client, token));
     for kind in client.authentication().user_mfa_type_get().await? {
         println!(
             "MFA key type {}: {}",

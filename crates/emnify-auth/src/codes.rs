@@ -7,7 +7,7 @@ use auth_core::ErrorMetadata;
 ///
 /// ```
 /// use emnify_auth::{EmnifyCode, VendorCode};
-/// # fn check(error: emnify_auth::errors::PostMfaError) {
+/// # fn check(error: emnify_auth::ApiError<emnify_auth::errors::PostMfaError>) {
 /// if error.vendor_code() == Some(EmnifyCode::Duplicated) {
 ///     // the user has an active MFA key already
 /// }

@@ -35,12 +35,16 @@ mod session;
 #[cfg(feature = "totp")]
 pub mod totp;
 
-pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
+pub use auth_core::{
+    self, ApiError, ApiErrorKind, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts,
+    TokenError, TokenErrorKind,
+};
 pub use codes::{EmnifyCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
 pub use session::{
-    ACTIVE_KEY_STATUS, Login, LoginError, LoginOutcome, MfaEnrollment, MfaPending, TOTP_KEY_TYPE,
+    ACTIVE_KEY_STATUS, ApplicationToken, LoginError, LoginOutcome, MfaEnrollment, MfaPending,
+    PasswordLogin, RefreshToken, TOTP_KEY_TYPE,
 };
 
 /// The README's examples, compiled and run as doc tests.

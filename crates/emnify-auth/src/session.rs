@@ -1,8 +1,13 @@
-//! Logins that keep a valid auth token, MFA logins, and MFA key enrolment.
+//! emnify's ways of obtaining auth tokens ([`ApplicationToken`], [`PasswordLogin`],
+//! [`RefreshToken`]), the login with a one-time code ([`LoginOutcome`], [`MfaPending`]), and MFA
+//! key enrolment ([`MfaEnrollment`]).
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use auth_core::{Credentials, FetchFuture, Secret, Token, TokenProvider, TokenSource};
+use auth_core::{
+    ApiError, Credentials, FetchFuture, Secret, Token, TokenError, TokenErrorKind, TokenProvider,
+    TokenSource,
+};
 
 use crate::Client;
 use crate::errors::{AuthenticateError, PostMfaError, UserMfaByIdPatchError};
@@ -17,85 +22,180 @@ pub const TOTP_KEY_TYPE: i64 = 0;
 /// The MFA key status "active".
 pub const ACTIVE_KEY_STATUS: i64 = 1;
 
-/// How a client logs in, and logs in again when its refresh token no longer works.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Login {
-    /// An application token from the emnify portal.
-    ApplicationToken(Secret),
-    /// A user's name and password, and the fingerprint of a device trusted earlier, if any.
-    Password {
-        /// The user name (an e-mail address).
-        username: String,
-        /// The password.
-        password: Secret,
-        /// A trusted device's fingerprint: with it, the login skips the one-time code.
-        fingerprint: Option<Secret>,
-    },
+/// What a login fails with: the error of `/api/v1/authenticate`.
+pub type LoginError = ApiError<AuthenticateError>;
+
+/// Auth tokens from an application token (from the emnify portal): the way emnify recommends
+/// for services. Application tokens get no refresh token, so each new auth token is a new
+/// authentication.
+///
+/// ```no_run
+/// use emnify_auth::{ApplicationToken, Client, Credentials};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::new(Credentials::None)?;
+/// let client = client.with_token_provider(ApplicationToken::new(&client, "application-token"));
+/// // The first call fetches an auth token; later calls reuse it until shortly before it expires.
+/// let kinds = client.authentication().user_mfa_type_get().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct ApplicationToken {
+    client: Client,
+    token: Secret,
 }
 
-impl Login {
-    /// A login with an application token.
-    pub fn application_token(token: impl Into<Secret>) -> Self {
-        Login::ApplicationToken(token.into())
+impl ApplicationToken {
+    /// Authenticates with `token`, through `client`'s connection pool.
+    pub fn new(client: &Client, token: impl Into<Secret>) -> Self {
+        Self {
+            client: client.clone(),
+            token: token.into(),
+        }
     }
+}
 
-    /// A login with a user name and password.
-    ///
-    /// emnify removed logins with user credentials from its REST API on 2024-03-28 (its
-    /// developer documentation); prefer [`Login::application_token`]. Kept for deployments that
-    /// still accept them.
-    pub fn password(username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        Login::Password {
+impl TokenProvider for ApplicationToken {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let body = ApplicationTokenAuthentication::new(self.token.clone()).into();
+            let tokens = tokens_of(authenticate(&self.client, &body).await?)?;
+            Ok(Token::from_jwt(tokens.auth_token))
+        })
+    }
+}
+
+/// Auth tokens from a refresh token (of an earlier password login): each answer's refresh
+/// token, when it has one, is used for the next.
+#[derive(Debug)]
+pub struct RefreshToken {
+    client: Client,
+    refresh_token: Mutex<Secret>,
+}
+
+impl RefreshToken {
+    /// Trades `refresh_token`, through `client`'s connection pool.
+    pub fn new(client: &Client, refresh_token: impl Into<Secret>) -> Self {
+        Self {
+            client: client.clone(),
+            refresh_token: Mutex::new(refresh_token.into()),
+        }
+    }
+}
+
+impl TokenProvider for RefreshToken {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let refresh_token = lock(&self.refresh_token).clone();
+            let body = RefreshTokenAuthentication::new(refresh_token).into();
+            let tokens = tokens_of(authenticate(&self.client, &body).await?)?;
+            if let Some(next) = tokens.refresh_token {
+                *lock(&self.refresh_token) = next;
+            }
+            Ok(Token::from_jwt(tokens.auth_token))
+        })
+    }
+}
+
+/// Auth tokens from a user's name and password: each new one from the refresh token of the
+/// last, and from a new login when that no longer works.
+///
+/// emnify removed logins with user credentials from its REST API on 2024-03-28 (its developer
+/// documentation): prefer [`ApplicationToken`]. Kept for deployments that still accept them.
+/// Used unattended (with `Client::with_token_provider`), a login that needs a one-time code
+/// fails with [`TokenErrorKind::InteractionRequired`]; [`PasswordLogin::login`] asks for it.
+#[derive(Debug)]
+pub struct PasswordLogin {
+    client: Client,
+    username: String,
+    password: Secret,
+    fingerprint: Option<Secret>,
+    refresh_token: Mutex<Option<Secret>>,
+}
+
+impl PasswordLogin {
+    /// Logs in as `username` with `password`, through `client`'s connection pool.
+    pub fn new(client: &Client, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Self {
+            client: client.clone(),
             username: username.into(),
             password: password.into(),
             fingerprint: None,
+            refresh_token: Mutex::new(None),
         }
+    }
+
+    /// Sends the fingerprint of a device trusted earlier ([`MfaPending::trust_device`]): logins
+    /// with it skip the one-time code.
+    #[must_use]
+    pub fn trust_device(mut self, fingerprint: impl Into<Secret>) -> Self {
+        self.fingerprint = Some(fingerprint.into());
+        self
+    }
+
+    /// Logs in now: a user with MFA whose device is not trusted answers
+    /// [`LoginOutcome::MfaRequired`], to finish with [`MfaPending::complete`]. The client it
+    /// gives back keeps its auth token valid with this login.
+    pub async fn login(self) -> Result<LoginOutcome, LoginError> {
+        Ok(match authenticate(&self.client, &self.body()).await? {
+            AuthenticationResponse::Tokens(tokens) => {
+                LoginOutcome::LoggedIn(self.logged_in(tokens))
+            }
+            AuthenticationResponse::MfaRequired(required) => {
+                LoginOutcome::MfaRequired(MfaPending {
+                    login: self,
+                    mfa_token: required.mfa_token,
+                })
+            }
+        })
     }
 
     fn body(&self) -> Authentication {
-        match self {
-            Login::ApplicationToken(token) => {
-                ApplicationTokenAuthentication::new(token.clone()).into()
+        let mut body = UserAuthentication::new(self.username.clone(), self.password.clone());
+        body.fingerprint = self.fingerprint.clone();
+        body.into()
+    }
+
+    /// The client that sends `tokens.auth_token`, and gets the next ones from this login.
+    fn logged_in(self, tokens: AuthenticationTokens) -> Client {
+        *lock(&self.refresh_token) = tokens.refresh_token;
+        let base = self.client.clone();
+        let source = TokenSource::with_policy(self, base.core().token_policy());
+        source.seed(Token::from_jwt(tokens.auth_token));
+        Client::from(base.core().with_token_source(source))
+    }
+
+    /// New tokens from the refresh token, when there is one and it still works.
+    async fn refreshed(&self) -> Result<Option<AuthenticationTokens>, LoginError> {
+        let Some(refresh_token) = lock(&self.refresh_token).clone() else {
+            return Ok(None);
+        };
+        let body = RefreshTokenAuthentication::new(refresh_token).into();
+        match authenticate(&self.client, &body).await {
+            Ok(AuthenticationResponse::Tokens(tokens)) => Ok(Some(tokens)),
+            // A refresh token that no longer works is no failure yet: log in again.
+            Ok(AuthenticationResponse::MfaRequired(_)) => Ok(None),
+            Err(error) if matches!(error.documented(), Some(AuthenticateError::Unauthorized)) => {
+                Ok(None)
             }
-            Login::Password {
-                username,
-                password,
-                fingerprint,
-            } => {
-                let mut body = UserAuthentication::new(username.clone(), password.clone());
-                body.fingerprint = fingerprint.clone();
-                body.into()
-            }
+            Err(error) => Err(error),
         }
     }
 }
 
-/// Why a login failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LoginError {
-    /// The authenticate operation failed (for example 401: wrong credentials or code).
-    #[error(transparent)]
-    Authenticate(#[from] AuthenticateError),
-    /// Logging in again needs a one-time code, which an unattended refresh cannot give.
-    #[error("logging in again needs a one-time code (MFA); log in interactively")]
-    MfaRequired,
-}
-
-impl auth_core::ErrorMetadata for LoginError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            LoginError::Authenticate(error) => error.response_meta(),
-            LoginError::MfaRequired => None,
-        }
-    }
-
-    fn is_retryable(&self) -> bool {
-        match self {
-            LoginError::Authenticate(error) => error.is_retryable(),
-            LoginError::MfaRequired => false,
-        }
+impl TokenProvider for PasswordLogin {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let tokens = match self.refreshed().await? {
+                Some(tokens) => tokens,
+                None => tokens_of(authenticate(&self.client, &self.body()).await?)?,
+            };
+            if let Some(refresh_token) = tokens.refresh_token {
+                *lock(&self.refresh_token) = Some(refresh_token);
+            }
+            Ok(Token::from_jwt(tokens.auth_token))
+        })
     }
 }
 
@@ -103,7 +203,7 @@ impl auth_core::ErrorMetadata for LoginError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum LoginOutcome {
-    /// Logged in: the client sends an auth token, and refreshes it before it expires.
+    /// Logged in: the client sends an auth token, and keeps it valid.
     LoggedIn(Client),
     /// The user has MFA enabled and this device is not trusted: finish with a one-time code.
     MfaRequired(MfaPending),
@@ -112,8 +212,7 @@ pub enum LoginOutcome {
 /// A login waiting for the one-time code of the user's MFA key.
 #[derive(Debug)]
 pub struct MfaPending {
-    client: Client,
-    login: Login,
+    login: PasswordLogin,
     mfa_token: Secret,
 }
 
@@ -123,75 +222,56 @@ impl MfaPending {
         &self.mfa_token
     }
 
-    /// Finishes the login with `code`. With a `fingerprint`, this device becomes trusted, and
-    /// later logins (including the client's own re-logins) skip the code.
-    pub async fn finish(
-        self,
-        code: &str,
-        fingerprint: Option<Secret>,
-    ) -> Result<Client, LoginError> {
+    /// Makes this device trusted under `fingerprint` (a stable identifier of the device) when the
+    /// login completes: later logins with it, the client's own included, skip the code.
+    #[must_use]
+    pub fn trust_device(mut self, fingerprint: impl Into<Secret>) -> Self {
+        self.login.fingerprint = Some(fingerprint.into());
+        self
+    }
+
+    /// Completes the login with the current `code` of the user's MFA key. A wrong code is the
+    /// documented 401, [`AuthenticateError::Unauthorized`].
+    pub async fn complete(self, code: &str) -> Result<Client, LoginError> {
         let mut body = MfaCodeAuthentication::new(self.mfa_token, code);
-        body.fingerprint = fingerprint.clone();
-        let answer = self
-            .client
-            .authentication()
-            .authenticate(&body.into())
-            .await?;
-        let mut login = self.login;
-        if let (
-            Login::Password {
-                fingerprint: trusted,
-                ..
-            },
-            Some(fingerprint),
-        ) = (&mut login, fingerprint)
-        {
-            *trusted = Some(fingerprint);
-        }
-        match answer {
-            AuthenticationResponse::Tokens(tokens) => Ok(logged_in(&self.client, login, tokens)),
-            _ => Err(LoginError::MfaRequired),
+        body.fingerprint = self.login.fingerprint.clone();
+        match authenticate(&self.login.client, &body.into()).await? {
+            AuthenticationResponse::Tokens(tokens) => Ok(self.login.logged_in(tokens)),
+            // emnify answers a code with tokens or a 401; asking for a code again leaves the
+            // flow nowhere to go.
+            AuthenticationResponse::MfaRequired(_) => Err(ApiError::new(
+                "emnify",
+                "authenticate",
+                auth_core::Error::UnexpectedAnswer("a one-time code was asked for again").into(),
+            )),
         }
     }
 }
 
 impl Client {
-    /// Logs in. The client it gives back holds an auth token and keeps it valid: it refreshes
-    /// the token with the refresh token shortly before it expires (or on a 401), and logs in
-    /// again when that fails.
+    /// Logs in as `username` with `password` ([`PasswordLogin::login`]): a user with MFA whose
+    /// device is not trusted answers [`LoginOutcome::MfaRequired`].
     ///
     /// ```no_run
-    /// use emnify_auth::{Client, Credentials, Login, LoginOutcome};
+    /// use emnify_auth::{Client, Credentials, LoginOutcome};
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let client = Client::new(Credentials::None)?;
-    /// let client = match client.login(Login::password("user@example.org", "password")).await? {
+    /// let client = match client.login("user@example.org", "password").await? {
     ///     LoginOutcome::LoggedIn(client) => client,
-    ///     LoginOutcome::MfaRequired(pending) => pending.finish("123456", None).await?,
+    ///     LoginOutcome::MfaRequired(pending) => pending.complete("123456").await?,
     ///     _ => unreachable!(),
     /// };
     /// let devices = client.authentication().user_mfa_trusted_device_by_user_id_get(42).await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn login(&self, login: Login) -> Result<LoginOutcome, LoginError> {
-        let anonymous = self.with_credentials(Credentials::None);
-        let answer = anonymous
-            .authentication()
-            .authenticate(&login.body())
-            .await?;
-        Ok(match answer {
-            AuthenticationResponse::Tokens(tokens) => {
-                LoginOutcome::LoggedIn(logged_in(&anonymous, login, tokens))
-            }
-            AuthenticationResponse::MfaRequired(required) => {
-                LoginOutcome::MfaRequired(MfaPending {
-                    client: anonymous,
-                    login,
-                    mfa_token: required.mfa_token,
-                })
-            }
-        })
+    pub async fn login(
+        &self,
+        username: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Result<LoginOutcome, LoginError> {
+        PasswordLogin::new(self, username, password).login().await
     }
 
     /// Creates an MFA key (a TOTP key) for the logged-in user; it stays pending until
@@ -199,86 +279,38 @@ impl Client {
     pub async fn create_mfa_key(
         &self,
         password: impl Into<Secret>,
-    ) -> Result<MfaEnrollment, PostMfaError> {
+    ) -> Result<MfaEnrollment, ApiError<PostMfaError>> {
         let body = CreateMfaKeyRequest::new(IdRef::new(TOTP_KEY_TYPE), password);
         let key = self.authentication().post_mfa(&body).await?;
         Ok(MfaEnrollment { key })
     }
 }
 
-/// The client that sends `tokens.auth_token`, refreshing it through `login`.
-fn logged_in(anonymous: &Client, login: Login, tokens: AuthenticationTokens) -> Client {
-    let policy = anonymous.core().token_policy();
-    let source = TokenSource::with_policy(
-        Refresher {
-            // Token requests have their own timeout (the policy's, applied by the token source), not
-            // the one of the calls waiting for them.
-            client: anonymous.with_timeouts(auth_core::Timeouts::none()),
-            login,
-            refresh_token: Mutex::new(tokens.refresh_token),
-        },
-        policy,
-    );
-    source.seed(Token::from_jwt(tokens.auth_token));
-    anonymous.with_credentials(Credentials::BearerSource(source))
+/// Authenticates with `body` through `client`'s pool, without credentials and without the
+/// client's own timeouts (the token source bounds token requests).
+async fn authenticate(
+    client: &Client,
+    body: &Authentication,
+) -> Result<AuthenticationResponse, LoginError> {
+    Client::from(client.core().token_client(Credentials::None))
+        .authentication()
+        .authenticate(body)
+        .await
 }
 
-/// Trades the refresh token for a new auth token, or logs in again.
-struct Refresher {
-    client: Client,
-    login: Login,
-    refresh_token: Mutex<Option<Secret>>,
-}
-
-impl Refresher {
-    async fn refresh(&self) -> Result<Option<AuthenticationTokens>, AuthenticateError> {
-        let refresh_token = self
-            .refresh_token
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let Some(refresh_token) = refresh_token else {
-            return Ok(None);
-        };
-        let body = RefreshTokenAuthentication::new(refresh_token).into();
-        match self.client.authentication().authenticate(&body).await {
-            Ok(AuthenticationResponse::Tokens(tokens)) => Ok(Some(tokens)),
-            // A refresh token that no longer works is no failure yet: log in again.
-            Ok(_) | Err(AuthenticateError::Unauthorized(_)) => Ok(None),
-            Err(error) => Err(error),
-        }
-    }
-
-    async fn fetch_tokens(&self) -> Result<AuthenticationTokens, LoginError> {
-        let tokens = match self.refresh().await? {
-            Some(tokens) => tokens,
-            None => match self
-                .client
-                .authentication()
-                .authenticate(&self.login.body())
-                .await?
-            {
-                AuthenticationResponse::Tokens(tokens) => tokens,
-                _ => return Err(LoginError::MfaRequired),
-            },
-        };
-        if let Some(refresh_token) = &tokens.refresh_token {
-            *self
-                .refresh_token
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(refresh_token.clone());
-        }
-        Ok(tokens)
+/// The tokens of an answer; an answer asking for a one-time code cannot be given unattended.
+fn tokens_of(answer: AuthenticationResponse) -> Result<AuthenticationTokens, TokenError> {
+    match answer {
+        AuthenticationResponse::Tokens(tokens) => Ok(tokens),
+        AuthenticationResponse::MfaRequired(_) => Err(TokenError::new(
+            TokenErrorKind::InteractionRequired,
+            "emnify asks for a one-time code (MFA): log in with `PasswordLogin::login`",
+        )),
     }
 }
 
-impl TokenProvider for Refresher {
-    fn fetch(&self) -> FetchFuture<'_> {
-        Box::pin(async move {
-            let tokens = self.fetch_tokens().await?;
-            Ok(Token::from_jwt(tokens.auth_token))
-        })
-    }
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A new MFA key, pending activation. It holds the key's secret, which emnify shows only once.
@@ -296,7 +328,11 @@ impl MfaEnrollment {
     }
 
     /// Activates the key with a current `code` of it.
-    pub async fn activate(&self, client: &Client, code: &str) -> Result<(), UserMfaByIdPatchError> {
+    pub async fn activate(
+        &self,
+        client: &Client,
+        code: &str,
+    ) -> Result<(), ApiError<UserMfaByIdPatchError>> {
         let body = ActivateMfaKeyRequest::new(IdRef::new(ACTIVE_KEY_STATUS), code);
         client
             .authentication()

@@ -7,7 +7,7 @@ use auth_core::ErrorMetadata;
 ///
 /// ```
 /// use plex_auth::{PlexCode, VendorCode};
-/// # fn check(error: plex_auth::errors::PostUsersSignInDataError) {
+/// # fn check(error: plex_auth::LoginError) {
 /// if error.vendor_code() == Some(PlexCode::TwoFactorRequired) {
 ///     // ask the user for the current code, and sign in again with it
 /// }

@@ -33,11 +33,14 @@ mod generated;
 mod codes;
 mod session;
 
-pub use auth_core::{self, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts};
+pub use auth_core::{
+    self, ApiError, ApiErrorKind, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts,
+    TokenError, TokenErrorKind,
+};
 pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
-pub use session::{LoggedIn, LoginOutcome, MfaPending};
+pub use session::{LoggedIn, LoginError, LoginOutcome, MfaPending};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,11 +1,14 @@
 //! Logging in (with a two-factor code when the account has one), and talking to the user's
 //! media server.
 
-use auth_core::{Credentials, Error, Secret};
+use auth_core::{ApiError, Error, Secret};
 
 use crate::errors::PostUsersSignInDataError;
 use crate::models::{SignInRequest, SignedInUserPlexAccount};
 use crate::{Client, PlexCode, VendorCode};
+
+/// What a login fails with: the error of the sign-in operation.
+pub type LoginError = ApiError<PostUsersSignInDataError>;
 
 /// What a login led to.
 #[derive(Debug)]
@@ -37,7 +40,7 @@ pub struct MfaPending {
 
 impl MfaPending {
     /// Finishes the login with the current code of the account's authenticator.
-    pub async fn complete(self, code: &str) -> Result<LoggedIn, PostUsersSignInDataError> {
+    pub async fn complete(self, code: &str) -> Result<LoggedIn, LoginError> {
         self.client
             .sign_in(&self.login, self.password, Some(code))
             .await
@@ -81,7 +84,7 @@ impl Client {
         &self,
         login: &str,
         password: impl Into<Secret>,
-    ) -> Result<LoginOutcome, PostUsersSignInDataError> {
+    ) -> Result<LoginOutcome, LoginError> {
         let password = password.into();
         match self.sign_in(login, password.clone(), None).await {
             Ok(logged_in) => Ok(LoginOutcome::LoggedIn(Box::new(logged_in))),
@@ -101,17 +104,12 @@ impl Client {
         login: &str,
         password: Secret,
         code: Option<&str>,
-    ) -> Result<LoggedIn, PostUsersSignInDataError> {
+    ) -> Result<LoggedIn, LoginError> {
         let mut form = SignInRequest::new(login, password);
         form.verification_code = code.map(Secret::from);
         let account = self.authentication().post_users_sign_in_data(&form).await?;
         let client = self.with_token(account.auth_token.clone());
         Ok(LoggedIn { client, account })
-    }
-
-    /// The same client sending `token` (an account or transient token) as `X-Plex-Token`.
-    pub fn with_token(&self, token: impl Into<Secret>) -> Client {
-        self.with_credentials(Credentials::ApiKey(token.into()))
     }
 
     /// The same client talking to the media server at `url` (such as

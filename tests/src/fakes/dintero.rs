@@ -97,6 +97,11 @@ impl DinteroFake {
         self.state().last_binding_code.clone()
     }
 
+    /// Whether `token` is an access token it issued and that is still valid.
+    pub fn issued(&self, token: &str) -> bool {
+        self.state().access_tokens.valid(Some(token))
+    }
+
     /// Makes every access token expire now.
     pub fn expire_access_tokens(&self) {
         self.state().access_tokens.expire_all();

@@ -612,6 +612,7 @@ fn param_value(param: &Param, value: &Ident) -> TokenStream {
 
 fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
     let name = ident(&operation.name);
+    let name_text = &operation.name;
     let error = ident(&operation.error_type);
     let operation_id = &operation.operation_id;
     let mut text = String::new();
@@ -737,8 +738,8 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
         let status = Literal::u16_unsuffixed(outcome.status);
         let variant = ident(&outcome.variant);
         match outcome.ty {
-            Some(_) => quote!(#status => Err(errors::#error::#variant(response.api_error())),),
-            None => quote!(#status => Err(errors::#error::#variant(response.into_meta())),),
+            Some(_) => quote!(#status => Err(response.documented_with(errors::#error::#variant)),),
+            None => quote!(#status => Err(response.documented(errors::#error::#variant)),),
         }
     });
     let server = ident(&operation.server);
@@ -753,33 +754,42 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
     let idempotent = operation.idempotent;
     quote! {
         #docs
-        pub async fn #name(&self, #(#signature),*) -> Result<#success_type, errors::#error> {
+        pub async fn #name(
+            &self,
+            #(#signature),*
+        ) -> Result<#success_type, auth_core::ApiError<errors::#error>> {
             static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
                 api: #api,
                 id: #operation_id,
+                name: #name_text,
                 method: auth_core::Method::#method,
                 server: super::Server::#server.spec_url(),
                 path: #template,
                 security: &[#(#schemes),*],
                 idempotent: #idempotent,
             };
-            #(#segments)*
-            let request = auth_core::__private::Request::new(&OPERATION, #path);
-            #(#steps)*
-            let response = auth_core::__private::send(self.client, request).await?;
-            match response.status().as_u16() {
-                #success_arm
-                #(#error_arms)*
-                _ => Err(response.unexpected().into()),
+            let result: Result<_, auth_core::ApiErrorKind<errors::#error>> = async {
+                #(#segments)*
+                let request = auth_core::__private::Request::new(&OPERATION, #path);
+                #(#steps)*
+                let response = auth_core::__private::send(self.client, request).await?;
+                match response.status().as_u16() {
+                    #success_arm
+                    #(#error_arms)*
+                    _ => Err(response.undocumented()),
+                }
             }
+            .await;
+            auth_core::__private::finish(&OPERATION, result)
         }
     }
 }
 
 fn emit_errors(api: &Api) -> TokenStream {
     let about = inner_doc(&format!(
-        "The errors of each operation of the {} spec: a variant per documented error status, \
-         and `Other` for everything else.",
+        "The documented errors of each operation of the {} spec: a variant per documented error \
+         status. An operation fails with `auth_core::ApiError` of them; 429, 5xx and every other \
+         failure are kinds of `ApiError` common to every operation.",
         api.title
     ));
     let enums = api.groups.iter().flat_map(|group| {
@@ -790,7 +800,6 @@ fn emit_errors(api: &Api) -> TokenStream {
     });
     quote! {
         #about
-        use auth_core::ErrorMetadata;
         use super::models;
         #(#enums)*
     }
@@ -799,57 +808,49 @@ fn emit_errors(api: &Api) -> TokenStream {
 fn emit_error(group: &str, operation: &Operation) -> TokenStream {
     let name = ident(&operation.error_type);
     let docs = doc(&format!(
-        "The errors of [`{group}::{op}`](super::operations::{group}::{op}).",
+        "The documented errors of [`{group}::{op}`](super::operations::{group}::{op}), the \
+         `error` of [`auth_core::ApiErrorKind::Documented`].\n\n`Debug` names the variant only: \
+         vendors echo what they were sent in error bodies.",
         op = operation.name
     ));
-    let prefix = &operation.name;
     let variants = operation.errors.iter().map(|outcome| {
         let variant = ident(&outcome.variant);
-        let docs = doc(&format!("HTTP {}: {}", outcome.status, outcome.description));
         match &outcome.ty {
             Some(ty) => {
+                let docs = doc(&format!(
+                    "HTTP {}: {} The body, when it decoded as documented.",
+                    outcome.status, outcome.description
+                ));
                 let ty = rust_type(ty, true);
-                let message = format!("{prefix}: {{0}}");
-                quote!(#docs #[error(#message)] #variant(auth_core::ApiError<#ty>),)
+                quote!(#docs #variant(Option<#ty>),)
             }
             None => {
-                let message = format!("{prefix}: HTTP {{}}");
-                quote!(#docs #[error(#message, .0.status())] #variant(auth_core::ResponseMeta),)
+                let docs = doc(&format!("HTTP {}: {}", outcome.status, outcome.description));
+                quote!(#docs #variant,)
             }
         }
     });
-    let meta_arms = operation.errors.iter().map(|outcome| {
+    let debug_arms = operation.errors.iter().map(|outcome| {
         let variant = ident(&outcome.variant);
+        let text = &outcome.variant;
         match outcome.ty {
-            Some(_) => quote!(Self::#variant(error) => Some(&error.meta),),
-            None => quote!(Self::#variant(meta) => Some(meta),),
+            Some(_) => quote!(Self::#variant(_) => #text,),
+            None => quote!(Self::#variant => #text,),
         }
     });
     quote! {
         #docs
-        #[derive(Debug, thiserror::Error)]
+        #[derive(Clone)]
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
-            /// Not a documented error response: the request could not be built or sent, the
-            /// status was not documented, or a body did not decode.
-            #[error(transparent)]
-            Other(#[from] auth_core::Error),
         }
 
-        impl ErrorMetadata for #name {
-            fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-                match self {
-                    #(#meta_arms)*
-                    Self::Other(error) => error.response_meta(),
-                }
-            }
-
-            fn is_retryable(&self) -> bool {
-                match self {
-                    Self::Other(error) => error.is_retryable(),
-                    _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-                }
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match *self {
+                    #(#debug_arms)*
+                })
             }
         }
     }
@@ -899,6 +900,54 @@ fn emit_client(api: &Api) -> TokenStream {
             }
         }
     });
+    // How a token the user holds is sent: as a bearer token, or as the spec's API-key header.
+    let schemes: Vec<&Security> = api
+        .groups
+        .iter()
+        .flat_map(|group| &group.operations)
+        .flat_map(|operation| &operation.security)
+        .collect();
+    let bearer = schemes.iter().any(|s| matches!(s, Security::Bearer));
+    let api_key = schemes.iter().find_map(|s| match s {
+        Security::ApiKeyHeader(header) => Some(header.clone()),
+        _ => None,
+    });
+    let with_token = if bearer {
+        Some(quote! {
+            /// The same client (sharing its connection pool) sending `token` as a bearer token.
+            pub fn with_token(&self, token: impl Into<auth_core::Secret>) -> Self {
+                self.with_credentials(auth_core::Credentials::Bearer(token.into()))
+            }
+
+            /// The same client sending bearer tokens from `provider`: fetched when a call first
+            /// needs one, refreshed before they expire (and after a 401), one refresh for all
+            /// concurrent calls, paced by the client's `TokenPolicy`.
+            pub fn with_token_provider(
+                &self,
+                provider: impl auth_core::TokenProvider + 'static,
+            ) -> Self {
+                Self::from(self.core.with_token_provider(provider))
+            }
+
+            /// The bearer token calls send now, fetched or refreshed when needed: for handing it
+            /// to another library (the operations send it themselves).
+            pub async fn bearer_token(&self) -> Result<auth_core::Secret, auth_core::Error> {
+                self.core.bearer_token().await
+            }
+        })
+    } else {
+        api_key.map(|header| {
+            let docs = doc(&format!(
+                "The same client (sharing its connection pool) sending `token` in `{header}`."
+            ));
+            quote! {
+                #docs
+                pub fn with_token(&self, token: impl Into<auth_core::Secret>) -> Self {
+                    self.with_credentials(auth_core::Credentials::ApiKey(token.into()))
+                }
+            }
+        })
+    };
     quote! {
         #about
         use super::operations;
@@ -922,6 +971,8 @@ fn emit_client(api: &Api) -> TokenStream {
             pub fn with_credentials(&self, credentials: auth_core::Credentials) -> Self {
                 Self::from(self.core.with_credentials(credentials))
             }
+
+            #with_token
 
             /// The same client with another retry policy (for one call:
             /// `client.with_retry(policy).group().operation(..)`).

@@ -860,7 +860,10 @@ impl<'a> Lowerer<'a> {
             };
             if (200..300).contains(&code) {
                 success.push(outcome);
-            } else if (400..600).contains(&code) {
+            } else if code == 429 || (500..600).contains(&code) {
+                // Kinds of `ApiError` common to every operation (`TooManyRequests`,
+                // `ServerError`): the operation's own errors leave them out.
+            } else if (400..500).contains(&code) {
                 errors.push(outcome);
             } else {
                 return reject(

@@ -2,166 +2,107 @@
 // spec sha256: 08ed9c0d500176f3e8e080971369db9a5860c2994b64a1bb7c1967d1dd6562c8
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
-//! The errors of each operation of the Dintero authentication API spec: a variant per documented error status, and `Other` for everything else.
-use auth_core::ErrorMetadata;
+//! The documented errors of each operation of the Dintero authentication API spec: a variant per documented error status. An operation fails with `auth_core::ApiError` of them; 429, 5xx and every other failure are kinds of `ApiError` common to every operation.
 use super::models;
-/// The errors of [`ChallengeApi::aid_auth_mfa_challenge_post`](super::operations::ChallengeApi::aid_auth_mfa_challenge_post).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`ChallengeApi::aid_auth_mfa_challenge_post`](super::operations::ChallengeApi::aid_auth_mfa_challenge_post), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum AidAuthMfaChallengePostError {
-    /// HTTP 400: The request was malformed or invalid.
-    #[error("aid_auth_mfa_challenge_post: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The JWT or client credentials were missing or invalid.
-    #[error("aid_auth_mfa_challenge_post: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge.
-    #[error("aid_auth_mfa_challenge_post: {0}")]
-    Forbidden(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 404: No such account or user.
-    #[error("aid_auth_mfa_challenge_post: {0}")]
-    NotFound(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 500: The service failed.
-    #[error("aid_auth_mfa_challenge_post: {0}")]
-    InternalServerError(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: The request was malformed or invalid. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The JWT or client credentials were missing or invalid. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
+    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge. The body, when it decoded as documented.
+    Forbidden(Option<models::ErrorResponse>),
+    /// HTTP 404: No such account or user. The body, when it decoded as documented.
+    NotFound(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for AidAuthMfaChallengePostError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Forbidden(error) => Some(&error.meta),
-            Self::NotFound(error) => Some(&error.meta),
-            Self::InternalServerError(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for AidAuthMfaChallengePostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::Forbidden(_) => "Forbidden",
+                Self::NotFound(_) => "NotFound",
+            },
+        )
     }
 }
-/// The errors of [`ChallengeApi::aid_auth_mfa_recovery_post`](super::operations::ChallengeApi::aid_auth_mfa_recovery_post).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`ChallengeApi::aid_auth_mfa_recovery_post`](super::operations::ChallengeApi::aid_auth_mfa_recovery_post), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum AidAuthMfaRecoveryPostError {
-    /// HTTP 400: The request was malformed or invalid.
-    #[error("aid_auth_mfa_recovery_post: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The JWT or client credentials were missing or invalid.
-    #[error("aid_auth_mfa_recovery_post: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge.
-    #[error("aid_auth_mfa_recovery_post: {0}")]
-    Forbidden(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 404: No such account or user.
-    #[error("aid_auth_mfa_recovery_post: {0}")]
-    NotFound(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 500: The service failed.
-    #[error("aid_auth_mfa_recovery_post: {0}")]
-    InternalServerError(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: The request was malformed or invalid. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The JWT or client credentials were missing or invalid. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
+    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge. The body, when it decoded as documented.
+    Forbidden(Option<models::ErrorResponse>),
+    /// HTTP 404: No such account or user. The body, when it decoded as documented.
+    NotFound(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for AidAuthMfaRecoveryPostError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Forbidden(error) => Some(&error.meta),
-            Self::NotFound(error) => Some(&error.meta),
-            Self::InternalServerError(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for AidAuthMfaRecoveryPostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::Forbidden(_) => "Forbidden",
+                Self::NotFound(_) => "NotFound",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticateApi::aid_auths_oauth_token_post`](super::operations::AuthenticateApi::aid_auths_oauth_token_post).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticateApi::aid_auths_oauth_token_post`](super::operations::AuthenticateApi::aid_auths_oauth_token_post), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum AidAuthsOauthTokenPostError {
-    /// HTTP 400: The request was malformed or invalid.
-    #[error("aid_auths_oauth_token_post: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The JWT or client credentials were missing or invalid.
-    #[error("aid_auths_oauth_token_post: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge.
-    #[error("aid_auths_oauth_token_post: {0}")]
-    Forbidden(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 429: Too many requests; wait before trying again.
-    #[error("aid_auths_oauth_token_post: {0}")]
-    TooManyRequests(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 500: The service failed.
-    #[error("aid_auths_oauth_token_post: {0}")]
-    InternalServerError(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: The request was malformed or invalid. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The JWT or client credentials were missing or invalid. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
+    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge. The body, when it decoded as documented.
+    Forbidden(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for AidAuthsOauthTokenPostError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Forbidden(error) => Some(&error.meta),
-            Self::TooManyRequests(error) => Some(&error.meta),
-            Self::InternalServerError(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for AidAuthsOauthTokenPostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::Forbidden(_) => "Forbidden",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticateApi::aid_auths_oauth_exchange_token_post`](super::operations::AuthenticateApi::aid_auths_oauth_exchange_token_post).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticateApi::aid_auths_oauth_exchange_token_post`](super::operations::AuthenticateApi::aid_auths_oauth_exchange_token_post), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum AidAuthsOauthExchangeTokenPostError {
-    /// HTTP 400: The request was malformed or invalid.
-    #[error("aid_auths_oauth_exchange_token_post: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The JWT or client credentials were missing or invalid.
-    #[error("aid_auths_oauth_exchange_token_post: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge.
-    #[error("aid_auths_oauth_exchange_token_post: {0}")]
-    Forbidden(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: The request was malformed or invalid. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The JWT or client credentials were missing or invalid. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
+    /// HTTP 403: Not allowed; with error code `mfa_required`, a second factor is needed and the error carries the `mfa_token` for the challenge. The body, when it decoded as documented.
+    Forbidden(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for AidAuthsOauthExchangeTokenPostError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Forbidden(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for AidAuthsOauthExchangeTokenPostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::Forbidden(_) => "Forbidden",
+            },
+        )
     }
 }

@@ -26,59 +26,73 @@ impl<'a> ChallengeApi<'a> {
         &self,
         aid: &str,
         body: &models::AuthChallenge,
-    ) -> Result<models::ChallengeResponse, errors::AidAuthMfaChallengePostError> {
+    ) -> Result<
+        models::ChallengeResponse,
+        auth_core::ApiError<errors::AidAuthMfaChallengePostError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auth_mfa_challenge_post",
+            name: "aid_auth_mfa_challenge_post",
             method: auth_core::Method::POST,
             server: super::Server::Api.spec_url(),
             path: "/accounts/{aid}/auth/mfa/challenge",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
-        let aid_segment = auth_core::encode_path(aid)?;
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(
-                &["/accounts/", &aid_segment, "/auth/mfa/challenge"],
-            ),
-        );
-        let request = request.accept("application/json");
-        let request = request.json(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            400 => {
-                Err(
-                    errors::AidAuthMfaChallengePostError::BadRequest(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::AidAuthMfaChallengePostError>,
+        > = async {
+            let aid_segment = auth_core::encode_path(aid)?;
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(
+                    &["/accounts/", &aid_segment, "/auth/mfa/challenge"],
+                ),
+            );
+            let request = request.accept("application/json");
+            let request = request.json(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaChallengePostError::BadRequest,
+                            ),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaChallengePostError::Unauthorized,
+                            ),
+                    )
+                }
+                403 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaChallengePostError::Forbidden,
+                            ),
+                    )
+                }
+                404 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaChallengePostError::NotFound,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            401 => {
-                Err(
-                    errors::AidAuthMfaChallengePostError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
-            }
-            403 => {
-                Err(
-                    errors::AidAuthMfaChallengePostError::Forbidden(response.api_error()),
-                )
-            }
-            404 => {
-                Err(errors::AidAuthMfaChallengePostError::NotFound(response.api_error()))
-            }
-            500 => {
-                Err(
-                    errors::AidAuthMfaChallengePostError::InternalServerError(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Recover a user's MFA.
     ///
@@ -92,55 +106,73 @@ impl<'a> ChallengeApi<'a> {
         &self,
         aid: &str,
         body: &models::MfaRecovery,
-    ) -> Result<models::RecoveryChallengeResponse, errors::AidAuthMfaRecoveryPostError> {
+    ) -> Result<
+        models::RecoveryChallengeResponse,
+        auth_core::ApiError<errors::AidAuthMfaRecoveryPostError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auth_mfa_recovery_post",
+            name: "aid_auth_mfa_recovery_post",
             method: auth_core::Method::POST,
             server: super::Server::Api.spec_url(),
             path: "/accounts/{aid}/auth/mfa/recovery",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
-        let aid_segment = auth_core::encode_path(aid)?;
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(
-                &["/accounts/", &aid_segment, "/auth/mfa/recovery"],
-            ),
-        );
-        let request = request.accept("application/json");
-        let request = request.json(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            400 => {
-                Err(
-                    errors::AidAuthMfaRecoveryPostError::BadRequest(response.api_error()),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::AidAuthMfaRecoveryPostError>,
+        > = async {
+            let aid_segment = auth_core::encode_path(aid)?;
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(
+                    &["/accounts/", &aid_segment, "/auth/mfa/recovery"],
+                ),
+            );
+            let request = request.accept("application/json");
+            let request = request.json(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaRecoveryPostError::BadRequest,
+                            ),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaRecoveryPostError::Unauthorized,
+                            ),
+                    )
+                }
+                403 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaRecoveryPostError::Forbidden,
+                            ),
+                    )
+                }
+                404 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthMfaRecoveryPostError::NotFound,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            401 => {
-                Err(
-                    errors::AidAuthMfaRecoveryPostError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
-            }
-            403 => {
-                Err(errors::AidAuthMfaRecoveryPostError::Forbidden(response.api_error()))
-            }
-            404 => {
-                Err(errors::AidAuthMfaRecoveryPostError::NotFound(response.api_error()))
-            }
-            500 => {
-                Err(
-                    errors::AidAuthMfaRecoveryPostError::InternalServerError(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
 }
 /// The operations tagged `authenticate`. Access tokens.
@@ -165,10 +197,14 @@ impl<'a> AuthenticateApi<'a> {
         &self,
         oid: &str,
         body: &models::AuthToken,
-    ) -> Result<models::AccessToken, errors::AidAuthsOauthTokenPostError> {
+    ) -> Result<
+        models::AccessToken,
+        auth_core::ApiError<errors::AidAuthsOauthTokenPostError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auths_oauth_token_post",
+            name: "aid_auths_oauth_token_post",
             method: auth_core::Method::POST,
             server: super::Server::Api.spec_url(),
             path: "/accounts/{oid}/auth/token",
@@ -178,47 +214,51 @@ impl<'a> AuthenticateApi<'a> {
             ],
             idempotent: false,
         };
-        let oid_segment = auth_core::encode_path(oid)?;
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(&["/accounts/", &oid_segment, "/auth/token"]),
-        );
-        let request = request.accept("application/json");
-        let request = request.json(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            400 => {
-                Err(
-                    errors::AidAuthsOauthTokenPostError::BadRequest(response.api_error()),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::AidAuthsOauthTokenPostError>,
+        > = async {
+            let oid_segment = auth_core::encode_path(oid)?;
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(
+                    &["/accounts/", &oid_segment, "/auth/token"],
+                ),
+            );
+            let request = request.accept("application/json");
+            let request = request.json(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthsOauthTokenPostError::BadRequest,
+                            ),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthsOauthTokenPostError::Unauthorized,
+                            ),
+                    )
+                }
+                403 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthsOauthTokenPostError::Forbidden,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            401 => {
-                Err(
-                    errors::AidAuthsOauthTokenPostError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
-            }
-            403 => {
-                Err(errors::AidAuthsOauthTokenPostError::Forbidden(response.api_error()))
-            }
-            429 => {
-                Err(
-                    errors::AidAuthsOauthTokenPostError::TooManyRequests(
-                        response.api_error(),
-                    ),
-                )
-            }
-            500 => {
-                Err(
-                    errors::AidAuthsOauthTokenPostError::InternalServerError(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Exchange a partner token for a sub-account.
     ///
@@ -232,50 +272,64 @@ impl<'a> AuthenticateApi<'a> {
         &self,
         partner_id: &str,
         body: &models::ExchangeToken,
-    ) -> Result<models::AccessToken, errors::AidAuthsOauthExchangeTokenPostError> {
+    ) -> Result<
+        models::AccessToken,
+        auth_core::ApiError<errors::AidAuthsOauthExchangeTokenPostError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "dintero",
             id: "aid_auths_oauth_exchange_token_post",
+            name: "aid_auths_oauth_exchange_token_post",
             method: auth_core::Method::POST,
             server: super::Server::Api.spec_url(),
             path: "/accounts/{partner_id}/auth/exchange_token",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
-        let partner_id_segment = auth_core::encode_path(partner_id)?;
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(
-                &["/accounts/", &partner_id_segment, "/auth/exchange_token"],
-            ),
-        );
-        let request = request.accept("application/json");
-        let request = request.json(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            400 => {
-                Err(
-                    errors::AidAuthsOauthExchangeTokenPostError::BadRequest(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::AidAuthsOauthExchangeTokenPostError>,
+        > = async {
+            let partner_id_segment = auth_core::encode_path(partner_id)?;
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(
+                    &["/accounts/", &partner_id_segment, "/auth/exchange_token"],
+                ),
+            );
+            let request = request.accept("application/json");
+            let request = request.json(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthsOauthExchangeTokenPostError::BadRequest,
+                            ),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthsOauthExchangeTokenPostError::Unauthorized,
+                            ),
+                    )
+                }
+                403 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::AidAuthsOauthExchangeTokenPostError::Forbidden,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            401 => {
-                Err(
-                    errors::AidAuthsOauthExchangeTokenPostError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
-            }
-            403 => {
-                Err(
-                    errors::AidAuthsOauthExchangeTokenPostError::Forbidden(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
 }

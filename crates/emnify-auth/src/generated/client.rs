@@ -25,6 +25,24 @@ impl Client {
     pub fn with_credentials(&self, credentials: auth_core::Credentials) -> Self {
         Self::from(self.core.with_credentials(credentials))
     }
+    /// The same client (sharing its connection pool) sending `token` as a bearer token.
+    pub fn with_token(&self, token: impl Into<auth_core::Secret>) -> Self {
+        self.with_credentials(auth_core::Credentials::Bearer(token.into()))
+    }
+    /// The same client sending bearer tokens from `provider`: fetched when a call first
+    /// needs one, refreshed before they expire (and after a 401), one refresh for all
+    /// concurrent calls, paced by the client's `TokenPolicy`.
+    pub fn with_token_provider(
+        &self,
+        provider: impl auth_core::TokenProvider + 'static,
+    ) -> Self {
+        Self::from(self.core.with_token_provider(provider))
+    }
+    /// The bearer token calls send now, fetched or refreshed when needed: for handing it
+    /// to another library (the operations send it themselves).
+    pub async fn bearer_token(&self) -> Result<auth_core::Secret, auth_core::Error> {
+        self.core.bearer_token().await
+    }
     /// The same client with another retry policy (for one call:
     /// `client.with_retry(policy).group().operation(..)`).
     pub fn with_retry(&self, retry: auth_core::RetryPolicy) -> Self {

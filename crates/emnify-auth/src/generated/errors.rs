@@ -2,254 +2,176 @@
 // spec sha256: 19876d24757dd23c410a3d0d95d9982190973ba6a033d13ec16f96a5d4f52532
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
-//! The errors of each operation of the emnify authentication API spec: a variant per documented error status, and `Other` for everything else.
-use auth_core::ErrorMetadata;
+//! The documented errors of each operation of the emnify authentication API spec: a variant per documented error status. An operation fails with `auth_core::ApiError` of them; 429, 5xx and every other failure are kinds of `ApiError` common to every operation.
 use super::models;
-/// The errors of [`AuthenticationApi::authenticate`](super::operations::AuthenticationApi::authenticate).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::authenticate`](super::operations::AuthenticationApi::authenticate), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum AuthenticateError {
     /// HTTP 401: The credentials were not accepted.
-    #[error("authenticate: HTTP {}", .0.status())]
-    Unauthorized(auth_core::ResponseMeta),
-    /// HTTP 429: Too many authentication calls from this IP address (100 in five minutes).
-    #[error("authenticate: HTTP {}", .0.status())]
-    TooManyRequests(auth_core::ResponseMeta),
-    /// HTTP 404: A referenced entity does not exist.
-    #[error("authenticate: {0}")]
-    NotFound(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    Unauthorized,
+    /// HTTP 404: A referenced entity does not exist. The body, when it decoded as documented.
+    NotFound(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for AuthenticateError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(meta) => Some(meta),
-            Self::TooManyRequests(meta) => Some(meta),
-            Self::NotFound(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for AuthenticateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized => "Unauthorized",
+                Self::NotFound(_) => "NotFound",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::post_mfa`](super::operations::AuthenticationApi::post_mfa).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::post_mfa`](super::operations::AuthenticationApi::post_mfa), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum PostMfaError {
-    /// HTTP 401: The auth token is missing, malformed or expired.
-    #[error("post_mfa: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorMessage>),
-    /// HTTP 409: The user already has an active MFA key.
-    #[error("post_mfa: {0}")]
-    Conflict(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 422: The input was rejected, for example a wrong password.
-    #[error("post_mfa: {0}")]
-    UnprocessableEntity(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 401: The auth token is missing, malformed or expired. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorMessage>),
+    /// HTTP 409: The user already has an active MFA key. The body, when it decoded as documented.
+    Conflict(Option<models::ErrorResponse>),
+    /// HTTP 422: The input was rejected, for example a wrong password. The body, when it decoded as documented.
+    UnprocessableEntity(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for PostMfaError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Conflict(error) => Some(&error.meta),
-            Self::UnprocessableEntity(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for PostMfaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::Conflict(_) => "Conflict",
+                Self::UnprocessableEntity(_) => "UnprocessableEntity",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::user_mfa_by_id_patch`](super::operations::AuthenticationApi::user_mfa_by_id_patch).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::user_mfa_by_id_patch`](super::operations::AuthenticationApi::user_mfa_by_id_patch), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum UserMfaByIdPatchError {
-    /// HTTP 401: The auth token is missing, malformed or expired.
-    #[error("user_mfa_by_id_patch: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorMessage>),
-    /// HTTP 404: No such MFA key.
-    #[error("user_mfa_by_id_patch: {0}")]
-    NotFound(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 409: The key is active already.
-    #[error("user_mfa_by_id_patch: {0}")]
-    Conflict(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 422: The code did not match.
-    #[error("user_mfa_by_id_patch: {0}")]
-    UnprocessableEntity(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 401: The auth token is missing, malformed or expired. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorMessage>),
+    /// HTTP 404: No such MFA key. The body, when it decoded as documented.
+    NotFound(Option<models::ErrorResponse>),
+    /// HTTP 409: The key is active already. The body, when it decoded as documented.
+    Conflict(Option<models::ErrorResponse>),
+    /// HTTP 422: The code did not match. The body, when it decoded as documented.
+    UnprocessableEntity(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for UserMfaByIdPatchError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::NotFound(error) => Some(&error.meta),
-            Self::Conflict(error) => Some(&error.meta),
-            Self::UnprocessableEntity(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for UserMfaByIdPatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::NotFound(_) => "NotFound",
+                Self::Conflict(_) => "Conflict",
+                Self::UnprocessableEntity(_) => "UnprocessableEntity",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::user_mfa_by_user_id_and_key_id_delete`](super::operations::AuthenticationApi::user_mfa_by_user_id_and_key_id_delete).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::user_mfa_by_user_id_and_key_id_delete`](super::operations::AuthenticationApi::user_mfa_by_user_id_and_key_id_delete), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum UserMfaByUserIdAndKeyIdDeleteError {
-    /// HTTP 401: The auth token is missing, malformed or expired.
-    #[error("user_mfa_by_user_id_and_key_id_delete: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorMessage>),
-    /// HTTP 404: No such user or MFA key.
-    #[error("user_mfa_by_user_id_and_key_id_delete: {0}")]
-    NotFound(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 401: The auth token is missing, malformed or expired. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorMessage>),
+    /// HTTP 404: No such user or MFA key. The body, when it decoded as documented.
+    NotFound(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for UserMfaByUserIdAndKeyIdDeleteError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::NotFound(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for UserMfaByUserIdAndKeyIdDeleteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::NotFound(_) => "NotFound",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::user_mfa_status_get`](super::operations::AuthenticationApi::user_mfa_status_get).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::user_mfa_status_get`](super::operations::AuthenticationApi::user_mfa_status_get), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum UserMfaStatusGetError {
-    /// HTTP 401: The auth token is missing, malformed or expired.
-    #[error("user_mfa_status_get: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorMessage>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 401: The auth token is missing, malformed or expired. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorMessage>),
 }
-impl ErrorMetadata for UserMfaStatusGetError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for UserMfaStatusGetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized(_) => "Unauthorized",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::user_mfa_type_get`](super::operations::AuthenticationApi::user_mfa_type_get).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::user_mfa_type_get`](super::operations::AuthenticationApi::user_mfa_type_get), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum UserMfaTypeGetError {
-    /// HTTP 401: The auth token is missing, malformed or expired.
-    #[error("user_mfa_type_get: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorMessage>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 401: The auth token is missing, malformed or expired. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorMessage>),
 }
-impl ErrorMetadata for UserMfaTypeGetError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for UserMfaTypeGetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized(_) => "Unauthorized",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::user_mfa_trusted_device_by_user_id_get`](super::operations::AuthenticationApi::user_mfa_trusted_device_by_user_id_get).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::user_mfa_trusted_device_by_user_id_get`](super::operations::AuthenticationApi::user_mfa_trusted_device_by_user_id_get), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum UserMfaTrustedDeviceByUserIdGetError {
-    /// HTTP 401: The auth token is missing, malformed or expired.
-    #[error("user_mfa_trusted_device_by_user_id_get: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorMessage>),
-    /// HTTP 404: No such user.
-    #[error("user_mfa_trusted_device_by_user_id_get: {0}")]
-    NotFound(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 401: The auth token is missing, malformed or expired. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorMessage>),
+    /// HTTP 404: No such user. The body, when it decoded as documented.
+    NotFound(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for UserMfaTrustedDeviceByUserIdGetError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::NotFound(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for UserMfaTrustedDeviceByUserIdGetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::NotFound(_) => "NotFound",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::user_mfa_trusted_device_by_user_id_and_device_id_delete`](super::operations::AuthenticationApi::user_mfa_trusted_device_by_user_id_and_device_id_delete).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::user_mfa_trusted_device_by_user_id_and_device_id_delete`](super::operations::AuthenticationApi::user_mfa_trusted_device_by_user_id_and_device_id_delete), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError {
-    /// HTTP 401: The auth token is missing, malformed or expired.
-    #[error("user_mfa_trusted_device_by_user_id_and_device_id_delete: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorMessage>),
-    /// HTTP 404: No such user or device.
-    #[error("user_mfa_trusted_device_by_user_id_and_device_id_delete: {0}")]
-    NotFound(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 401: The auth token is missing, malformed or expired. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorMessage>),
+    /// HTTP 404: No such user or device. The body, when it decoded as documented.
+    NotFound(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::NotFound(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::NotFound(_) => "NotFound",
+            },
+        )
     }
 }

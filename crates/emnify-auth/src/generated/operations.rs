@@ -22,30 +22,37 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn authenticate(
         &self,
         body: &models::Authentication,
-    ) -> Result<models::AuthenticationResponse, errors::AuthenticateError> {
+    ) -> Result<
+        models::AuthenticationResponse,
+        auth_core::ApiError<errors::AuthenticateError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "Authenticate",
+            name: "authenticate",
             method: auth_core::Method::POST,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/authenticate",
             security: &[],
             idempotent: false,
         };
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            "/api/v1/authenticate".to_owned(),
-        );
-        let request = request.accept("application/json");
-        let request = request.json(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            401 => Err(errors::AuthenticateError::Unauthorized(response.into_meta())),
-            429 => Err(errors::AuthenticateError::TooManyRequests(response.into_meta())),
-            404 => Err(errors::AuthenticateError::NotFound(response.api_error())),
-            _ => Err(response.unexpected().into()),
+        let result: Result<_, auth_core::ApiErrorKind<errors::AuthenticateError>> = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/api/v1/authenticate".to_owned(),
+            );
+            let request = request.accept("application/json");
+            let request = request.json(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                401 => Err(response.documented(errors::AuthenticateError::Unauthorized)),
+                404 => Err(response.documented_with(errors::AuthenticateError::NotFound)),
+                _ => Err(response.undocumented()),
+            }
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Create an MFA key.
     ///
@@ -55,30 +62,43 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn post_mfa(
         &self,
         body: &models::CreateMfaKeyRequest,
-    ) -> Result<models::CreateMfaKeyResponse, errors::PostMfaError> {
+    ) -> Result<
+        models::CreateMfaKeyResponse,
+        auth_core::ApiError<errors::PostMfaError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "postMfa",
+            name: "post_mfa",
             method: auth_core::Method::POST,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/user/mfa",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            "/api/v1/user/mfa".to_owned(),
-        );
-        let request = request.accept("application/json");
-        let request = request.json(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            401 => Err(errors::PostMfaError::Unauthorized(response.api_error())),
-            409 => Err(errors::PostMfaError::Conflict(response.api_error())),
-            422 => Err(errors::PostMfaError::UnprocessableEntity(response.api_error())),
-            _ => Err(response.unexpected().into()),
+        let result: Result<_, auth_core::ApiErrorKind<errors::PostMfaError>> = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/api/v1/user/mfa".to_owned(),
+            );
+            let request = request.accept("application/json");
+            let request = request.json(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                401 => Err(response.documented_with(errors::PostMfaError::Unauthorized)),
+                409 => Err(response.documented_with(errors::PostMfaError::Conflict)),
+                422 => {
+                    Err(
+                        response
+                            .documented_with(errors::PostMfaError::UnprocessableEntity),
+                    )
+                }
+                _ => Err(response.undocumented()),
+            }
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Activate an MFA key.
     ///
@@ -92,38 +112,57 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         key_id: i64,
         body: &models::ActivateMfaKeyRequest,
-    ) -> Result<(), errors::UserMfaByIdPatchError> {
+    ) -> Result<(), auth_core::ApiError<errors::UserMfaByIdPatchError>> {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaByIdPatch",
+            name: "user_mfa_by_id_patch",
             method: auth_core::Method::PATCH,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/user/mfa/{key_id}",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: false,
         };
-        let key_id_segment = key_id.to_string();
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(&["/api/v1/user/mfa/", &key_id_segment]),
-        );
-        let request = request.accept("application/json");
-        let request = request.json(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            204 => Ok(()),
-            401 => Err(errors::UserMfaByIdPatchError::Unauthorized(response.api_error())),
-            404 => Err(errors::UserMfaByIdPatchError::NotFound(response.api_error())),
-            409 => Err(errors::UserMfaByIdPatchError::Conflict(response.api_error())),
-            422 => {
-                Err(
-                    errors::UserMfaByIdPatchError::UnprocessableEntity(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<_, auth_core::ApiErrorKind<errors::UserMfaByIdPatchError>> = async {
+            let key_id_segment = key_id.to_string();
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(&["/api/v1/user/mfa/", &key_id_segment]),
+            );
+            let request = request.accept("application/json");
+            let request = request.json(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                204 => Ok(()),
+                401 => {
+                    Err(
+                        response
+                            .documented_with(errors::UserMfaByIdPatchError::Unauthorized),
+                    )
+                }
+                404 => {
+                    Err(
+                        response.documented_with(errors::UserMfaByIdPatchError::NotFound),
+                    )
+                }
+                409 => {
+                    Err(
+                        response.documented_with(errors::UserMfaByIdPatchError::Conflict),
+                    )
+                }
+                422 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::UserMfaByIdPatchError::UnprocessableEntity,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Delete an MFA key.
     ///
@@ -138,44 +177,54 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         user_id: i64,
         key_id: i64,
-    ) -> Result<(), errors::UserMfaByUserIdAndKeyIdDeleteError> {
+    ) -> Result<(), auth_core::ApiError<errors::UserMfaByUserIdAndKeyIdDeleteError>> {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaByUserIdAndKeyIdDelete",
+            name: "user_mfa_by_user_id_and_key_id_delete",
             method: auth_core::Method::DELETE,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/user/{user_id}/mfa/{key_id}",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
-        let user_id_segment = user_id.to_string();
-        let key_id_segment = key_id.to_string();
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(
-                &["/api/v1/user/", &user_id_segment, "/mfa/", &key_id_segment],
-            ),
-        );
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            204 => Ok(()),
-            401 => {
-                Err(
-                    errors::UserMfaByUserIdAndKeyIdDeleteError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::UserMfaByUserIdAndKeyIdDeleteError>,
+        > = async {
+            let user_id_segment = user_id.to_string();
+            let key_id_segment = key_id.to_string();
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(
+                    &["/api/v1/user/", &user_id_segment, "/mfa/", &key_id_segment],
+                ),
+            );
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                204 => Ok(()),
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::UserMfaByUserIdAndKeyIdDeleteError::Unauthorized,
+                            ),
+                    )
+                }
+                404 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::UserMfaByUserIdAndKeyIdDeleteError::NotFound,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            404 => {
-                Err(
-                    errors::UserMfaByUserIdAndKeyIdDeleteError::NotFound(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// List MFA key statuses.
     ///
@@ -184,27 +233,40 @@ impl<'a> AuthenticationApi<'a> {
     /// `GET /api/v1/user/mfa/status` (operation `UserMfaStatusGet`).
     pub async fn user_mfa_status_get(
         &self,
-    ) -> Result<Vec<models::MfaKeyStatus>, errors::UserMfaStatusGetError> {
+    ) -> Result<
+        Vec<models::MfaKeyStatus>,
+        auth_core::ApiError<errors::UserMfaStatusGetError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaStatusGet",
+            name: "user_mfa_status_get",
             method: auth_core::Method::GET,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/user/mfa/status",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            "/api/v1/user/mfa/status".to_owned(),
-        );
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            401 => Err(errors::UserMfaStatusGetError::Unauthorized(response.api_error())),
-            _ => Err(response.unexpected().into()),
+        let result: Result<_, auth_core::ApiErrorKind<errors::UserMfaStatusGetError>> = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/api/v1/user/mfa/status".to_owned(),
+            );
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                401 => {
+                    Err(
+                        response
+                            .documented_with(errors::UserMfaStatusGetError::Unauthorized),
+                    )
+                }
+                _ => Err(response.undocumented()),
+            }
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// List MFA key types.
     ///
@@ -213,27 +275,40 @@ impl<'a> AuthenticationApi<'a> {
     /// `GET /api/v1/user/mfa/type` (operation `UserMfaTypeGet`).
     pub async fn user_mfa_type_get(
         &self,
-    ) -> Result<Vec<models::MfaKeyType>, errors::UserMfaTypeGetError> {
+    ) -> Result<
+        Vec<models::MfaKeyType>,
+        auth_core::ApiError<errors::UserMfaTypeGetError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaTypeGet",
+            name: "user_mfa_type_get",
             method: auth_core::Method::GET,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/user/mfa/type",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            "/api/v1/user/mfa/type".to_owned(),
-        );
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            401 => Err(errors::UserMfaTypeGetError::Unauthorized(response.api_error())),
-            _ => Err(response.unexpected().into()),
+        let result: Result<_, auth_core::ApiErrorKind<errors::UserMfaTypeGetError>> = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/api/v1/user/mfa/type".to_owned(),
+            );
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                401 => {
+                    Err(
+                        response
+                            .documented_with(errors::UserMfaTypeGetError::Unauthorized),
+                    )
+                }
+                _ => Err(response.undocumented()),
+            }
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// List trusted devices.
     ///
@@ -248,44 +323,54 @@ impl<'a> AuthenticationApi<'a> {
         user_id: i64,
     ) -> Result<
         Vec<models::TrustedDevice>,
-        errors::UserMfaTrustedDeviceByUserIdGetError,
+        auth_core::ApiError<errors::UserMfaTrustedDeviceByUserIdGetError>,
     > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaTrustedDeviceByUserIdGet",
+            name: "user_mfa_trusted_device_by_user_id_get",
             method: auth_core::Method::GET,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/user/{user_id}/mfa/trusted_device",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
-        let user_id_segment = user_id.to_string();
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(
-                &["/api/v1/user/", &user_id_segment, "/mfa/trusted_device"],
-            ),
-        );
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            401 => {
-                Err(
-                    errors::UserMfaTrustedDeviceByUserIdGetError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::UserMfaTrustedDeviceByUserIdGetError>,
+        > = async {
+            let user_id_segment = user_id.to_string();
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(
+                    &["/api/v1/user/", &user_id_segment, "/mfa/trusted_device"],
+                ),
+            );
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::UserMfaTrustedDeviceByUserIdGetError::Unauthorized,
+                            ),
+                    )
+                }
+                404 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::UserMfaTrustedDeviceByUserIdGetError::NotFound,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            404 => {
-                Err(
-                    errors::UserMfaTrustedDeviceByUserIdGetError::NotFound(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Delete a trusted device.
     ///
@@ -300,48 +385,63 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         user_id: i64,
         device_id: i64,
-    ) -> Result<(), errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError> {
+    ) -> Result<
+        (),
+        auth_core::ApiError<errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "emnify",
             id: "UserMfaTrustedDeviceByUserIdAndDeviceIdDelete",
+            name: "user_mfa_trusted_device_by_user_id_and_device_id_delete",
             method: auth_core::Method::DELETE,
             server: super::Server::Api.spec_url(),
             path: "/api/v1/user/{user_id}/mfa/trusted_device/{device_id}",
             security: &[auth_core::__private::Security::Bearer],
             idempotent: true,
         };
-        let user_id_segment = user_id.to_string();
-        let device_id_segment = device_id.to_string();
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            auth_core::__private::concat(
-                &[
-                    "/api/v1/user/",
-                    &user_id_segment,
-                    "/mfa/trusted_device/",
-                    &device_id_segment,
-                ],
-            ),
-        );
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            204 => Ok(()),
-            401 => {
-                Err(
-                    errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<
+                errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError,
+            >,
+        > = async {
+            let user_id_segment = user_id.to_string();
+            let device_id_segment = device_id.to_string();
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                auth_core::__private::concat(
+                    &[
+                        "/api/v1/user/",
+                        &user_id_segment,
+                        "/mfa/trusted_device/",
+                        &device_id_segment,
+                    ],
+                ),
+            );
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                204 => Ok(()),
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError::Unauthorized,
+                            ),
+                    )
+                }
+                404 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError::NotFound,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            404 => {
-                Err(
-                    errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError::NotFound(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
 }

@@ -21,6 +21,10 @@ impl Client {
     pub fn with_credentials(&self, credentials: auth_core::Credentials) -> Self {
         Self::from(self.core.with_credentials(credentials))
     }
+    /// The same client (sharing its connection pool) sending `token` in `X-Plex-Token`.
+    pub fn with_token(&self, token: impl Into<auth_core::Secret>) -> Self {
+        self.with_credentials(auth_core::Credentials::ApiKey(token.into()))
+    }
     /// The same client with another retry policy (for one call:
     /// `client.with_retry(policy).group().operation(..)`).
     pub fn with_retry(&self, retry: auth_core::RetryPolicy) -> Self {

@@ -2,130 +2,92 @@
 // spec sha256: ccb828411840168c277103e749da74f0ae2f9391e29b7da5b751023e0e4880b3
 // Do not edit: change the spec and run `cargo xtask codegen`.
 
-//! The errors of each operation of the Plex authentication API spec: a variant per documented error status, and `Other` for everything else.
-use auth_core::ErrorMetadata;
+//! The documented errors of each operation of the Plex authentication API spec: a variant per documented error status. An operation fails with `auth_core::ApiError` of them; 429, 5xx and every other failure are kinds of `ApiError` common to every operation.
 use super::models;
-/// The errors of [`AuthenticationApi::get_transient_token`](super::operations::AuthenticationApi::get_transient_token).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::get_transient_token`](super::operations::AuthenticationApi::get_transient_token), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum GetTransientTokenError {
-    /// HTTP 400: A parameter was missing or wrong.
-    #[error("get_transient_token: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The token (or the login) was missing or not accepted.
-    #[error("get_transient_token: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: A parameter was missing or wrong. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The token (or the login) was missing or not accepted. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for GetTransientTokenError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for GetTransientTokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::get_source_connection_information`](super::operations::AuthenticationApi::get_source_connection_information).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::get_source_connection_information`](super::operations::AuthenticationApi::get_source_connection_information), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum GetSourceConnectionInformationError {
-    /// HTTP 400: A parameter was missing or wrong.
-    #[error("get_source_connection_information: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The token (or the login) was missing or not accepted.
-    #[error("get_source_connection_information: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: A parameter was missing or wrong. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The token (or the login) was missing or not accepted. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for GetSourceConnectionInformationError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for GetSourceConnectionInformationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::get_token_details`](super::operations::AuthenticationApi::get_token_details).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::get_token_details`](super::operations::AuthenticationApi::get_token_details), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum GetTokenDetailsError {
-    /// HTTP 400: A parameter was missing or wrong.
-    #[error("get_token_details: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The token (or the login) was missing or not accepted.
-    #[error("get_token_details: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 422: The token was not accepted (plex.tv answers a deauthorized token this way too).
-    #[error("get_token_details: {0}")]
-    UnprocessableEntity(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: A parameter was missing or wrong. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The token (or the login) was missing or not accepted. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
+    /// HTTP 422: The token was not accepted (plex.tv answers a deauthorized token this way too). The body, when it decoded as documented.
+    UnprocessableEntity(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for GetTokenDetailsError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::UnprocessableEntity(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for GetTokenDetailsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+                Self::UnprocessableEntity(_) => "UnprocessableEntity",
+            },
+        )
     }
 }
-/// The errors of [`AuthenticationApi::post_users_sign_in_data`](super::operations::AuthenticationApi::post_users_sign_in_data).
-#[derive(Debug, thiserror::Error)]
+/// The documented errors of [`AuthenticationApi::post_users_sign_in_data`](super::operations::AuthenticationApi::post_users_sign_in_data), the `error` of [`auth_core::ApiErrorKind::Documented`].
+///
+/// `Debug` names the variant only: vendors echo what they were sent in error bodies.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum PostUsersSignInDataError {
-    /// HTTP 400: A parameter was missing or wrong.
-    #[error("post_users_sign_in_data: {0}")]
-    BadRequest(auth_core::ApiError<models::ErrorResponse>),
-    /// HTTP 401: The token (or the login) was missing or not accepted.
-    #[error("post_users_sign_in_data: {0}")]
-    Unauthorized(auth_core::ApiError<models::ErrorResponse>),
-    /// Not a documented error response: the request could not be built or sent, the
-    /// status was not documented, or a body did not decode.
-    #[error(transparent)]
-    Other(#[from] auth_core::Error),
+    /// HTTP 400: A parameter was missing or wrong. The body, when it decoded as documented.
+    BadRequest(Option<models::ErrorResponse>),
+    /// HTTP 401: The token (or the login) was missing or not accepted. The body, when it decoded as documented.
+    Unauthorized(Option<models::ErrorResponse>),
 }
-impl ErrorMetadata for PostUsersSignInDataError {
-    fn response_meta(&self) -> Option<&auth_core::ResponseMeta> {
-        match self {
-            Self::BadRequest(error) => Some(&error.meta),
-            Self::Unauthorized(error) => Some(&error.meta),
-            Self::Other(error) => error.response_meta(),
-        }
-    }
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Other(error) => error.is_retryable(),
-            _ => self.status().is_some_and(auth_core::__private::status_is_retryable),
-        }
+impl std::fmt::Debug for PostUsersSignInDataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            match *self {
+                Self::BadRequest(_) => "BadRequest",
+                Self::Unauthorized(_) => "Unauthorized",
+            },
+        )
     }
 }

@@ -27,32 +27,50 @@ impl<'a> AuthenticationApi<'a> {
         &self,
         r#type: models::TransientTokenType,
         scope: models::TransientTokenScope,
-    ) -> Result<models::TransientToken, errors::GetTransientTokenError> {
+    ) -> Result<
+        models::TransientToken,
+        auth_core::ApiError<errors::GetTransientTokenError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "getTransientToken",
+            name: "get_transient_token",
             method: auth_core::Method::GET,
             server: super::Server::MediaServer.spec_url(),
             path: "/security/token",
             security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
             idempotent: true,
         };
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            "/security/token".to_owned(),
-        );
-        let request = request.query("type", r#type);
-        let request = request.query("scope", scope);
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            400 => Err(errors::GetTransientTokenError::BadRequest(response.api_error())),
-            401 => {
-                Err(errors::GetTransientTokenError::Unauthorized(response.api_error()))
+        let result: Result<_, auth_core::ApiErrorKind<errors::GetTransientTokenError>> = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/security/token".to_owned(),
+            );
+            let request = request.query("type", r#type);
+            let request = request.query("scope", scope);
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(errors::GetTransientTokenError::BadRequest),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::GetTransientTokenError::Unauthorized,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Get a source's connection information.
     ///
@@ -67,42 +85,52 @@ impl<'a> AuthenticationApi<'a> {
         source: &str,
     ) -> Result<
         models::SourceConnectionInformation,
-        errors::GetSourceConnectionInformationError,
+        auth_core::ApiError<errors::GetSourceConnectionInformationError>,
     > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "getSourceConnectionInformation",
+            name: "get_source_connection_information",
             method: auth_core::Method::GET,
             server: super::Server::MediaServer.spec_url(),
             path: "/security/resources",
             security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
             idempotent: true,
         };
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            "/security/resources".to_owned(),
-        );
-        let request = request.query("source", source);
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            400 => {
-                Err(
-                    errors::GetSourceConnectionInformationError::BadRequest(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::GetSourceConnectionInformationError>,
+        > = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/security/resources".to_owned(),
+            );
+            let request = request.query("source", source);
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::GetSourceConnectionInformationError::BadRequest,
+                            ),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::GetSourceConnectionInformationError::Unauthorized,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            401 => {
-                Err(
-                    errors::GetSourceConnectionInformationError::Unauthorized(
-                        response.api_error(),
-                    ),
-                )
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Get token details.
     ///
@@ -111,32 +139,54 @@ impl<'a> AuthenticationApi<'a> {
     /// `GET /user` (operation `getTokenDetails`).
     pub async fn get_token_details(
         &self,
-    ) -> Result<models::UserPlexAccount, errors::GetTokenDetailsError> {
+    ) -> Result<
+        models::UserPlexAccount,
+        auth_core::ApiError<errors::GetTokenDetailsError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "getTokenDetails",
+            name: "get_token_details",
             method: auth_core::Method::GET,
             server: super::Server::PlexTv.spec_url(),
             path: "/user",
             security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
             idempotent: true,
         };
-        let request = auth_core::__private::Request::new(&OPERATION, "/user".to_owned());
-        let request = request.accept("application/json");
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            200 => Ok(response.json()?),
-            400 => Err(errors::GetTokenDetailsError::BadRequest(response.api_error())),
-            401 => Err(errors::GetTokenDetailsError::Unauthorized(response.api_error())),
-            422 => {
-                Err(
-                    errors::GetTokenDetailsError::UnprocessableEntity(
-                        response.api_error(),
-                    ),
-                )
+        let result: Result<_, auth_core::ApiErrorKind<errors::GetTokenDetailsError>> = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/user".to_owned(),
+            );
+            let request = request.accept("application/json");
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                200 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(errors::GetTokenDetailsError::BadRequest),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(errors::GetTokenDetailsError::Unauthorized),
+                    )
+                }
+                422 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::GetTokenDetailsError::UnprocessableEntity,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
     /// Sign in.
     ///
@@ -146,32 +196,53 @@ impl<'a> AuthenticationApi<'a> {
     pub async fn post_users_sign_in_data(
         &self,
         body: &models::SignInRequest,
-    ) -> Result<models::SignedInUserPlexAccount, errors::PostUsersSignInDataError> {
+    ) -> Result<
+        models::SignedInUserPlexAccount,
+        auth_core::ApiError<errors::PostUsersSignInDataError>,
+    > {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
             id: "post-users-sign-in-data",
+            name: "post_users_sign_in_data",
             method: auth_core::Method::POST,
             server: super::Server::PlexTv.spec_url(),
             path: "/users/signin",
             security: &[],
             idempotent: false,
         };
-        let request = auth_core::__private::Request::new(
-            &OPERATION,
-            "/users/signin".to_owned(),
-        );
-        let request = request.accept("application/json");
-        let request = request.form(body)?;
-        let response = auth_core::__private::send(self.client, request).await?;
-        match response.status().as_u16() {
-            201 => Ok(response.json()?),
-            400 => {
-                Err(errors::PostUsersSignInDataError::BadRequest(response.api_error()))
+        let result: Result<
+            _,
+            auth_core::ApiErrorKind<errors::PostUsersSignInDataError>,
+        > = async {
+            let request = auth_core::__private::Request::new(
+                &OPERATION,
+                "/users/signin".to_owned(),
+            );
+            let request = request.accept("application/json");
+            let request = request.form(body)?;
+            let response = auth_core::__private::send(self.client, request).await?;
+            match response.status().as_u16() {
+                201 => Ok(response.json()?),
+                400 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::PostUsersSignInDataError::BadRequest,
+                            ),
+                    )
+                }
+                401 => {
+                    Err(
+                        response
+                            .documented_with(
+                                errors::PostUsersSignInDataError::Unauthorized,
+                            ),
+                    )
+                }
+                _ => Err(response.undocumented()),
             }
-            401 => {
-                Err(errors::PostUsersSignInDataError::Unauthorized(response.api_error()))
-            }
-            _ => Err(response.unexpected().into()),
         }
+            .await;
+        auth_core::__private::finish(&OPERATION, result)
     }
 }
