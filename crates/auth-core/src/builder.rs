@@ -59,6 +59,7 @@ pub struct ClientBuilder {
     max_body_bytes: usize,
     request_id_headers: &'static [&'static str],
     token_policy: TokenPolicy,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -75,6 +76,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("token_policy", &self.token_policy)
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -92,6 +94,7 @@ impl Default for ClientBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_id_headers: DEFAULT_REQUEST_ID_HEADERS,
             token_policy: TokenPolicy::default(),
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -150,6 +153,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the CA certificate `der` (DER-encoded) besides the platform's roots: for a vendor
+    /// behind a private CA, or a test server.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(der.into());
+        self
+    }
+
     /// The largest response body read (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
@@ -184,13 +194,19 @@ impl ClientBuilder {
             })?;
             headers.insert(header, value);
         }
-        #[cfg(feature = "rustls")]
-        crate::tls::install_default_provider();
         let http = reqwest::Client::builder()
             .user_agent(self.user_agent)
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
             .redirect(same_origin_redirects());
+        #[cfg(feature = "rustls")]
+        let http = http.tls_backend_preconfigured(crate::tls::config(&self.root_certificates)?);
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let http = self.root_certificates.iter().try_fold(http, |http, der| {
+            reqwest::Certificate::from_der(der)
+                .map(|certificate| http.add_root_certificate(certificate))
+                .map_err(|err| Error::Config(format!("invalid root certificate: {err}")))
+        })?;
         let http = http
             .build()
             .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
