@@ -86,6 +86,18 @@ impl Client {
         ))
     }
 
+    /// As [`Client::with_token_provider`], starting with `token` (the one a login just got), so
+    /// that the first call needs no token request.
+    pub fn with_token_provider_seeded(
+        &self,
+        provider: impl crate::TokenProvider + 'static,
+        token: crate::Token,
+    ) -> Client {
+        let source = crate::TokenSource::with_policy(provider, self.shared.token_policy);
+        source.seed(token);
+        self.with_token_source(source)
+    }
+
     /// The same client sending bearer tokens from `source` (shared with its other users).
     pub fn with_token_source(&self, source: crate::TokenSource) -> Client {
         self.with_credentials(Credentials::BearerSource(source))

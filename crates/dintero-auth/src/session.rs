@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use auth_core::{
     ApiError, ApiErrorKind, Credentials, FetchFuture, Secret, Token, TokenError, TokenErrorKind,
-    TokenProvider, TokenSource,
+    TokenProvider,
 };
 
 use crate::Client;
@@ -176,9 +176,10 @@ impl PasswordLogin {
     fn logged_in(self, access: &AccessToken) -> Client {
         *lock(&self.refresh_token) = access.refresh_token.clone();
         let base = self.client.clone();
-        let source = TokenSource::with_policy(self, base.core().token_policy());
-        source.seed(access.to_token());
-        Client::from(base.core().with_token_source(source))
+        Client::from(
+            base.core()
+                .with_token_provider_seeded(self, access.to_token()),
+        )
     }
 }
 
@@ -305,10 +306,8 @@ impl OobChallenge {
             (None, Some(refresh_token)) => {
                 let provider =
                     RefreshToken::new(&pending.client, pending.account_id, refresh_token.clone());
-                let source =
-                    TokenSource::with_policy(provider, pending.client.core().token_policy());
-                source.seed(access.to_token());
-                Client::from(pending.client.core().with_token_source(source))
+                let core = pending.client.core();
+                Client::from(core.with_token_provider_seeded(provider, access.to_token()))
             }
             (None, None) => pending.client.with_token(access.access_token),
         })

@@ -6,7 +6,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use auth_core::{
     ApiError, Credentials, FetchFuture, Secret, Token, TokenError, TokenErrorKind, TokenProvider,
-    TokenSource,
 };
 
 use crate::Client;
@@ -161,9 +160,10 @@ impl PasswordLogin {
     fn logged_in(self, tokens: AuthenticationTokens) -> Client {
         *lock(&self.refresh_token) = tokens.refresh_token;
         let base = self.client.clone();
-        let source = TokenSource::with_policy(self, base.core().token_policy());
-        source.seed(Token::from_jwt(tokens.auth_token));
-        Client::from(base.core().with_token_source(source))
+        Client::from(
+            base.core()
+                .with_token_provider_seeded(self, Token::from_jwt(tokens.auth_token)),
+        )
     }
 
     /// New tokens from the refresh token, when there is one and it still works.
