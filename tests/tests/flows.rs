@@ -277,3 +277,28 @@ async fn plex_sign_in_needs_the_two_factor_code_then_its_token_works() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn an_interactive_login_is_bounded_by_the_clients_own_timeouts() {
+    use workspace_tests::raw::{RawServer, Step};
+    let server = RawServer::start(vec![Step::Hang]).await.unwrap();
+    let timeouts = auth_core::Timeouts {
+        attempt: Some(Duration::from_millis(200)),
+        total: Some(Duration::from_millis(300)),
+    };
+    let base = emnify(server.url(), Credentials::None).with_timeouts(timeouts);
+    let started = std::time::Instant::now();
+    let error = base.login("user", "password").await.unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            auth_core::ApiErrorKind::Other(auth_core::Error::Timeout(_))
+        ),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -158,7 +158,8 @@ impl PasswordLogin {
     /// then complete it. The client it gives back keeps its access token valid with this login.
     pub async fn login(self) -> Result<LoginOutcome, LoginError> {
         let grant = self.grant.clone().into();
-        match request_token(&token_client(&self.client), &self.account_id, &grant).await {
+        // Asked for by the caller: bounded by the client's own timeouts.
+        match request_token(&self.client, &self.account_id, &grant).await {
             Ok(access) => Ok(LoginOutcome::LoggedIn(self.logged_in(&access))),
             Err(error) => match mfa_token(&error) {
                 Some(mfa_token) => Ok(LoginOutcome::MfaRequired(MfaPending {
@@ -191,8 +192,12 @@ impl TokenProvider for PasswordLogin {
             let refreshed = match refresh_token {
                 Some(refresh_token) => {
                     let grant = models::RefreshToken::new(refresh_token).into();
-                    // A refresh token that no longer works is no failure yet: log in again.
-                    request_token(&client, &self.account_id, &grant).await.ok()
+                    match request_token(&client, &self.account_id, &grant).await {
+                        Ok(access) => Some(access),
+                        // A refresh token Dintero refuses is no failure yet: log in again.
+                        Err(error) if error.documented().is_some() => None,
+                        Err(error) => return Err(error.into()),
+                    }
                 }
                 None => None,
             };
@@ -297,8 +302,7 @@ impl OobChallenge {
     pub async fn complete(self, binding_code: impl Into<Secret>) -> Result<Client, LoginError> {
         let pending = self.pending;
         let grant = MfaOob::new(self.oob_code, binding_code, pending.mfa_token).into();
-        let access =
-            request_token(&token_client(&pending.client), &pending.account_id, &grant).await?;
+        let access = request_token(&pending.client, &pending.account_id, &grant).await?;
         Ok(match (pending.grant, &access.refresh_token) {
             (Some(grant), _) => {
                 PasswordLogin::new(&pending.client, pending.account_id, grant).logged_in(&access)

@@ -137,7 +137,12 @@ impl PasswordLogin {
     /// [`LoginOutcome::MfaRequired`], to finish with [`MfaPending::complete`]. The client it
     /// gives back keeps its auth token valid with this login.
     pub async fn login(self) -> Result<LoginOutcome, LoginError> {
-        Ok(match authenticate(&self.client, &self.body()).await? {
+        // Asked for by the caller: bounded by the client's own timeouts.
+        let answer = anonymous(&self.client)
+            .authentication()
+            .authenticate(&self.body())
+            .await?;
+        Ok(match answer {
             AuthenticationResponse::Tokens(tokens) => {
                 LoginOutcome::LoggedIn(self.logged_in(tokens))
             }
@@ -235,7 +240,11 @@ impl MfaPending {
     pub async fn complete(self, code: &str) -> Result<Client, LoginError> {
         let mut body = MfaCodeAuthentication::new(self.mfa_token, code);
         body.fingerprint = self.login.fingerprint.clone();
-        match authenticate(&self.login.client, &body.into()).await? {
+        let answer = anonymous(&self.login.client)
+            .authentication()
+            .authenticate(&body.into())
+            .await?;
+        match answer {
             AuthenticationResponse::Tokens(tokens) => Ok(self.login.logged_in(tokens)),
             // emnify answers a code with tokens or a 401; asking for a code again leaves the
             // flow nowhere to go.
@@ -286,8 +295,13 @@ impl Client {
     }
 }
 
-/// Authenticates with `body` through `client`'s pool, without credentials and without the
-/// client's own timeouts (the token source bounds token requests).
+/// `client` without credentials, as a login is sent.
+fn anonymous(client: &Client) -> Client {
+    client.with_credentials(Credentials::None)
+}
+
+/// A token source's authentication with `body`, through `client`'s pool: without credentials,
+/// and without the client's own timeouts (the token source bounds token requests).
 async fn authenticate(
     client: &Client,
     body: &Authentication,
