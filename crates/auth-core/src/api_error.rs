@@ -5,8 +5,7 @@ use std::fmt;
 
 use crate::error::Error;
 use crate::meta::ResponseMeta;
-use crate::metadata::ErrorMetadata;
-use crate::retry::Repeat;
+use crate::metadata::{ErrorMetadata, answer_may_succeed};
 
 /// Why a call of an operation failed.
 ///
@@ -142,9 +141,7 @@ impl<E> ErrorMetadata for ApiError<E> {
     fn is_retryable(&self) -> bool {
         match &self.kind {
             ApiErrorKind::Other(error) => error.is_retryable(),
-            _ => self.response_meta().is_some_and(|meta| {
-                Repeat::of_status(meta.status(), meta.retry_after()).may_succeed()
-            }),
+            _ => self.response_meta().is_some_and(answer_may_succeed),
         }
     }
 }

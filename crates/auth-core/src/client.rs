@@ -110,11 +110,8 @@ impl Client {
         match &*self.credentials {
             Credentials::Bearer(token) => Ok(token.clone()),
             Credentials::BearerSource(source) => {
-                let deadline = self
-                    .timeouts
-                    .total
-                    .and_then(|total| std::time::Instant::now().checked_add(total));
-                Ok(source.token_until(deadline).await?.secret().clone())
+                let token = source.token_until(self.call_deadline()).await?;
+                Ok(token.secret().clone())
             }
             _ => Err(Error::MissingCredentials {
                 operation: "bearer_token",

@@ -18,8 +18,7 @@ pub trait ErrorMetadata {
     /// request that may have reached the server (502, 503, 504, a broken connection), it may only
     /// be sent again if it is safe to send twice; the client has already retried where it was.
     fn is_retryable(&self) -> bool {
-        self.response_meta()
-            .is_some_and(|meta| Repeat::of_status(meta.status(), meta.retry_after()).may_succeed())
+        self.response_meta().is_some_and(answer_may_succeed)
     }
 
     /// The HTTP status, when a response was received.
@@ -44,10 +43,10 @@ pub trait ErrorMetadata {
     }
 }
 
-/// Whether a response status says the same request may succeed later (408, 429, 502, 503, 504),
-/// as [`Repeat::of_status`] decides it.
-pub fn status_is_retryable(status: StatusCode) -> bool {
-    Repeat::of_status(status, None).may_succeed()
+/// Whether the answer `meta` says the same request may succeed later, as [`Repeat::of_status`]
+/// decides it.
+pub(crate) fn answer_may_succeed(meta: &ResponseMeta) -> bool {
+    Repeat::of_status(meta.status(), meta.retry_after()).may_succeed()
 }
 
 impl ErrorMetadata for Error {

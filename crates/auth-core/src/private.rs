@@ -4,7 +4,6 @@
 //! **No stability promise**: this module is for code that `cargo xtask codegen` writes, and may
 //! change in any release. Use the vendor crates' operations instead.
 
-pub use crate::metadata::status_is_retryable;
 pub use crate::request::{Operation, Request, Security};
 pub use crate::response::Response;
 pub use crate::support::{concat, deserialize_str_enum};

@@ -45,7 +45,7 @@ impl Client {
     async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
         // One deadline for the whole call; each attempt runs under one timer, set to whichever
         // of its own limit and the call's comes first.
-        let deadline = self.timeouts.total.and_then(later);
+        let deadline = self.call_deadline();
         let source = self.credentials.source_for(request.operation.security);
         let mut token: Option<Arc<Token>> = None;
         let mut replayed = false;
@@ -167,6 +167,14 @@ fn repeat_of(result: &Result<Response, Error>) -> Repeat {
     match result {
         Ok(response) => Repeat::of_answer(response.status(), response.headers()),
         Err(error) => Repeat::of_error(error),
+    }
+}
+
+impl Client {
+    /// When a call that starts now must end: its total timeout from now, if it has one (and the
+    /// clock can hold it).
+    pub(crate) fn call_deadline(&self) -> Option<Instant> {
+        self.timeouts.total.and_then(later)
     }
 }
 
