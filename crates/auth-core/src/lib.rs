@@ -6,6 +6,7 @@
 //! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
 //! | credentials | [`Credentials`], [`Secret`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
+//! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`] |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
 //! | path segments | [`encode_path`] |
@@ -25,6 +26,7 @@
 #[path = "private.rs"]
 pub mod __private;
 mod api_error;
+mod authorized;
 mod body;
 mod builder;
 mod client;
@@ -47,6 +49,7 @@ mod token;
 mod token_source;
 
 pub use api_error::{ApiError, ApiErrorKind};
+pub use authorized::{AuthorizedRequest, AuthorizedResponse, RequestError};
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS};
 pub use client::{Client, SpecServer};
 pub use credentials::Credentials;

@@ -4,6 +4,7 @@
 //! **No stability promise**: this module is for code that `cargo xtask codegen` writes, and may
 //! change in any release. Use the vendor crates' operations instead.
 
+pub use crate::authorized::Api;
 pub use crate::request::{Operation, Request, Security};
 pub use crate::response::Response;
 pub use crate::support::{concat, deserialize_str_enum};
@@ -11,6 +12,7 @@ pub use crate::support::{concat, deserialize_str_enum};
 use std::future::Future;
 
 use crate::api_error::{ApiError, ApiErrorKind};
+use crate::authorized::AuthorizedRequest;
 use crate::client::Client;
 use crate::error::Error;
 
@@ -29,4 +31,15 @@ pub fn finish<T, E>(
     result: Result<T, ApiErrorKind<E>>,
 ) -> Result<T, ApiError<E>> {
     result.map_err(|kind| ApiError::new(operation.api, operation.name, kind))
+}
+
+/// A request of `api` to any endpoint, at `path` on the server the spec writes as `server`.
+pub fn request(
+    client: &Client,
+    api: &'static Api,
+    server: &'static str,
+    method: crate::Method,
+    path: &str,
+) -> AuthorizedRequest {
+    AuthorizedRequest::new(client, api, server, method, path)
 }

@@ -1,4 +1,8 @@
-//! Requests as the generated operations describe them.
+//! Requests as the send loop sees them: an operation's static description (generated, or made
+//! for one call of [`Client::request`](crate::Client::request)) and one call's path, query,
+//! headers and body.
+
+use std::borrow::Cow;
 
 use reqwest::Method;
 use serde::Serialize;
@@ -28,7 +32,7 @@ impl std::fmt::Display for Security {
 }
 
 /// What the spec says about an operation. Generated code declares one `static` per operation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Operation {
     /// The API (vendor) the operation belongs to, such as `emnify`.
     pub api: &'static str,
@@ -51,7 +55,7 @@ pub struct Operation {
 }
 
 /// A request body, already encoded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Body {
     pub(crate) content_type: &'static str,
     pub(crate) bytes: bytes::Bytes,
@@ -61,10 +65,10 @@ pub(crate) struct Body {
 /// query, headers and body.
 #[derive(Debug)]
 pub struct Request {
-    pub(crate) operation: &'static Operation,
+    pub(crate) operation: Cow<'static, Operation>,
     pub(crate) path: String,
-    pub(crate) query: Vec<(&'static str, String)>,
-    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) query: Vec<(Cow<'static, str>, String)>,
+    pub(crate) headers: Vec<(Cow<'static, str>, String)>,
     pub(crate) accept: Option<&'static str>,
     pub(crate) body: Option<Body>,
 }
@@ -73,6 +77,11 @@ impl Request {
     /// A call of `operation` to `path` (the template filled in, each parameter encoded with
     /// [`encode_path`](crate::encode_path)).
     pub fn new(operation: &'static Operation, path: String) -> Self {
+        Self::of(Cow::Borrowed(operation), path)
+    }
+
+    /// A call of an operation described for this call only.
+    pub(crate) fn of(operation: Cow<'static, Operation>, path: String) -> Self {
         Self {
             operation,
             path,
@@ -85,13 +94,13 @@ impl Request {
 
     /// Adds a query parameter.
     pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.query.push((name, value.to_string()));
+        self.query.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
     /// Adds a header parameter.
     pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.headers.push((name, value.to_string()));
+        self.headers.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
@@ -142,8 +151,17 @@ impl Request {
         Ok(self)
     }
 
+    /// Sets a body of `content_type`, sent as it is.
+    pub(crate) fn raw_body(mut self, content_type: &'static str, bytes: bytes::Bytes) -> Self {
+        self.body = Some(Body {
+            content_type,
+            bytes,
+        });
+        self
+    }
+
     /// The operation.
-    pub fn operation(&self) -> &'static Operation {
-        self.operation
+    pub fn operation(&self) -> &Operation {
+        &self.operation
     }
 }

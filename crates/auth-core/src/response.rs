@@ -87,6 +87,11 @@ impl Response {
         &self.headers
     }
 
+    /// The body.
+    pub(crate) fn body(&self) -> &Bytes {
+        &self.body
+    }
+
     /// Decodes the body as JSON into `T`; a failure names the field path where it failed.
     pub fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|_| {

@@ -28,7 +28,7 @@ impl Client {
         #[cfg(feature = "tracing")]
         let call = {
             use tracing::Instrument as _;
-            let operation = request.operation;
+            let operation = &request.operation;
             call.instrument(tracing::info_span!(
                 "auth_core::request",
                 api = operation.api,
@@ -125,7 +125,7 @@ impl Client {
         request: &Request,
         token: Option<&Token>,
     ) -> Result<reqwest::RequestBuilder, Error> {
-        let operation = request.operation;
+        let operation = &*request.operation;
         let base = self.base_url(operation.server)?;
         let mut full = String::with_capacity(base.len() + request.path.len());
         full.push_str(base);
@@ -144,7 +144,7 @@ impl Client {
             let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
                 Error::InvalidRequest(format!("header {name} has a value that is not allowed"))
             })?;
-            builder = builder.header(*name, value);
+            builder = builder.header(&**name, value);
         }
         if let Some(accept) = request.accept {
             builder = builder.header(ACCEPT, accept);

@@ -104,7 +104,18 @@ impl ClientIdentity {
             })
     }
 
-    fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+    /// The `X-Plex-*` headers of this identity (those that are set), for requests sent with
+    /// another HTTP client; this crate's clients send them with every request.
+    ///
+    /// ```
+    /// let identity = plex_auth::ClientIdentity::new("my-install-id").product("my-app");
+    /// let headers: Vec<_> = identity.headers().collect();
+    /// assert_eq!(
+    ///     headers,
+    ///     [("X-Plex-Client-Identifier", "my-install-id"), ("X-Plex-Product", "my-app")]
+    /// );
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("X-Plex-Client-Identifier", Some(&self.client_identifier)),
             ("X-Plex-Product", self.product.as_ref()),

@@ -249,10 +249,39 @@ impl DinteroFake {
     }
 }
 
+impl DinteroFake {
+    /// `POST /v1/sessions-profile` of the Checkout API: a session for the order, with the URL
+    /// to send the customer to.
+    fn create_session(&self, request: &Request) -> Reply {
+        if request.method != "POST" {
+            return error(405, "method_not_allowed", "POST only");
+        }
+        if !self.state().access_tokens.valid(request.bearer()) {
+            return error(401, "unauthorized", "invalid or expired JWT");
+        }
+        let body = request.json();
+        if !body["order"]["amount"].is_u64() || body["profile_id"].as_str().is_none() {
+            return error(
+                400,
+                "bad_request",
+                "order.amount and profile_id are required",
+            );
+        }
+        let id = format!("{}.{}", self.config.account_id, random_hex());
+        Reply::json(
+            200,
+            json!({"id": id, "url": format!("https://checkout.dintero.com/v1/view/{id}")}),
+        )
+    }
+}
+
 impl Handler for DinteroFake {
     fn handle(&self, request: &Request) -> Reply {
         let segments = request.segments();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if segments == ["sessions-profile"] {
+            return self.create_session(request);
+        }
         let ["accounts", account, "auth", rest @ ..] = segments.as_slice() else {
             return error(404, "not_found", "no such resource");
         };

@@ -319,6 +319,20 @@ impl EmnifyFake {
                 }
                 Reply::empty(204)
             }
+            // The rest of the API, as far as the examples need it: the account's endpoints
+            // (devices), paged with `page` and `per_page` as emnify's API does.
+            ("GET", ["endpoint"]) => {
+                let per_page = request
+                    .query("per_page")
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(1000);
+                let endpoints: Vec<Value> = [(11, "Tracker 1"), (12, "Tracker 2")]
+                    .into_iter()
+                    .take(per_page)
+                    .map(|(id, name)| json!({"id": id, "name": name, "tags": null, "status": {"id": 0, "description": "Enabled"}, "ip_address": format!("10.192.0.{id}")}))
+                    .collect();
+                Reply::json(200, Value::Array(endpoints))
+            }
             (_, ["user", _, ..]) => Self::not_found("User"),
             _ => Reply::empty(405),
         }

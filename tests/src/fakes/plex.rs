@@ -198,6 +198,13 @@ impl Handler for PlexFake {
             ("GET", "/api/v2/user") if account => {
                 Reply::json(200, self.account(token.unwrap_or_default()))
             }
+            ("GET", "/library/sections") if allowed => Reply::json(
+                200,
+                json!({"MediaContainer": {"size": 2, "allowSync": false, "title1": "Plex Library", "Directory": [
+                    {"key": "1", "type": "movie", "title": "Movies", "agent": "tv.plex.agents.movie", "language": "en-US", "uuid": "2f3f1e1a-0001"},
+                    {"key": "2", "type": "show", "title": "TV Shows", "agent": "tv.plex.agents.series", "language": "en-US", "uuid": "2f3f1e1a-0002"}
+                ]}}),
+            ),
             ("GET", "/security/token") if allowed => self.transient_token(request),
             ("GET", "/security/resources") if allowed => self.resources(request),
             ("GET", "/api/v2/user") if self.config.real_world => Reply::text(
@@ -206,16 +213,19 @@ impl Handler for PlexFake {
                 include_str!("../../fixtures/plex/get_token_details_422_invalid_token.xml")
                     .to_owned(),
             ),
-            ("GET", "/security/token" | "/security/resources") if self.config.real_world => {
+            ("GET", "/security/token" | "/security/resources" | "/library/sections")
+                if self.config.real_world =>
+            {
                 Reply::text(
                     401,
                     "text/html",
                     include_str!("../../fixtures/plex/media_server_401.html").to_owned(),
                 )
             }
-            ("GET", "/api/v2/user" | "/security/token" | "/security/resources") => {
-                errors(401, 1001, "User could not be authenticated")
-            }
+            (
+                "GET",
+                "/api/v2/user" | "/security/token" | "/security/resources" | "/library/sections",
+            ) => errors(401, 1001, "User could not be authenticated"),
             _ => errors(404, 1002, "no such resource"),
         }
     }

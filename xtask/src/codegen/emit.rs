@@ -936,7 +936,7 @@ fn emit_client(api: &Api) -> TokenStream {
             }
         })
     } else {
-        api_key.map(|header| {
+        api_key.as_ref().map(|header| {
             let docs = doc(&format!(
                 "The same client (sharing its connection pool) sending `token` in `{header}`."
             ));
@@ -948,6 +948,49 @@ fn emit_client(api: &Api) -> TokenStream {
             }
         })
     };
+    // Any other endpoint of the API takes the token the same way.
+    let request_security = if bearer {
+        Some(quote!(auth_core::__private::Security::Bearer))
+    } else {
+        api_key
+            .as_ref()
+            .map(|header| quote!(auth_core::__private::Security::ApiKeyHeader(#header)))
+    };
+    let request = api.servers.first().map(|first| {
+        let default = ident(&first.variant);
+        let docs = doc(&format!(
+            concat!(
+                "A request to any endpoint of the vendor's API (not only the operations of this ",
+                "spec), at `path` (with its leading `/`) on [`Server::{variant}`](super::Server::{variant}): ",
+                "the client's base URL, credentials and default headers applied, sent with its ",
+                "token refresh (and one replay after a 401), retries and timeouts. Read the answer ",
+                "with `.send().await?.json::<T>()`.",
+            ),
+            variant = first.variant,
+        ));
+        let name = &api.name;
+        let security = request_security.iter();
+        quote! {
+            #docs
+            pub fn request(&self, method: auth_core::Method, path: &str) -> auth_core::AuthorizedRequest {
+                self.request_to(super::Server::#default, method, path)
+            }
+
+            /// As [`Client::request`], to `server`.
+            pub fn request_to(
+                &self,
+                server: super::Server,
+                method: auth_core::Method,
+                path: &str,
+            ) -> auth_core::AuthorizedRequest {
+                static API: auth_core::__private::Api = auth_core::__private::Api {
+                    name: #name,
+                    security: &[#(#security),*],
+                };
+                auth_core::__private::request(&self.core, &API, server.spec_url(), method, path)
+            }
+        }
+    });
     quote! {
         #about
         use super::operations;
@@ -973,6 +1016,8 @@ fn emit_client(api: &Api) -> TokenStream {
             }
 
             #with_token
+
+            #request
 
             /// The same client with another retry policy (for one call:
             /// `client.with_retry(policy).group().operation(..)`).

@@ -104,6 +104,11 @@ pub fn lower(spec: &OpenAPI) -> Result<Api> {
         url: default.url.clone(),
         description: default.description.clone(),
     });
+    // The spec's other servers (another API of the vendor that takes the same token, say) get
+    // variants too, so that requests to any endpoint can name them; operations use the first.
+    for (index, server) in spec.servers.iter().enumerate().skip(1) {
+        lowerer.server_variant(std::slice::from_ref(server), &format!("#/servers/{index}"))?;
+    }
     let groups = lowerer.lower_paths()?;
     let client_headers = lowerer.client_headers;
     let mut models = lowerer.models;

@@ -25,6 +25,27 @@ impl Client {
     pub fn with_token(&self, token: impl Into<auth_core::Secret>) -> Self {
         self.with_credentials(auth_core::Credentials::ApiKey(token.into()))
     }
+    /// A request to any endpoint of the vendor's API (not only the operations of this spec), at `path` (with its leading `/`) on [`Server::MediaServer`](super::Server::MediaServer): the client's base URL, credentials and default headers applied, sent with its token refresh (and one replay after a 401), retries and timeouts. Read the answer with `.send().await?.json::<T>()`.
+    pub fn request(
+        &self,
+        method: auth_core::Method,
+        path: &str,
+    ) -> auth_core::AuthorizedRequest {
+        self.request_to(super::Server::MediaServer, method, path)
+    }
+    /// As [`Client::request`], to `server`.
+    pub fn request_to(
+        &self,
+        server: super::Server,
+        method: auth_core::Method,
+        path: &str,
+    ) -> auth_core::AuthorizedRequest {
+        static API: auth_core::__private::Api = auth_core::__private::Api {
+            name: "plex",
+            security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
+        };
+        auth_core::__private::request(&self.core, &API, server.spec_url(), method, path)
+    }
     /// The same client with another retry policy (for one call:
     /// `client.with_retry(policy).group().operation(..)`).
     pub fn with_retry(&self, retry: auth_core::RetryPolicy) -> Self {
