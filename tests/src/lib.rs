@@ -102,7 +102,13 @@ pub fn decode_every_response(bytes: &[u8]) {
 }
 
 pub mod canary;
-pub mod fakes;
+/// The vendors' fakes, from the crates' `testing` features (the kit users get).
+pub mod fakes {
+    pub use auth_core::testing::*;
+    pub use dintero_auth::testing as dintero;
+    pub use emnify_auth::testing as emnify;
+    pub use plex_auth::testing as plex;
+}
 pub mod raw;
 pub mod tour;
 

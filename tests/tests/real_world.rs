@@ -7,6 +7,7 @@ use auth_core::{Credentials, ErrorMetadata};
 use dintero_auth::models::{OobChannel, Password};
 use emnify_auth::LoginOutcome;
 use workspace_tests::emnify;
+use workspace_tests::fakes::Reply;
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
 use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
 use workspace_tests::fakes::plex::{PlexConfig, PlexFake};
@@ -16,7 +17,17 @@ async fn plex_real_world_answers_are_typed() {
     use plex_auth::errors::{GetTokenDetailsError, GetTransientTokenError};
     use plex_auth::models::{TransientTokenScope, TransientTokenType};
     let config = PlexConfig {
-        real_world: true,
+        home_user_nulls: true,
+        plex_tv_rejected_token_answer: Some(Reply::text(
+            422,
+            "application/xml",
+            include_str!("../fixtures/plex/get_token_details_422_invalid_token.xml").to_owned(),
+        )),
+        media_server_rejected_token_answer: Some(Reply::text(
+            401,
+            "text/html",
+            include_str!("../fixtures/plex/media_server_401.html").to_owned(),
+        )),
         ..PlexConfig::default()
     };
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
@@ -104,7 +115,16 @@ async fn dintero_real_world_mfa_token_at_the_top_level_and_no_token_type() {
 async fn emnify_real_world_401_message_and_empty_422() {
     use emnify_auth::errors::{PostMfaError, UserMfaTypeGetError};
     let config = EmnifyConfig {
-        real_world: true,
+        rejected_token_answer: Some(Reply::text(
+            401,
+            "application/json",
+            include_str!("../fixtures/emnify/unauthorized_401_token_segments.json").to_owned(),
+        )),
+        wrong_password_answer: Some(Reply::text(
+            422,
+            "text/html; charset=UTF-8",
+            include_str!("../fixtures/emnify/unprocessable_422_empty.html").to_owned(),
+        )),
         ..EmnifyConfig::default()
     };
     let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();

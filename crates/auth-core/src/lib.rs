@@ -43,6 +43,8 @@ mod retry;
 mod secret;
 mod send;
 mod support;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "rustls")]
 mod tls;
 mod token;

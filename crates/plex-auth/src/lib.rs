@@ -32,10 +32,12 @@
 mod generated;
 mod codes;
 mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use auth_core::{
-    self, ApiError, ApiErrorKind, Credentials, Error, ErrorMetadata, RetryPolicy, Secret, Timeouts,
-    TokenError, TokenErrorKind,
+    self, ApiError, ApiErrorKind, AuthorizedRequest, AuthorizedResponse, Credentials, Error,
+    ErrorMetadata, Method, RequestError, RetryPolicy, Secret, Timeouts, TokenError, TokenErrorKind,
 };
 pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;

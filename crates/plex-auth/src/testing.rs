@@ -1,11 +1,40 @@
-//! A fake of plex.tv's account service and of a Plex Media Server, sharing one account.
+//! A local, stateful fake of plex.tv's account service and of a Plex Media Server sharing one
+//! account, for your own tests (the `testing` feature), served on 127.0.0.1: sign-in with an
+//! optional two-factor code, token details, transient tokens, and the media server's library
+//! sections. Both refuse requests without `X-Plex-Client-Identifier`. Each [`Server`] keeps a
+//! log of the requests and can make token requests fail.
+//!
+//! ```
+//! use plex_auth::testing::{PlexConfig, PlexFake};
+//! use plex_auth::{Client, ClientIdentity, LoginOutcome, Method, Server};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = PlexConfig { two_factor_code: None, ..PlexConfig::default() };
+//! let (_fake, servers) = PlexFake::start(config.clone()).await?;
+//! let client = Client::from(
+//!     ClientIdentity::new("test-install")
+//!         .builder()
+//!         .server_url(Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
+//!         .server_url(Server::MediaServer, servers.media_server.url())
+//!         .build()?,
+//! );
+//! let LoginOutcome::LoggedIn(logged_in) = client.login(&config.login, config.password.clone()).await?
+//! else {
+//!     panic!("no two-factor code configured");
+//! };
+//! let sections = logged_in.client.request(Method::GET, "/library/sections").send().await?;
+//! assert_eq!(sections.status(), 200);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, Request, Server, Tokens, random_hex};
+use auth_core::testing::{Handler, Reply, Request, Server, Tokens, random_hex};
 
 /// The fake's account.
 #[derive(Debug, Clone)]
@@ -16,10 +45,14 @@ pub struct PlexConfig {
     pub password: String,
     /// The two-factor code the account wants, if it has two-factor authentication.
     pub two_factor_code: Option<String>,
-    /// Answer as Plex really does (recorded in `tests/fixtures/plex/`): plex.tv rejects a bad token
-    /// with 422 and an XML body, a media server with 401 and an HTML page, and the account's
-    /// `rememberExpiresAt` is null (as for Plex Home users).
-    pub real_world: bool,
+    /// The account's `rememberExpiresAt` is null, as for Plex Home users.
+    pub home_user_nulls: bool,
+    /// plex.tv's answer to a bad token (`None`: a 401 with Plex's JSON error 1001). plex.tv's
+    /// real one is sometimes a 422 with an XML body.
+    pub plex_tv_rejected_token_answer: Option<Reply>,
+    /// The media server's answer to a bad token (`None`: a 401 with Plex's JSON error 1001).
+    /// A real media server answers a 401 with an HTML page.
+    pub media_server_rejected_token_answer: Option<Reply>,
 }
 
 impl Default for PlexConfig {
@@ -28,7 +61,9 @@ impl Default for PlexConfig {
             login: "user@example.org".into(),
             password: "fake-password".into(),
             two_factor_code: Some("424242".into()),
-            real_world: false,
+            home_user_nulls: false,
+            plex_tv_rejected_token_answer: None,
+            media_server_rejected_token_answer: None,
         }
     }
 }
@@ -86,7 +121,7 @@ impl PlexFake {
 
     fn account(&self, token: &str) -> Value {
         let mut account = self.account_as_documented(token);
-        if self.config.real_world {
+        if self.config.home_user_nulls {
             account["rememberExpiresAt"] = Value::Null;
         }
         account
@@ -181,6 +216,10 @@ impl PlexFake {
 }
 
 impl Handler for PlexFake {
+    fn is_token_request(&self, request: &Request) -> bool {
+        request.method == "POST" && request.path == "/api/v2/users/signin"
+    }
+
     fn handle(&self, request: &Request) -> Reply {
         if request.header("x-plex-client-identifier").is_none() {
             return errors(400, 1000, "X-Plex-Client-Identifier is missing");
@@ -207,25 +246,16 @@ impl Handler for PlexFake {
             ),
             ("GET", "/security/token") if allowed => self.transient_token(request),
             ("GET", "/security/resources") if allowed => self.resources(request),
-            ("GET", "/api/v2/user") if self.config.real_world => Reply::text(
-                422,
-                "application/xml",
-                include_str!("../../fixtures/plex/get_token_details_422_invalid_token.xml")
-                    .to_owned(),
-            ),
-            ("GET", "/security/token" | "/security/resources" | "/library/sections")
-                if self.config.real_world =>
-            {
-                Reply::text(
-                    401,
-                    "text/html",
-                    include_str!("../../fixtures/plex/media_server_401.html").to_owned(),
-                )
-            }
-            (
-                "GET",
-                "/api/v2/user" | "/security/token" | "/security/resources" | "/library/sections",
-            ) => errors(401, 1001, "User could not be authenticated"),
+            ("GET", "/api/v2/user") => self
+                .config
+                .plex_tv_rejected_token_answer
+                .clone()
+                .unwrap_or_else(|| errors(401, 1001, "User could not be authenticated")),
+            ("GET", "/security/token" | "/security/resources" | "/library/sections") => self
+                .config
+                .media_server_rejected_token_answer
+                .clone()
+                .unwrap_or_else(|| errors(401, 1001, "User could not be authenticated")),
             _ => errors(404, 1002, "no such resource"),
         }
     }

@@ -1,19 +1,17 @@
-//! Local, stateful fakes of the three vendors, served on 127.0.0.1 on a free port.
+//! The ground the vendors' local fakes stand on (the `testing` feature): a small HTTP server on
+//! 127.0.0.1 that answers with a [`Handler`], the request and answer types it passes, and what
+//! fakes share (issued tokens that expire, random values, unsigned JWTs).
 //!
-//! They issue tokens that really expire, reject missing, wrong and expired tokens with 401, keep
-//! MFA keys and check TOTP codes (emnify), run the out-of-band challenge (Dintero), and answer
-//! sign-in and transient tokens (Plex). Each counts the requests it served, for tests.
-
-pub mod dintero;
-pub mod emnify;
-pub mod plex;
+//! The fakes themselves are in the vendor crates' `testing` modules (`emnify_auth::testing`,
+//! `dintero_auth::testing`, `plex_auth::testing`): stateful, they issue tokens that really expire,
+//! reject missing, wrong and expired tokens, and run the vendor's MFA steps.
 
 use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -102,7 +100,7 @@ impl Request {
 }
 
 /// A fake's answer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Reply {
     /// The status.
     pub status: u16,
@@ -145,6 +143,37 @@ impl Reply {
 pub trait Handler: Send + Sync + 'static {
     /// Answers `request`.
     fn handle(&self, request: &Request) -> Reply;
+
+    /// Whether `request` asks for a token (a login, a refresh): those fail as
+    /// [`Server::fail_token_requests`] says.
+    fn is_token_request(&self, request: &Request) -> bool {
+        let _ = request;
+        false
+    }
+}
+
+/// A request as a server's log keeps it: method and path only (headers, query and body may
+/// hold secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, still percent-encoded.
+    pub path: String,
+}
+
+/// What a server's owner controls while it runs: its log, and the failures to inject.
+#[derive(Debug, Default)]
+struct Control {
+    log: Mutex<Vec<LoggedRequest>>,
+    /// How many token requests are still to fail, and with which status.
+    failing: Mutex<(usize, u16)>,
+}
+
+impl Control {
+    fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+        mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// A running server; it stops when dropped.
@@ -152,6 +181,7 @@ pub trait Handler: Send + Sync + 'static {
 pub struct Server {
     address: SocketAddr,
     task: JoinHandle<()>,
+    control: Arc<Control>,
 }
 
 impl Server {
@@ -159,13 +189,19 @@ impl Server {
     pub async fn start(handler: Arc<dyn Handler>) -> std::io::Result<Server> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
+        let control = Arc::new(Control::default());
+        let shared = Arc::clone(&control);
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let handler = Arc::clone(&handler);
+                let control = Arc::clone(&shared);
                 tokio::spawn(async move {
                     let service = service_fn(move |request| {
                         let handler = Arc::clone(&handler);
-                        async move { Ok::<_, Infallible>(answer(handler.as_ref(), request).await) }
+                        let control = Arc::clone(&control);
+                        async move {
+                            Ok::<_, Infallible>(answer(handler.as_ref(), &control, request).await)
+                        }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -173,12 +209,27 @@ impl Server {
                 });
             }
         });
-        Ok(Server { address, task })
+        Ok(Server {
+            address,
+            task,
+            control,
+        })
     }
 
     /// The server's base URL, `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// The requests it received so far, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        Control::lock(&self.control.log).clone()
+    }
+
+    /// Makes the next `count` token requests fail with `status` (and an empty body), as a
+    /// vendor's failing or throttled token endpoint would.
+    pub fn fail_token_requests(&self, count: usize, status: u16) {
+        *Control::lock(&self.control.failing) = (count, status);
     }
 }
 
@@ -190,6 +241,7 @@ impl Drop for Server {
 
 async fn answer(
     handler: &dyn Handler,
+    control: &Control,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
@@ -214,7 +266,22 @@ async fn answer(
         headers: parts.headers,
         body,
     };
-    let reply = handler.handle(&request);
+    Control::lock(&control.log).push(LoggedRequest {
+        method: request.method.clone(),
+        path: request.path.clone(),
+    });
+    let injected = handler.is_token_request(&request).then(|| {
+        let mut failing = Control::lock(&control.failing);
+        let (remaining, status) = &mut *failing;
+        let status = *status;
+        remaining.checked_sub(1).map(|left| {
+            *remaining = left;
+            Reply::empty(status)
+        })
+    });
+    let reply = injected
+        .flatten()
+        .unwrap_or_else(|| handler.handle(&request));
     let mut response = hyper::Response::builder().status(reply.status);
     if let Some(content_type) = reply.content_type {
         response = response.header("content-type", content_type);

@@ -1,4 +1,41 @@
-//! A fake of Dintero's authentication API.
+//! A local, stateful fake of Dintero's API for your own tests (the `testing` feature), served on
+//! 127.0.0.1 on a free port: client-credentials, password and refresh-token grants, access
+//! tokens that really expire, the MFA out-of-band challenge and recovery, and checkout sessions
+//! at `POST /sessions-profile` (point [`Server::Checkout`](crate::Server::Checkout) at the same
+//! URL). Its [`Server`] keeps a log of the requests and can make token requests fail.
+//!
+//! ```
+//! use dintero_auth::testing::{DinteroConfig, DinteroFake};
+//! use dintero_auth::{ClientCredentials, Client, Method, Server};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = DinteroConfig::default();
+//! let (fake, server) = DinteroFake::start(config.clone()).await?;
+//! let client = Client::from(
+//!     Client::builder()
+//!         .server_url(Server::Api, server.url())
+//!         .server_url(Server::Checkout, server.url())
+//!         .build()?,
+//! );
+//! let client = client.with_token_provider(ClientCredentials::new(
+//!     &client,
+//!     config.account_id.clone(),
+//!     config.client_id.clone(),
+//!     config.client_secret.clone(),
+//!     "https://aud",
+//! ));
+//! let session: serde_json::Value = client
+//!     .request_to(Server::Checkout, Method::POST, "/sessions-profile")
+//!     .json(&serde_json::json!({"order": {"amount": 100, "currency": "NOK"}, "profile_id": "p"}))
+//!     .send()
+//!     .await?
+//!     .json()?;
+//! assert!(session["url"].is_string());
+//! assert_eq!(fake.token_requests(), 1);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -6,7 +43,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, Request, Server, Tokens, jwt, random_digits, random_hex};
+use auth_core::testing::{Handler, Reply, Request, Server, Tokens, jwt, random_digits, random_hex};
 
 /// The fake's account, client, user and token lifetime.
 #[derive(Debug, Clone)]
@@ -276,6 +313,10 @@ impl DinteroFake {
 }
 
 impl Handler for DinteroFake {
+    fn is_token_request(&self, request: &Request) -> bool {
+        request.method == "POST" && request.path.ends_with("/auth/token")
+    }
+
     fn handle(&self, request: &Request) -> Reply {
         let segments = request.segments();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();

@@ -1,4 +1,44 @@
-//! A fake of emnify's authentication API.
+//! A local, stateful fake of emnify's API for your own tests (the `testing` feature), served on
+//! 127.0.0.1 on a free port: application-token and password logins, refresh tokens, auth tokens
+//! that really expire (and are refused once they have), MFA keys checked with real TOTP codes,
+//! trusted devices, and the account's endpoints at `GET /api/v1/endpoint`. Its [`Server`] keeps a
+//! log of the requests and can make token requests fail.
+//!
+//! A unit test of your own code against it:
+//!
+//! ```
+//! use emnify_auth::testing::{EmnifyConfig, EmnifyFake};
+//! use emnify_auth::{Client, Credentials, LoginOutcome, Method, RequestError, Server};
+//!
+//! /// The code under test: how many endpoints the account has.
+//! async fn count_endpoints(client: &Client) -> Result<usize, RequestError> {
+//!     let endpoints: Vec<serde_json::Value> =
+//!         client.request(Method::GET, "/api/v1/endpoint").send().await?.json()?;
+//!     Ok(endpoints.len())
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = EmnifyConfig::default();
+//! let (fake, server) = EmnifyFake::start(config.clone()).await?;
+//! let client = Client::from(
+//!     Client::builder().server_url(Server::Api, server.url()).build()?,
+//! );
+//! let LoginOutcome::LoggedIn(client) =
+//!     client.login(config.username.clone(), config.password.clone()).await?
+//! else {
+//!     panic!("the fake's user has no MFA until `enable_mfa`");
+//! };
+//! assert_eq!(count_endpoints(&client).await?, 2);
+//!
+//! // A failing token endpoint: the next login gets a 503.
+//! server.fail_token_requests(1, 503);
+//! let base = client.with_credentials(Credentials::None).with_retry(emnify_auth::RetryPolicy::disabled());
+//! assert!(base.login(config.username.clone(), config.password.clone()).await.is_err());
+//! assert_eq!(fake.logins(), 1);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -6,7 +46,9 @@ use std::time::Duration;
 use auth_core::Secret;
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, Request, Server, Tokens, jwt, random_base32, random_hex, unix_now};
+use auth_core::testing::{
+    Handler, Reply, Request, Server, Tokens, jwt, random_base32, random_hex, unix_now,
+};
 
 /// The fake's account and token lifetime.
 #[derive(Debug, Clone)]
@@ -24,9 +66,12 @@ pub struct EmnifyConfig {
     /// How far the vendor's clock is off ours, in seconds (negative: behind); its JWTs' `iat`
     /// and `exp` are in its time.
     pub clock_offset: i64,
-    /// Answer as emnify really does (recorded in `tests/fixtures/emnify/`): a 401 with its JSON
-    /// `message`, and a rejected MFA key request as a 422 with an empty `text/html` body.
-    pub real_world: bool,
+    /// The answer to a request with a missing, wrong or expired auth token (`None`: an empty
+    /// 401). emnify's real one is a 401 with a JSON `message`.
+    pub rejected_token_answer: Option<Reply>,
+    /// The answer to an MFA key request with a wrong password (`None`: a 422 with emnify's
+    /// documented JSON error). emnify's real one is a 422 with an empty `text/html` body.
+    pub wrong_password_answer: Option<Reply>,
 }
 
 impl Default for EmnifyConfig {
@@ -38,7 +83,8 @@ impl Default for EmnifyConfig {
             password: "fake-password".into(),
             token_lifetime: Duration::from_secs(600),
             clock_offset: 0,
-            real_world: false,
+            rejected_token_answer: None,
+            wrong_password_answer: None,
         }
     }
 }
@@ -119,6 +165,22 @@ impl EmnifyFake {
         self.state().refresh_tokens.expire_all();
     }
 
+    /// Switches on MFA for the user, as if they had enrolled and activated a TOTP key: logins
+    /// then ask for a code. Returns the key's secret, from which
+    /// [`totp::code_at`](crate::totp::code_at) computes the codes the fake accepts.
+    pub fn enable_mfa(&self) -> Secret {
+        let mut state = self.state();
+        let id = state.next_id;
+        state.next_id += 1;
+        let secret = random_base32();
+        state.keys.push(Key {
+            id,
+            secret: secret.clone(),
+            active: true,
+        });
+        Secret::new(secret)
+    }
+
     /// The secret of the user's MFA key `id`, as a user's authenticator app holds it.
     pub fn key_secret(&self, id: i64) -> Option<Secret> {
         let state = self.state();
@@ -154,7 +216,7 @@ impl EmnifyFake {
         let now = unix_now();
         [now.saturating_sub(30), now, now + 30]
             .iter()
-            .any(|&t| emnify_auth::totp::code_at(&secret, t).is_ok_and(|expected| expected == code))
+            .any(|&t| crate::totp::code_at(&secret, t).is_ok_and(|expected| expected == code))
     }
 
     fn authenticate(&self, body: &Value) -> Reply {
@@ -228,10 +290,8 @@ impl EmnifyFake {
             ("POST", ["user", "mfa"]) => {
                 let body = request.json();
                 if body["password"].as_str() != Some(self.config.password.as_str()) {
-                    if self.config.real_world {
-                        let empty =
-                            include_str!("../../fixtures/emnify/unprocessable_422_empty.html");
-                        return Reply::text(422, "text/html; charset=UTF-8", empty.to_owned());
+                    if let Some(answer) = &self.config.wrong_password_answer {
+                        return answer.clone();
                     }
                     return Reply::json(
                         422,
@@ -340,6 +400,10 @@ impl EmnifyFake {
 }
 
 impl Handler for EmnifyFake {
+    fn is_token_request(&self, request: &Request) -> bool {
+        request.method == "POST" && request.path == "/api/v1/authenticate"
+    }
+
     fn handle(&self, request: &Request) -> Reply {
         let segments = request.segments();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -351,13 +415,11 @@ impl Handler for EmnifyFake {
                 let mut state = self.state();
                 if !state.auth_tokens.valid(request.bearer()) {
                     state.rejected += 1;
-                    if self.config.real_world {
-                        let body = include_str!(
-                            "../../fixtures/emnify/unauthorized_401_token_segments.json"
-                        );
-                        return Reply::text(401, "application/json", body.to_owned());
-                    }
-                    return Reply::empty(401);
+                    return self
+                        .config
+                        .rejected_token_answer
+                        .clone()
+                        .unwrap_or_else(|| Reply::empty(401));
                 }
                 drop(state);
                 self.secured(request, rest)
