@@ -51,7 +51,11 @@ async fn the_next_token_requests_fail_with_the_chosen_status() {
     };
     assert_eq!(refresh.kind(), TokenErrorKind::Unavailable);
     assert_eq!(refresh.status().map(|s| s.as_u16()), Some(503));
-    assert_eq!(fake.token_requests(), 0, "the failure was injected before the fake");
+    assert_eq!(
+        fake.token_requests(),
+        0,
+        "the failure was injected before the fake"
+    );
 
     // The injected failure is used up: after the token source's back-off, a token comes.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
