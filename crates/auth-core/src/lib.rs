@@ -6,6 +6,7 @@
 //! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
 //! | credentials | [`Credentials`], [`Secret`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
+//! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`] |
 //! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`] |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
@@ -33,6 +34,7 @@ mod client;
 mod credentials;
 mod encode;
 mod error;
+mod file_store;
 mod meta;
 mod metadata;
 mod redact;
@@ -49,6 +51,7 @@ pub mod testing;
 mod tls;
 mod token;
 mod token_source;
+mod token_store;
 
 pub use api_error::{ApiError, ApiErrorKind};
 pub use authorized::{AuthorizedRequest, AuthorizedResponse, RequestError};
@@ -57,12 +60,16 @@ pub use client::{Client, SpecServer};
 pub use credentials::Credentials;
 pub use encode::encode_path;
 pub use error::{Error, TimeoutKind};
+pub use file_store::FileTokenStore;
 pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
 pub use metadata::ErrorMetadata;
 pub use retry::{Repeat, RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
 pub use token::{FetchFuture, Token, TokenError, TokenErrorKind, TokenProvider};
 pub use token_source::{DEFAULT_REFRESH_SKEW, TokenPolicy, TokenSource};
+pub use token_store::{
+    MemoryTokenStore, StoreFuture, Stored, StoredToken, TokenStore, TokenStoreError,
+};
 
 /// Re-exported so generated code and users name the same types.
 pub use reqwest::{Method, StatusCode, header};

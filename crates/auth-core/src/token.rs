@@ -20,6 +20,7 @@ pub struct Token {
     secret: Secret,
     issued_at: Instant,
     expires_at: Option<Instant>,
+    refresh_token: Option<Secret>,
 }
 
 impl Token {
@@ -29,6 +30,7 @@ impl Token {
             secret: secret.into(),
             issued_at: Instant::now(),
             expires_at: None,
+            refresh_token: None,
         }
     }
 
@@ -40,6 +42,7 @@ impl Token {
             secret: secret.into(),
             issued_at,
             expires_at: issued_at.checked_add(lifetime),
+            refresh_token: None,
         }
     }
 
@@ -78,6 +81,19 @@ impl Token {
         &self.secret
     }
 
+    /// The same token with the refresh token its provider will use next (so that a
+    /// [`TokenStore`](crate::TokenStore) keeps it across restarts).
+    #[must_use]
+    pub fn with_refresh_token(mut self, refresh_token: impl Into<Secret>) -> Self {
+        self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// The refresh token its provider will use next, if it has one.
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        self.refresh_token.as_ref()
+    }
+
     /// How long until it expires (zero once it has), when known.
     pub fn expires_in(&self) -> Option<Duration> {
         self.expires_at
@@ -104,6 +120,7 @@ impl Token {
             secret: Secret::new(secret),
             issued_at,
             expires_at,
+            refresh_token: None,
         }
     }
 }
@@ -328,6 +345,26 @@ pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Token, TokenError>
 pub trait TokenProvider: Send + Sync {
     /// Fetches a fresh token.
     fn fetch(&self) -> FetchFuture<'_>;
+
+    /// Takes `refresh_token` (kept by a [`TokenStore`](crate::TokenStore) from an earlier run)
+    /// to try before a full login. Providers without refresh tokens ignore it (the default).
+    fn resume(&self, refresh_token: Secret) {
+        let _ = refresh_token;
+    }
+
+    /// This provider with its tokens kept in `store` under `key` (one key per credential, such
+    /// as the user name): a stored token that is still valid is used without a token request,
+    /// a stored refresh token is tried before a full login, and every new token is saved.
+    fn stored_in(
+        self,
+        store: impl crate::TokenStore + 'static,
+        key: impl Into<String>,
+    ) -> crate::Stored<Self>
+    where
+        Self: Sized,
+    {
+        crate::Stored::new(self, store, key)
+    }
 }
 
 /// A closure returning a boxed future is a provider too.

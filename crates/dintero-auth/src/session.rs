@@ -124,8 +124,13 @@ impl TokenProvider for RefreshToken {
             if let Some(next) = &access.refresh_token {
                 *lock(&self.refresh_token) = next.clone();
             }
-            Ok(access.to_token())
+            let next = lock(&self.refresh_token).clone();
+            Ok(access.to_token().with_refresh_token(next))
         })
+    }
+
+    fn resume(&self, refresh_token: Secret) {
+        *lock(&self.refresh_token) = refresh_token;
     }
 }
 
@@ -220,8 +225,16 @@ impl TokenProvider for PasswordLogin {
             if let Some(refresh_token) = &access.refresh_token {
                 *lock(&self.refresh_token) = Some(refresh_token.clone());
             }
-            Ok(access.to_token())
+            let token = access.to_token();
+            Ok(match lock(&self.refresh_token).clone() {
+                Some(next) => token.with_refresh_token(next),
+                None => token,
+            })
         })
+    }
+
+    fn resume(&self, refresh_token: Secret) {
+        *lock(&self.refresh_token) = Some(refresh_token);
     }
 }
 

@@ -92,8 +92,13 @@ impl TokenProvider for RefreshToken {
             if let Some(next) = tokens.refresh_token {
                 *lock(&self.refresh_token) = next;
             }
-            Ok(Token::from_jwt(tokens.auth_token))
+            let next = lock(&self.refresh_token).clone();
+            Ok(Token::from_jwt(tokens.auth_token).with_refresh_token(next))
         })
+    }
+
+    fn resume(&self, refresh_token: Secret) {
+        *lock(&self.refresh_token) = refresh_token;
     }
 }
 
@@ -199,8 +204,16 @@ impl TokenProvider for PasswordLogin {
             if let Some(refresh_token) = tokens.refresh_token {
                 *lock(&self.refresh_token) = Some(refresh_token);
             }
-            Ok(Token::from_jwt(tokens.auth_token))
+            let token = Token::from_jwt(tokens.auth_token);
+            Ok(match lock(&self.refresh_token).clone() {
+                Some(next) => token.with_refresh_token(next),
+                None => token,
+            })
         })
+    }
+
+    fn resume(&self, refresh_token: Secret) {
+        *lock(&self.refresh_token) = Some(refresh_token);
     }
 }
 

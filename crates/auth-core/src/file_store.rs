@@ -1,0 +1,205 @@
+//! [`FileTokenStore`]: tokens kept on disk, one JSON file per credential key, readable by the
+//! owner only, replaced atomically so that processes sharing the directory never read half a
+//! file.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::token_store::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
+
+/// Tokens kept in a directory, one JSON file per credential key.
+///
+/// - Files are created readable and writable by the owner only (0600 on Unix), in a directory
+///   created 0700 when it does not exist.
+/// - A save writes a temporary file beside the target and renames it over the target: a reader
+///   (another process, say) sees the old file or the new one, never a part. When two processes
+///   save at once, the later rename wins, and both files were whole.
+/// - A file that is not a token ([`TokenStoreError::Corrupt`]) or cannot be read is passed over
+///   by [`Stored`](crate::Stored), which logs in afresh and saves a repaired file.
+///
+/// ```
+/// use auth_core::{FileTokenStore, StoredToken, Token, TokenStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = std::env::temp_dir().join(format!("auth-core-doc-{}", std::process::id()));
+/// let store = FileTokenStore::new(&dir);
+/// let token = Token::expiring_in("secret", std::time::Duration::from_secs(600));
+/// store.save("user@example.org", &StoredToken::of(&token)).await?;
+/// let loaded = store.load("user@example.org").await?.expect("saved above");
+/// assert_eq!(loaded.access_token.expose(), "secret");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileTokenStore {
+    dir: PathBuf,
+}
+
+impl FileTokenStore {
+    /// A store in `dir` (created on the first save).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The file that holds the token of `key`: the key with every byte other than ASCII
+    /// letters, digits, `-` and `_` written as `%XX`, so that any key is one safe file name.
+    pub fn path_of(&self, key: &str) -> PathBuf {
+        let mut name = String::with_capacity(key.len() + 5);
+        for byte in key.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_') {
+                name.push(char::from(byte));
+            } else {
+                // `.` too: a key of `..` must not name the parent.
+                let _ = write!(name, "%{byte:02X}");
+            }
+        }
+        name.push_str(".json");
+        self.dir.join(name)
+    }
+}
+
+fn place(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn read(path: &Path) -> Result<Option<StoredToken>, TokenStoreError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(TokenStoreError::Unreadable {
+                place: place(path),
+                reason: error.to_string(),
+            });
+        }
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|error| TokenStoreError::Corrupt {
+            place: place(path),
+            // The category and position only: serde's message may quote the file's text.
+            reason: format!(
+                "not a stored token ({:?} error at line {} column {})",
+                error.classify(),
+                error.line(),
+                error.column()
+            ),
+        })
+}
+
+static TEMPORARY: AtomicU64 = AtomicU64::new(0);
+
+fn write(dir: &Path, path: &Path, token: &StoredToken) -> Result<(), TokenStoreError> {
+    let unwritable = |error: std::io::Error| TokenStoreError::Unwritable {
+        place: place(path),
+        reason: error.to_string(),
+    };
+    create_dir(dir).map_err(unwritable)?;
+    let bytes = serde_json::to_vec_pretty(token).map_err(|error| TokenStoreError::Unwritable {
+        place: place(path),
+        reason: error.to_string(),
+    })?;
+    // A name no other writer uses: this process's id and a counter.
+    let temporary = path.with_extension(format!(
+        "json.{}.{}.tmp",
+        std::process::id(),
+        TEMPORARY.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = (|| {
+        let mut file = owner_only().open(&temporary)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(unwritable)
+}
+
+#[cfg(unix)]
+fn owner_only() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true).mode(0o600);
+    options
+}
+
+#[cfg(not(unix))]
+fn owner_only() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    options
+}
+
+#[cfg(unix)]
+fn create_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+fn remove(path: &Path) -> Result<(), TokenStoreError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(TokenStoreError::Unwritable {
+            place: place(path),
+            reason: error.to_string(),
+        }),
+    }
+}
+
+/// Runs `work` off the async threads (file I/O blocks).
+async fn blocking<T: Send + 'static>(
+    path: &Path,
+    work: impl FnOnce() -> Result<T, TokenStoreError> + Send + 'static,
+) -> Result<T, TokenStoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|error| {
+            Err(TokenStoreError::Unreadable {
+                place: place(path),
+                reason: format!("the file task failed: {error}"),
+            })
+        })
+}
+
+impl TokenStore for FileTokenStore {
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        let path = self.path_of(key);
+        Box::pin(async move {
+            let file = path.clone();
+            blocking(&path, move || read(&file)).await
+        })
+    }
+
+    fn save<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
+        let path = self.path_of(key);
+        let dir = self.dir.clone();
+        let token = token.clone();
+        Box::pin(async move {
+            let file = path.clone();
+            blocking(&path, move || write(&dir, &file, &token)).await
+        })
+    }
+
+    fn clear<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        let path = self.path_of(key);
+        Box::pin(async move {
+            let file = path.clone();
+            blocking(&path, move || remove(&file)).await
+        })
+    }
+}

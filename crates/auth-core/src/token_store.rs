@@ -1,0 +1,281 @@
+//! Tokens that survive restarts: the [`TokenStore`] trait, the form a token is kept in
+//! ([`StoredToken`], expiry as wall-clock time), the in-memory store, and [`Stored`], the
+//! provider adapter that loads before the first token request and saves every new token.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+use crate::token::{FetchFuture, Token, TokenProvider};
+
+/// The future a [`TokenStore`] method returns.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TokenStoreError>> + Send + 'a>>;
+
+/// Where tokens are kept across restarts, one entry per credential key.
+///
+/// Implementations: [`MemoryTokenStore`] (one process), [`FileTokenStore`](crate::FileTokenStore)
+/// (one JSON file per key, 0600, written atomically). Errors never carry a stored secret.
+pub trait TokenStore: Send + Sync {
+    /// The token stored under `key`, if any.
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>>;
+    /// Stores `token` under `key`, replacing what was there.
+    fn save<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()>;
+    /// Forgets the token under `key` (nothing stored is no error).
+    fn clear<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+}
+
+impl<S: TokenStore + ?Sized> TokenStore for Arc<S> {
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        (**self).load(key)
+    }
+    fn save<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
+        (**self).save(key, token)
+    }
+    fn clear<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        (**self).clear(key)
+    }
+}
+
+/// A token as a store keeps it: the secrets, and the expiry as wall-clock time (Unix seconds),
+/// re-anchored to the monotonic clock when loaded. `Debug` shows no secret.
+#[derive(Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StoredToken {
+    /// The access token.
+    pub access_token: Secret,
+    /// The refresh token to try before a full login, if the provider had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    /// When the access token expires, in seconds since the Unix epoch (`None`: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+}
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+impl StoredToken {
+    /// `token` as a store keeps it, its expiry turned into wall-clock time.
+    pub fn of(token: &Token) -> Self {
+        Self {
+            access_token: token.secret().clone(),
+            refresh_token: token.refresh_token().cloned(),
+            expires_at: token
+                .expires_in()
+                .map(|left| unix_now().saturating_add(left.as_secs())),
+        }
+    }
+
+    /// The access token as a [`Token`] whose lifetime is what is left of it now; `None` when it
+    /// has expired (or expires within `margin`).
+    pub fn to_token(&self, margin: Duration) -> Option<Token> {
+        let token = match self.expires_at {
+            None => Token::new(self.access_token.clone()),
+            Some(at) => {
+                let left = at.checked_sub(unix_now())?;
+                if left <= margin.as_secs() {
+                    return None;
+                }
+                Token::expiring_in(self.access_token.clone(), Duration::from_secs(left))
+            }
+        };
+        Some(match &self.refresh_token {
+            Some(refresh) => token.with_refresh_token(refresh.clone()),
+            None => token,
+        })
+    }
+}
+
+/// Why a store could not load, save or clear a token. It names the place (a file path, say)
+/// and the reason, never a stored value.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenStoreError {
+    /// What is stored could not be read (permissions, I/O).
+    #[error("cannot read the token store at {place}: {reason}")]
+    Unreadable {
+        /// Where.
+        place: String,
+        /// Why.
+        reason: String,
+    },
+    /// What is stored is not a token (a truncated or hand-edited file, say).
+    #[error("the token store at {place} holds no valid token: {reason}")]
+    Corrupt {
+        /// Where.
+        place: String,
+        /// Why (without the stored text).
+        reason: String,
+    },
+    /// The token could not be written or removed.
+    #[error("cannot write the token store at {place}: {reason}")]
+    Unwritable {
+        /// Where.
+        place: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Tokens kept in this process's memory: shared by every token source given the same store
+/// (a clone shares it too), gone when the process ends.
+#[derive(Clone, Default)]
+pub struct MemoryTokenStore {
+    tokens: Arc<Mutex<HashMap<String, StoredToken>>>,
+}
+
+impl fmt::Debug for MemoryTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = self
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("MemoryTokenStore")
+            .field("keys", &keys)
+            .finish()
+    }
+}
+
+impl MemoryTokenStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl TokenStore for MemoryTokenStore {
+    fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        let token = self
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned();
+        Box::pin(std::future::ready(Ok(token)))
+    }
+
+    fn save<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_owned(), token.clone());
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn clear<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// A [`TokenProvider`] whose tokens are kept in a [`TokenStore`]; made with
+/// [`TokenProvider::stored_in`].
+///
+/// - Before its first token request it loads the stored token: one that is still valid (by the
+///   wall clock, for more than a minute) is used as it is, without a request; otherwise a stored
+///   refresh token is handed to the provider ([`TokenProvider::resume`]) to try before a full
+///   login.
+/// - Every token it fetches is saved, with the refresh token the provider will use next.
+/// - A store that fails (unreadable, corrupt, unwritable) is passed over: the token comes from
+///   the provider, and the next save repairs the entry. The failure is logged with the
+///   `tracing` feature, without any stored value.
+pub struct Stored<P> {
+    provider: P,
+    store: Box<dyn TokenStore>,
+    key: String,
+    loaded: AtomicBool,
+}
+
+impl<P> fmt::Debug for Stored<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stored")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a stored token must still be valid to be used after a restart.
+const STORED_MARGIN: Duration = Duration::from_secs(60);
+
+impl<P: TokenProvider> Stored<P> {
+    /// `provider` with its tokens kept in `store` under `key`.
+    pub fn new(provider: P, store: impl TokenStore + 'static, key: impl Into<String>) -> Self {
+        Self {
+            provider,
+            store: Box::new(store),
+            key: key.into(),
+            loaded: AtomicBool::new(false),
+        }
+    }
+
+    /// The stored token when it can be used now; a stored refresh token goes to the provider.
+    async fn restore(&self) -> Option<Token> {
+        let stored = match self.store.load(&self.key).await {
+            Ok(stored) => stored?,
+            Err(error) => {
+                passed_over(&error);
+                return None;
+            }
+        };
+        if let Some(token) = stored.to_token(STORED_MARGIN) {
+            return Some(token);
+        }
+        if let Some(refresh) = stored.refresh_token {
+            self.provider.resume(refresh);
+        }
+        None
+    }
+}
+
+/// Records that the store failed and was passed over.
+fn passed_over(error: &TokenStoreError) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(%error, "token store passed over");
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
+}
+
+impl<P: TokenProvider> TokenProvider for Stored<P> {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            if !self.loaded.swap(true, Ordering::AcqRel)
+                && let Some(token) = self.restore().await
+            {
+                return Ok(token);
+            }
+            let token = self.provider.fetch().await?;
+            if let Err(error) = self.store.save(&self.key, &StoredToken::of(&token)).await {
+                passed_over(&error);
+            }
+            Ok(token)
+        })
+    }
+
+    fn resume(&self, refresh_token: Secret) {
+        self.provider.resume(refresh_token);
+    }
+}
