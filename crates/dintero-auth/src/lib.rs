@@ -33,7 +33,8 @@ pub mod testing;
 
 pub use auth_core::{
     self, ApiError, ApiErrorKind, AuthorizedRequest, AuthorizedResponse, Credentials, Error,
-    ErrorMetadata, Method, RequestError, RetryPolicy, Secret, Timeouts, TokenError, TokenErrorKind,
+    ErrorMetadata, FileTokenStore, MemoryTokenStore, Method, RequestError, RetryPolicy, Secret,
+    Timeouts, TokenError, TokenErrorKind, TokenProvider, TokenStore,
 };
 pub use codes::{DinteroCode, VendorCode};
 pub use generated::client::Client;

@@ -39,7 +39,8 @@ pub mod totp;
 
 pub use auth_core::{
     self, ApiError, ApiErrorKind, AuthorizedRequest, AuthorizedResponse, Credentials, Error,
-    ErrorMetadata, Method, RequestError, RetryPolicy, Secret, Timeouts, TokenError, TokenErrorKind,
+    ErrorMetadata, FileTokenStore, MemoryTokenStore, Method, RequestError, RetryPolicy, Secret,
+    Timeouts, TokenError, TokenErrorKind, TokenProvider, TokenStore,
 };
 pub use codes::{EmnifyCode, VendorCode};
 pub use generated::client::Client;
