@@ -35,6 +35,8 @@ pub struct Api {
     pub name: &'static str,
     /// How the API accepts credentials, as the spec's security schemes say.
     pub security: &'static [Security],
+    /// The spec's servers (their URLs as the spec gives them).
+    pub servers: &'static [&'static str],
 }
 
 /// A request to any endpoint of a vendor's API, made by the vendor client's `request(method,

@@ -1,6 +1,6 @@
 //! The credentials a client sends, and how each fits the security schemes an operation accepts.
 
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 use crate::error::Error;
 use crate::request::Security;
@@ -101,6 +101,25 @@ impl Credentials {
                 )
             })
             .ok_or_else(missing)?;
+        match (scheme, self) {
+            (_, Credentials::Basic { username, password }) => {
+                Ok(request.basic_auth(username, Some(password.expose())))
+            }
+            _ => {
+                let (name, value) = self.header(scheme, token, operation)?.ok_or_else(missing)?;
+                Ok(request.header(name, value))
+            }
+        }
+    }
+
+    /// The header that carries these credentials for `scheme` (`token` is the token source's
+    /// current token), marked sensitive; `None` when they do not fit it or are HTTP Basic.
+    pub(crate) fn header(
+        &self,
+        scheme: &Security,
+        token: Option<&Token>,
+        operation: &'static str,
+    ) -> Result<Option<(HeaderName, HeaderValue)>, Error> {
         let invalid = |reason| Error::InvalidCredentials { operation, reason };
         let sensitive = |value: String, reason| {
             let mut value = HeaderValue::try_from(value).map_err(|_| invalid(reason))?;
@@ -113,25 +132,24 @@ impl Credentials {
             value.push_str(token);
             sensitive(value, "the bearer token is not a valid header value")
         };
-        match (scheme, self) {
-            (_, Credentials::Bearer(token)) => {
-                Ok(request.header(AUTHORIZATION, bearer(token.expose())?))
+        let header = match (scheme, self) {
+            (Security::Bearer, Credentials::Bearer(token)) => {
+                (AUTHORIZATION, bearer(token.expose())?)
             }
-            (_, Credentials::BearerSource(_)) => {
-                let token = token.ok_or_else(missing)?;
-                Ok(request.header(AUTHORIZATION, bearer(token.secret().expose())?))
-            }
-            (_, Credentials::Basic { username, password }) => {
-                Ok(request.basic_auth(username, Some(password.expose())))
-            }
-            (Security::ApiKeyHeader(name), Credentials::ApiKey(key)) => Ok(request.header(
-                *name,
+            (Security::Bearer, Credentials::BearerSource(_)) => match token {
+                Some(token) => (AUTHORIZATION, bearer(token.secret().expose())?),
+                None => return Ok(None),
+            },
+            (Security::ApiKeyHeader(name), Credentials::ApiKey(key)) => (
+                HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| invalid("the API key header name is not valid"))?,
                 sensitive(
                     key.expose().to_owned(),
                     "the API key is not a valid header value",
                 )?,
-            )),
-            _ => Err(missing()),
-        }
+            ),
+            _ => return Ok(None),
+        };
+        Ok(Some(header))
     }
 }

@@ -7,7 +7,7 @@
 //! | credentials | [`Credentials`], [`Secret`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
 //! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`] |
-//! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`] |
+//! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`], `TokenMiddleware` (feature `middleware`) |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
 //! | path segments | [`encode_path`] |
@@ -37,6 +37,8 @@ mod error;
 mod file_store;
 mod meta;
 mod metadata;
+#[cfg(feature = "middleware")]
+mod middleware;
 mod redact;
 mod redirect;
 mod request;
@@ -63,6 +65,8 @@ pub use error::{Error, TimeoutKind};
 pub use file_store::FileTokenStore;
 pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
 pub use metadata::ErrorMetadata;
+#[cfg(feature = "middleware")]
+pub use middleware::TokenMiddleware;
 pub use retry::{Repeat, RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
 pub use token::{FetchFuture, Token, TokenError, TokenErrorKind, TokenProvider};

@@ -43,3 +43,9 @@ pub fn request(
 ) -> AuthorizedRequest {
     AuthorizedRequest::new(client, api, server, method, path)
 }
+
+/// The `reqwest-middleware` middleware of `client` for `api`.
+#[cfg(feature = "middleware")]
+pub fn token_middleware(client: &Client, api: &'static Api) -> crate::TokenMiddleware {
+    crate::middleware::TokenMiddleware::new(client, api)
+}

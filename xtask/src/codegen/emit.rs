@@ -968,8 +968,6 @@ fn emit_client(api: &Api) -> TokenStream {
             ),
             variant = first.variant,
         ));
-        let name = &api.name;
-        let security = request_security.iter();
         quote! {
             #docs
             pub fn request(&self, method: auth_core::Method, path: &str) -> auth_core::AuthorizedRequest {
@@ -983,14 +981,33 @@ fn emit_client(api: &Api) -> TokenStream {
                 method: auth_core::Method,
                 path: &str,
             ) -> auth_core::AuthorizedRequest {
-                static API: auth_core::__private::Api = auth_core::__private::Api {
-                    name: #name,
-                    security: &[#(#security),*],
-                };
                 auth_core::__private::request(&self.core, &API, server.spec_url(), method, path)
+            }
+
+            /// A [`reqwest-middleware`](https://docs.rs/reqwest-middleware) middleware that puts
+            /// this client's token on requests to the API's servers (never on requests to other
+            /// hosts), refreshed as this client refreshes it, and sends a request once more after
+            /// a 401 (feature `middleware`).
+            #[cfg(feature = "middleware")]
+            pub fn token_middleware(&self) -> auth_core::TokenMiddleware {
+                auth_core::__private::token_middleware(&self.core, &API)
             }
         }
     });
+    let name = &api.name;
+    let security = request_security.iter();
+    let servers = api.servers.iter().map(|server| {
+        let variant = ident(&server.variant);
+        quote!(super::Server::#variant.spec_url())
+    });
+    let api_static = quote! {
+        /// What requests to any endpoint, and the token middleware, need to know of the API.
+        static API: auth_core::__private::Api = auth_core::__private::Api {
+            name: #name,
+            security: &[#(#security),*],
+            servers: &[#(#servers),*],
+        };
+    };
     quote! {
         #about
         use super::operations;
@@ -1043,5 +1060,7 @@ fn emit_client(api: &Api) -> TokenStream {
                 Self { core }
             }
         }
+
+        #api_static
     }
 }

@@ -40,11 +40,15 @@ impl Client {
         method: auth_core::Method,
         path: &str,
     ) -> auth_core::AuthorizedRequest {
-        static API: auth_core::__private::Api = auth_core::__private::Api {
-            name: "plex",
-            security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
-        };
         auth_core::__private::request(&self.core, &API, server.spec_url(), method, path)
+    }
+    /// A [`reqwest-middleware`](https://docs.rs/reqwest-middleware) middleware that puts
+    /// this client's token on requests to the API's servers (never on requests to other
+    /// hosts), refreshed as this client refreshes it, and sends a request once more after
+    /// a 401 (feature `middleware`).
+    #[cfg(feature = "middleware")]
+    pub fn token_middleware(&self) -> auth_core::TokenMiddleware {
+        auth_core::__private::token_middleware(&self.core, &API)
     }
     /// The same client with another retry policy (for one call:
     /// `client.with_retry(policy).group().operation(..)`).
@@ -69,3 +73,9 @@ impl From<auth_core::Client> for Client {
         Self { core }
     }
 }
+/// What requests to any endpoint, and the token middleware, need to know of the API.
+static API: auth_core::__private::Api = auth_core::__private::Api {
+    name: "plex",
+    security: &[auth_core::__private::Security::ApiKeyHeader("X-Plex-Token")],
+    servers: &[super::Server::MediaServer.spec_url(), super::Server::PlexTv.spec_url()],
+};
