@@ -6,7 +6,7 @@
 //! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
 //! | credentials | [`Credentials`], [`Secret`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
-//! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`] |
+//! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`], `RedisTokenStore` (feature `redis`) |
 //! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`], `TokenMiddleware` (feature `middleware`) |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
@@ -41,6 +41,8 @@ mod metadata;
 mod middleware;
 mod redact;
 mod redirect;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod request;
 mod response;
 mod retry;
@@ -67,12 +69,14 @@ pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
 pub use metadata::ErrorMetadata;
 #[cfg(feature = "middleware")]
 pub use middleware::TokenMiddleware;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisTokenStore;
 pub use retry::{Repeat, RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
 pub use token::{FetchFuture, Token, TokenError, TokenErrorKind, TokenProvider};
 pub use token_source::{DEFAULT_REFRESH_SKEW, TokenPolicy, TokenSource};
 pub use token_store::{
-    MemoryTokenStore, StoreFuture, Stored, StoredToken, TokenStore, TokenStoreError,
+    LOCK_TTL, MemoryTokenStore, StoreFuture, Stored, StoredToken, TokenStore, TokenStoreError,
 };
 
 /// Re-exported so generated code and users name the same types.

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -29,6 +28,22 @@ pub trait TokenStore: Send + Sync {
     fn save<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()>;
     /// Forgets the token under `key` (nothing stored is no error).
     fn clear<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Takes the refresh lock of `key` for at most `ttl`: `true` when the caller may refresh,
+    /// `false` when another holder (another process) is refreshing, whose token the caller then
+    /// waits for in the store. A holder that crashes blocks the others for `ttl` at most. Stores
+    /// of one machine need no lock (the default: always `true`).
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+        let _ = (key, ttl);
+        Box::pin(std::future::ready(Ok(true)))
+    }
+
+    /// Releases the refresh lock of `key` taken with [`TokenStore::try_lock`] (the default:
+    /// nothing to release).
+    fn unlock<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        let _ = key;
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 impl<S: TokenStore + ?Sized> TokenStore for Arc<S> {
@@ -40,6 +55,12 @@ impl<S: TokenStore + ?Sized> TokenStore for Arc<S> {
     }
     fn clear<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         (**self).clear(key)
+    }
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+        (**self).try_lock(key, ttl)
+    }
+    fn unlock<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        (**self).unlock(key)
     }
 }
 
@@ -195,19 +216,23 @@ impl TokenStore for MemoryTokenStore {
 /// A [`TokenProvider`] whose tokens are kept in a [`TokenStore`]; made with
 /// [`TokenProvider::stored_in`].
 ///
-/// - Before its first token request it loads the stored token: one that is still valid (by the
-///   wall clock, for more than a minute) is used as it is, without a request; otherwise a stored
-///   refresh token is handed to the provider ([`TokenProvider::resume`]) to try before a full
-///   login.
+/// - Before every token request it looks in the store: a token there that is valid (by the
+///   wall clock, for more than a minute) and is not the one it handed out last is used as it
+///   is, without a request (a restart, or another process that refreshed first). A stored
+///   refresh token is handed to the provider ([`TokenProvider::resume`]), so that it is tried
+///   before a full login and a refresh token another process rotated is the one used.
+/// - Where the store coordinates processes ([`TokenStore::try_lock`]), one process refreshes
+///   while the others wait for the token it saves, each at most [`LOCK_TTL`].
 /// - Every token it fetches is saved, with the refresh token the provider will use next.
-/// - A store that fails (unreadable, corrupt, unwritable) is passed over: the token comes from
-///   the provider, and the next save repairs the entry. The failure is logged with the
-///   `tracing` feature, without any stored value.
+/// - A store that fails (unreadable, corrupt, unwritable, unreachable) is passed over: the
+///   token comes from the provider, and the next save repairs the entry. The failure is logged
+///   with the `tracing` feature, without any stored value.
 pub struct Stored<P> {
     provider: P,
     store: Box<dyn TokenStore>,
     key: String,
-    loaded: AtomicBool,
+    /// The access token handed out last: a stored copy of it is no new token.
+    last: Mutex<Option<Secret>>,
 }
 
 impl<P> fmt::Debug for Stored<P> {
@@ -218,8 +243,15 @@ impl<P> fmt::Debug for Stored<P> {
     }
 }
 
-/// How long a stored token must still be valid to be used after a restart.
+/// How long a stored token must still be valid to be used instead of a token request.
 const STORED_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long a process holds the refresh lock of a coordinating store at most: a holder that
+/// crashed keeps the others waiting no longer.
+pub const LOCK_TTL: Duration = Duration::from_secs(10);
+
+/// How often a process waiting for another's refresh looks in the store.
+const POLL: Duration = Duration::from_millis(100);
 
 impl<P: TokenProvider> Stored<P> {
     /// `provider` with its tokens kept in `store` under `key`.
@@ -228,12 +260,13 @@ impl<P: TokenProvider> Stored<P> {
             provider,
             store: Box::new(store),
             key: key.into(),
-            loaded: AtomicBool::new(false),
+            last: Mutex::new(None),
         }
     }
 
-    /// The stored token when it can be used now; a stored refresh token goes to the provider.
-    async fn restore(&self) -> Option<Token> {
+    /// A usable stored token that is new to this provider; a stored refresh token goes to the
+    /// provider.
+    async fn stored_token(&self) -> Option<Token> {
         let stored = match self.store.load(&self.key).await {
             Ok(stored) => stored?,
             Err(error) => {
@@ -241,13 +274,45 @@ impl<P: TokenProvider> Stored<P> {
                 return None;
             }
         };
-        if let Some(token) = stored.to_token(STORED_MARGIN) {
+        let last = self
+            .last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if last.as_ref() != Some(&stored.access_token)
+            && let Some(token) = stored.to_token(STORED_MARGIN)
+        {
             return Some(token);
         }
         if let Some(refresh) = stored.refresh_token {
             self.provider.resume(refresh);
         }
         None
+    }
+
+    /// Takes the store's refresh lock, waiting for another holder's token meanwhile: `Ok(true)`
+    /// holding the lock, `Ok(false)` without one (the store failed), `Err(token)` when another
+    /// holder's token arrived.
+    async fn lock_or_wait(&self) -> Result<bool, Token> {
+        loop {
+            match self.store.try_lock(&self.key, LOCK_TTL).await {
+                Ok(true) => return Ok(true),
+                Ok(false) => {}
+                Err(error) => {
+                    passed_over(&error);
+                    return Ok(false);
+                }
+            }
+            tokio::time::sleep(POLL).await;
+            if let Some(token) = self.stored_token().await {
+                return Err(token);
+            }
+        }
+    }
+
+    fn handed_out(&self, token: Token) -> Token {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.secret().clone());
+        token
     }
 }
 
@@ -262,16 +327,36 @@ fn passed_over(error: &TokenStoreError) {
 impl<P: TokenProvider> TokenProvider for Stored<P> {
     fn fetch(&self) -> FetchFuture<'_> {
         Box::pin(async move {
-            if !self.loaded.swap(true, Ordering::AcqRel)
-                && let Some(token) = self.restore().await
-            {
-                return Ok(token);
+            if let Some(token) = self.stored_token().await {
+                return Ok(self.handed_out(token));
             }
-            let token = self.provider.fetch().await?;
-            if let Err(error) = self.store.save(&self.key, &StoredToken::of(&token)).await {
+            let locked = match self.lock_or_wait().await {
+                Ok(locked) => locked,
+                Err(token) => return Ok(self.handed_out(token)),
+            };
+            // Another holder may have saved a token between our look and our lock.
+            let stored = if locked {
+                self.stored_token().await
+            } else {
+                None
+            };
+            let result = match stored {
+                Some(token) => Ok(token),
+                None => {
+                    let fetched = self.provider.fetch().await;
+                    if let Ok(token) = &fetched
+                        && let Err(error) =
+                            self.store.save(&self.key, &StoredToken::of(token)).await
+                    {
+                        passed_over(&error);
+                    }
+                    fetched
+                }
+            };
+            if locked && let Err(error) = self.store.unlock(&self.key).await {
                 passed_over(&error);
             }
-            Ok(token)
+            result.map(|token| self.handed_out(token))
         })
     }
 

@@ -37,6 +37,8 @@ pub mod testing;
 #[cfg(feature = "totp")]
 pub mod totp;
 
+#[cfg(feature = "redis")]
+pub use auth_core::RedisTokenStore;
 pub use auth_core::{
     self, ApiError, ApiErrorKind, AuthorizedRequest, AuthorizedResponse, Credentials, Error,
     ErrorMetadata, FileTokenStore, MemoryTokenStore, Method, RequestError, RetryPolicy, Secret,
