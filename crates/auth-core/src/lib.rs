@@ -6,7 +6,7 @@
 //! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
 //! | credentials | [`Credentials`], [`Secret`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
-//! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`], `RedisTokenStore` (feature `redis`) |
+//! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`], `KeyringTokenStore` (feature `keyring`), `RedisTokenStore` (feature `redis`) |
 //! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`], `TokenMiddleware` (feature `middleware`) |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
@@ -35,6 +35,8 @@ mod credentials;
 mod encode;
 mod error;
 mod file_store;
+#[cfg(feature = "keyring")]
+mod keyring_store;
 mod meta;
 mod metadata;
 #[cfg(feature = "middleware")]
@@ -65,6 +67,8 @@ pub use credentials::Credentials;
 pub use encode::encode_path;
 pub use error::{Error, TimeoutKind};
 pub use file_store::FileTokenStore;
+#[cfg(feature = "keyring")]
+pub use keyring_store::KeyringTokenStore;
 pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
 pub use metadata::ErrorMetadata;
 #[cfg(feature = "middleware")]

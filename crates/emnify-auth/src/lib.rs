@@ -37,6 +37,8 @@ pub mod testing;
 #[cfg(feature = "totp")]
 pub mod totp;
 
+#[cfg(feature = "keyring")]
+pub use auth_core::KeyringTokenStore;
 #[cfg(feature = "redis")]
 pub use auth_core::RedisTokenStore;
 pub use auth_core::{

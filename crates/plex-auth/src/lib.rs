@@ -35,6 +35,8 @@ mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(feature = "keyring")]
+pub use auth_core::KeyringTokenStore;
 #[cfg(feature = "redis")]
 pub use auth_core::RedisTokenStore;
 pub use auth_core::{
