@@ -14,6 +14,22 @@ pub fn emnify(base_url: &str, credentials: Credentials) -> emnify_auth::Client {
     emnify_auth::Client::from(core)
 }
 
+/// An emnify client of the fake at `url`, logged in as the fake's user (who has no MFA).
+pub async fn emnify_logged_in(
+    url: &str,
+    config: &fakes::emnify::EmnifyConfig,
+) -> emnify_auth::Client {
+    let base = emnify(url, Credentials::None);
+    match base
+        .login(config.username.clone(), config.password.clone())
+        .await
+        .expect("the fake's user logs in")
+    {
+        emnify_auth::LoginOutcome::LoggedIn(client) => client,
+        other => panic!("expected a login, got {other:?}"),
+    }
+}
+
 /// A Dintero client whose API is at `base_url` (a local server).
 pub fn dintero(base_url: &str, credentials: Credentials) -> dintero_auth::Client {
     let core = dintero_auth::Client::builder()

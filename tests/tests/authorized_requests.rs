@@ -7,7 +7,7 @@ use serde::Deserialize;
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
 use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
 use workspace_tests::fakes::plex::{PlexConfig, PlexFake};
-use workspace_tests::{dintero_of_fake, emnify, plex_of_fake};
+use workspace_tests::{dintero_of_fake, emnify, emnify_logged_in, plex_of_fake};
 
 #[derive(Debug, Deserialize)]
 struct Endpoint {
@@ -15,23 +15,11 @@ struct Endpoint {
     name: String,
 }
 
-async fn emnify_logged_in(config: &EmnifyConfig, url: &str) -> emnify_auth::Client {
-    let base = emnify(url, Credentials::None);
-    match base
-        .login(config.username.clone(), config.password.clone())
-        .await
-        .unwrap()
-    {
-        emnify_auth::LoginOutcome::LoggedIn(client) => client,
-        other => panic!("expected a login, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn emnify_lists_endpoints_with_the_login_token() {
     let config = EmnifyConfig::default();
     let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let client = emnify_logged_in(&config, &server.url()).await;
+    let client = emnify_logged_in(&server.url(), &config).await;
 
     let endpoints: Vec<Endpoint> = client
         .request(Method::GET, "/api/v1/endpoint")
@@ -52,7 +40,7 @@ async fn emnify_lists_endpoints_with_the_login_token() {
 async fn a_401_refreshes_the_token_once_and_replays_the_request() {
     let config = EmnifyConfig::default();
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let client = emnify_logged_in(&config, &server.url()).await;
+    let client = emnify_logged_in(&server.url(), &config).await;
     fake.expire_auth_tokens();
 
     // The token is still valid by our clock: the fake's 401 makes the client refresh it (with
@@ -71,7 +59,7 @@ async fn a_401_refreshes_the_token_once_and_replays_the_request() {
 async fn an_error_status_is_an_error_of_json_and_a_status_of_send() {
     let config = EmnifyConfig::default();
     let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let client = emnify_logged_in(&config, &server.url()).await;
+    let client = emnify_logged_in(&server.url(), &config).await;
 
     let answer = client
         .request(Method::DELETE, "/api/v1/user/1/mfa/999")

@@ -1,12 +1,11 @@
 //! `token_middleware()` in a `reqwest-middleware` stack: the token on the vendor's origin only,
 //! refreshed, one replay after a 401, one refresh for concurrent 401s.
 
-use auth_core::Credentials;
 use httpmock::prelude::*;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
 use workspace_tests::fakes::plex::{PlexConfig, PlexFake};
-use workspace_tests::{emnify, plex_of_fake};
+use workspace_tests::{emnify_logged_in, plex_of_fake};
 
 /// The user's own reqwest client (rustls with ring, as the user's application would install it).
 fn users_client(middleware: auth_core::TokenMiddleware) -> ClientWithMiddleware {
@@ -16,23 +15,11 @@ fn users_client(middleware: auth_core::TokenMiddleware) -> ClientWithMiddleware 
         .build()
 }
 
-async fn emnify_logged_in(config: &EmnifyConfig, url: &str) -> emnify_auth::Client {
-    let base = emnify(url, Credentials::None);
-    match base
-        .login(config.username.clone(), config.password.clone())
-        .await
-        .unwrap()
-    {
-        emnify_auth::LoginOutcome::LoggedIn(client) => client,
-        other => panic!("expected a login, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn the_token_goes_to_the_vendor_and_to_no_other_host() {
     let config = EmnifyConfig::default();
     let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let client = emnify_logged_in(&config, &server.url()).await;
+    let client = emnify_logged_in(&server.url(), &config).await;
     let other = MockServer::start_async().await;
     let elsewhere = other
         .mock_async(|when, then| {
@@ -63,7 +50,7 @@ async fn the_token_goes_to_the_vendor_and_to_no_other_host() {
 async fn a_401_is_replayed_once_with_a_refreshed_token() {
     let config = EmnifyConfig::default();
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let client = emnify_logged_in(&config, &server.url()).await;
+    let client = emnify_logged_in(&server.url(), &config).await;
     let http = users_client(client.token_middleware());
     fake.expire_auth_tokens();
 
@@ -80,7 +67,7 @@ async fn a_401_is_replayed_once_with_a_refreshed_token() {
 async fn concurrent_401s_cause_one_refresh() {
     let config = EmnifyConfig::default();
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let client = emnify_logged_in(&config, &server.url()).await;
+    let client = emnify_logged_in(&server.url(), &config).await;
     let http = users_client(client.token_middleware());
     fake.expire_auth_tokens();
 

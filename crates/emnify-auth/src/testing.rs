@@ -115,6 +115,21 @@ struct State {
     rejected: usize,
 }
 
+impl State {
+    /// A new TOTP key of the user: its id and Base32 secret.
+    fn add_key(&mut self, active: bool) -> (i64, String) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let secret = random_base32();
+        self.keys.push(Key {
+            id,
+            secret: secret.clone(),
+            active,
+        });
+        (id, secret)
+    }
+}
+
 /// The fake emnify API.
 #[derive(Debug)]
 pub struct EmnifyFake {
@@ -169,15 +184,7 @@ impl EmnifyFake {
     /// then ask for a code. Returns the key's secret, from which
     /// [`totp::code_at`](crate::totp::code_at) computes the codes the fake accepts.
     pub fn enable_mfa(&self) -> Secret {
-        let mut state = self.state();
-        let id = state.next_id;
-        state.next_id += 1;
-        let secret = random_base32();
-        state.keys.push(Key {
-            id,
-            secret: secret.clone(),
-            active: true,
-        });
+        let (_, secret) = self.state().add_key(true);
         Secret::new(secret)
     }
 
@@ -304,14 +311,7 @@ impl EmnifyFake {
                         json!({"error_code": 1405, "error_token": "Duplicated", "message": "MFA already activated"}),
                     );
                 }
-                let id = state.next_id;
-                state.next_id += 1;
-                let secret = random_base32();
-                state.keys.push(Key {
-                    id,
-                    secret: secret.clone(),
-                    active: false,
-                });
+                let (id, secret) = state.add_key(false);
                 Reply::json(
                     200,
                     json!({
