@@ -163,3 +163,50 @@ fn a_stored_expiry_is_wall_clock_time_re_anchored_when_loaded() {
     let shown = format!("{stored:?}");
     assert!(!shown.contains("secret"), "{shown}");
 }
+
+#[tokio::test]
+async fn plex_keeps_the_token_with_the_client_identifier_it_is_tied_to() {
+    use plex_auth::testing::{PlexConfig, PlexFake};
+    let config = PlexConfig {
+        two_factor_code: None,
+        ..PlexConfig::default()
+    };
+    let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let store = MemoryTokenStore::new();
+    let identity = workspace_tests::plex_identity();
+    let plex_auth::LoginOutcome::LoggedIn(logged_in) = workspace_tests::plex_of_fake(&servers)
+        .login(&config.login, config.password.clone())
+        .await
+        .unwrap()
+    else {
+        panic!("no two-factor code configured");
+    };
+    logged_in.save(&store, "plex", &identity).await.unwrap();
+
+    // The next run starts with another identifier; the stored one wins, with its token.
+    let fresh = plex_auth::ClientIdentity::new("another-install").product("auth-client tests");
+    let (restored, token) = fresh.restore(&store, "plex").await.unwrap().unwrap();
+    assert_eq!(restored.client_identifier, identity.client_identifier);
+    assert_eq!(restored.product.as_deref(), Some("auth-client tests"));
+    assert_eq!(token, logged_in.account.auth_token);
+
+    let core = restored
+        .builder()
+        .server_url(
+            plex_auth::Server::PlexTv,
+            format!("{}/api/v2", servers.plex_tv.url()),
+        )
+        .build()
+        .unwrap();
+    let client = plex_auth::Client::from(core).with_token(token);
+    let me = client.authentication().get_token_details().await.unwrap();
+    assert_eq!(me.email, config.login);
+
+    assert!(
+        plex_auth::ClientIdentity::new("x")
+            .restore(&store, "nothing")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

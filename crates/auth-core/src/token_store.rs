@@ -77,6 +77,10 @@ pub struct StoredToken {
     /// When the access token expires, in seconds since the Unix epoch (`None`: unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// The client identifier the vendor tied the token to, for vendors that do (Plex's
+    /// `X-Plex-Client-Identifier`): a restored token is sent with it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_identifier: Option<String>,
 }
 
 impl fmt::Debug for StoredToken {
@@ -85,6 +89,7 @@ impl fmt::Debug for StoredToken {
             .field("access_token", &self.access_token)
             .field("refresh_token", &self.refresh_token)
             .field("expires_at", &self.expires_at)
+            .field("client_identifier", &self.client_identifier)
             .finish()
     }
 }
@@ -104,7 +109,15 @@ impl StoredToken {
             expires_at: token
                 .expires_in()
                 .map(|left| unix_now().saturating_add(left.as_secs())),
+            client_identifier: None,
         }
+    }
+
+    /// The same, tied to `client_identifier`.
+    #[must_use]
+    pub fn with_client_identifier(mut self, client_identifier: impl Into<String>) -> Self {
+        self.client_identifier = Some(client_identifier.into());
+        self
     }
 
     /// The access token as a [`Token`] whose lifetime is what is left of it now; `None` when it

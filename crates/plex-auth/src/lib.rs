@@ -111,6 +111,50 @@ impl ClientIdentity {
             })
     }
 
+    /// The account token that [`LoggedIn::save`] kept under `key`, and this identity under the
+    /// client identifier stored with it (Plex ties the token to that identifier, so it replaces
+    /// this identity's own); `None` when nothing is stored.
+    ///
+    /// ```no_run
+    /// use plex_auth::{Client, ClientIdentity, FileTokenStore, LoginOutcome};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = FileTokenStore::new("/var/lib/my-app/tokens");
+    /// let identity = ClientIdentity::new("a-new-install-id").product("my-app");
+    /// let client = match identity.clone().restore(&store, "plex").await? {
+    ///     Some((identity, token)) => Client::new(&identity)?.with_token(token),
+    ///     None => {
+    ///         let LoginOutcome::LoggedIn(logged_in) =
+    ///             Client::new(&identity)?.login("user@example.org", "password").await?
+    ///         else {
+    ///             return Err("two-factor code needed".into());
+    ///         };
+    ///         logged_in.save(&store, "plex", &identity).await?;
+    ///         logged_in.client
+    ///     }
+    /// };
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn restore(
+        self,
+        store: &impl auth_core::TokenStore,
+        key: &str,
+    ) -> Result<Option<(ClientIdentity, auth_core::Secret)>, auth_core::TokenStoreError> {
+        let Some(stored) = store.load(key).await? else {
+            return Ok(None);
+        };
+        let identity = match stored.client_identifier {
+            Some(client_identifier) => ClientIdentity {
+                client_identifier,
+                ..self
+            },
+            None => self,
+        };
+        Ok(Some((identity, stored.access_token)))
+    }
+
     /// The `X-Plex-*` headers of this identity (those that are set), for requests sent with
     /// another HTTP client; this crate's clients send them with every request.
     ///

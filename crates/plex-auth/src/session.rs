@@ -1,7 +1,7 @@
 //! Logging in (with a two-factor code when the account has one), and talking to the user's
 //! media server.
 
-use auth_core::{ApiError, Error, Secret};
+use auth_core::{ApiError, Error, Secret, StoredToken, Token, TokenStore, TokenStoreError};
 
 use crate::errors::PostUsersSignInDataError;
 use crate::models::{SignInRequest, SignedInUserPlexAccount};
@@ -28,6 +28,24 @@ pub struct LoggedIn {
     pub client: Client,
     /// The account, with its `authToken`.
     pub account: SignedInUserPlexAccount,
+}
+
+impl LoggedIn {
+    /// Keeps the account's token in `store` under `key`, with the client identifier of
+    /// `identity` (the one this login was made with: Plex ties the token to it), so that a
+    /// later run starts with [`ClientIdentity::restore`](crate::ClientIdentity::restore)
+    /// instead of a new login.
+    pub async fn save(
+        &self,
+        store: &impl TokenStore,
+        key: &str,
+        identity: &crate::ClientIdentity,
+    ) -> Result<(), TokenStoreError> {
+        let token = Token::new(self.account.auth_token.clone());
+        let stored =
+            StoredToken::of(&token).with_client_identifier(identity.client_identifier.clone());
+        store.save(key, &stored).await
+    }
 }
 
 /// A login waiting for the account's current two-factor code.
