@@ -67,6 +67,7 @@ pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
     let core = plex_identity()
         .builder()
         .server_url(plex_auth::Server::PlexTv, format!("{base_url}/api/v2"))
+        .server_url(plex_auth::Server::PlexClients, format!("{base_url}/api/v2"))
         .server_url(plex_auth::Server::MediaServer, base_url)
         .credentials(credentials)
         .build()
@@ -80,6 +81,10 @@ pub fn plex_of_fake(servers: &fakes::plex::PlexServers) -> plex_auth::Client {
         .builder()
         .server_url(
             plex_auth::Server::PlexTv,
+            format!("{}/api/v2", servers.plex_tv.url()),
+        )
+        .server_url(
+            plex_auth::Server::PlexClients,
             format!("{}/api/v2", servers.plex_tv.url()),
         )
         .build()

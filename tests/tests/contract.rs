@@ -49,6 +49,7 @@ fn plex() -> plex_auth::Client {
     let core = workspace_tests::plex_identity()
         .builder()
         .server_url(plex_auth::Server::PlexTv, url.clone())
+        .server_url(plex_auth::Server::PlexClients, url.clone())
         .server_url(plex_auth::Server::MediaServer, url)
         .credentials(Credentials::api_key("contract-plex-token"))
         .build()
@@ -259,6 +260,53 @@ async fn plex_get_source_connection_information() {
             .get_source_connection_information("server://client-identifier")
             .await,
     );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_pins() {
+    let client = plex().with_credentials(Credentials::None);
+    let pin = accepted(client.authentication().create_pin(Some(true)).await);
+    accepted(client.authentication().get_pin(pin.id).await);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_get_resources() {
+    accepted(
+        plex()
+            .authentication()
+            .get_resources(Some(1), Some(1), Some(0))
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_jwt_device_operations() {
+    let jwk = plex_models::Jwk::new(
+        "OKP",
+        "Ed25519",
+        "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+    )
+    .with_kid("key-1")
+    .with_use("sig")
+    .with_alg("EdDSA");
+    let api = plex();
+    accepted(
+        api.authentication()
+            .register_jwk(&plex_models::RegisterJwkRequest::new(jwk))
+            .await,
+    );
+    let anonymous = api.with_credentials(Credentials::None);
+    accepted(anonymous.authentication().get_nonce().await);
+    accepted(
+        anonymous
+            .authentication()
+            .exchange_jwt(&plex_models::ExchangeJwtRequest::new("a.b.c"))
+            .await,
+    );
+    accepted(anonymous.authentication().get_plex_keys().await);
 }
 
 /// Prism does reject what the spec forbids, so a wrong request would fail this suite: a body

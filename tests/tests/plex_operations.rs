@@ -275,3 +275,180 @@ async fn media_server_operations_need_a_server_url() {
         "{error:?}"
     );
 }
+
+fn pin(auth_token: Option<&str>) -> serde_json::Value {
+    json!({
+        "id": 1234567, "code": "ABCD", "product": "auth-client tests", "trusted": false,
+        "qr": "https://plex.tv/api/v2/pins/qr/ABCD", "clientIdentifier": "test-client-id",
+        "location": {"code": "NO", "country": "Norway"}, "expiresIn": 1800,
+        "createdAt": "2026-11-29T10:00:00Z", "expiresAt": "2026-11-29T10:30:00Z",
+        "authToken": auth_token, "newRegistration": null
+    })
+}
+
+#[tokio::test]
+async fn create_pin_posts_strong_without_a_token() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(POST)
+                .path("/api/v2/pins")
+                .query_param("strong", "true")
+                .header_missing("x-plex-token");
+            then.status(201).json_body(pin(None));
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    let created = client
+        .authentication()
+        .create_pin(Some(true))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!((created.id, created.code.as_str()), (1234567, "ABCD"));
+    assert_eq!(created.expires_in, Some(1800));
+    assert!(created.auth_token.is_none());
+}
+
+#[tokio::test]
+async fn get_pin_decodes_the_linked_token_and_an_expired_pin() {
+    let server = MockServer::start_async().await;
+    let linked = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(GET)
+                .path("/api/v2/pins/1234567");
+            then.status(200).json_body(pin(Some("linked-token")));
+        })
+        .await;
+    let expired = server
+        .mock_async(|when, then| {
+            identity_headers(when).method(GET).path("/api/v2/pins/99");
+            then.status(404).json_body(
+                json!({"errors": [{"code": 1020, "message": "Code not found or expired", "status": 404}]}),
+            );
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::None);
+    let got = client.authentication().get_pin(1234567).await.unwrap();
+    linked.assert_async().await;
+    assert_eq!(got.auth_token.unwrap().expose(), "linked-token");
+
+    let error = client.authentication().get_pin(99).await.unwrap_err();
+    expired.assert_async().await;
+    assert!(matches!(
+        error.documented(),
+        Some(GetPinError::NotFound(Some(_)))
+    ));
+}
+
+#[tokio::test]
+async fn get_resources_sends_the_token_and_decodes_connections() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(GET)
+                .path("/api/v2/resources")
+                .query_param("includeHttps", "1")
+                .query_param("includeRelay", "1")
+                .header("x-plex-token", TOKEN);
+            then.status(200).json_body(json!([{
+                "name": "Home Server", "product": "Plex Media Server", "productVersion": "1.41.0",
+                "platform": "Linux", "platformVersion": "6.1", "device": "PC",
+                "clientIdentifier": "machine-1", "createdAt": "2020-01-01T00:00:00Z",
+                "lastSeenAt": "2026-11-29T10:00:00Z", "provides": "server", "ownerId": null,
+                "sourceTitle": null, "publicAddress": "203.0.113.7", "accessToken": "server-token",
+                "owned": true, "home": false, "synced": false, "relay": true, "presence": true,
+                "httpsRequired": false, "publicAddressMatches": true,
+                "dnsRebindingProtection": false, "natLoopbackSupported": false,
+                "connections": [
+                    {"protocol": "https", "address": "192.168.1.10", "port": 32400,
+                     "uri": "https://192-168-1-10.abc.plex.direct:32400", "local": true, "relay": false, "IPv6": false},
+                    {"protocol": "https", "address": "203.0.113.7", "port": 32400,
+                     "uri": "https://203-0-113-7.abc.plex.direct:32400", "local": false, "relay": false, "IPv6": false}
+                ]
+            }]));
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    let resources = client
+        .authentication()
+        .get_resources(Some(1), Some(1), None)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(resources.len(), 1);
+    let server_resource = &resources[0];
+    assert_eq!(
+        server_resource.access_token.as_ref().unwrap().expose(),
+        "server-token"
+    );
+    assert_eq!(server_resource.connections.as_ref().unwrap().len(), 2);
+    assert!(!format!("{server_resource:?}").contains("server-token"));
+}
+
+#[tokio::test]
+async fn the_jwt_device_operations_send_what_plex_documents() {
+    let server = MockServer::start_async().await;
+    let register = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(POST)
+                .path("/api/v2/auth/jwk")
+                .header("x-plex-token", TOKEN)
+                .json_body(json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "pub", "kid": "k1", "use": "sig", "alg": "EdDSA"}}));
+            then.status(201);
+        })
+        .await;
+    let nonce = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(GET)
+                .path("/api/v2/auth/nonce")
+                .header_missing("x-plex-token");
+            then.status(200).json_body(json!({"nonce": "n-1"}));
+        })
+        .await;
+    let exchange = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(POST)
+                .path("/api/v2/auth/token")
+                .json_body(json!({"jwt": "signed.device.jwt"}));
+            then.status(200)
+                .json_body(json!({"auth_token": "plex-jwt"}));
+        })
+        .await;
+    let keys = server
+        .mock_async(|when, then| {
+            identity_headers(when).method(GET).path("/api/v2/auth/keys");
+            then.status(200).json_body(json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "plex-pub", "kid": "plex-1"}]}));
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    let api = client.authentication();
+    let jwk = Jwk::new("OKP", "Ed25519", "pub")
+        .with_kid("k1")
+        .with_use("sig")
+        .with_alg("EdDSA");
+    api.register_jwk(&RegisterJwkRequest::new(jwk))
+        .await
+        .unwrap();
+    register.assert_async().await;
+
+    let anonymous = client.with_credentials(Credentials::None);
+    let api = anonymous.authentication();
+    assert_eq!(api.get_nonce().await.unwrap().nonce, "n-1");
+    nonce.assert_async().await;
+    let token = api
+        .exchange_jwt(&ExchangeJwtRequest::new(Secret::new("signed.device.jwt")))
+        .await
+        .unwrap();
+    exchange.assert_async().await;
+    assert_eq!(token.auth_token.expose(), "plex-jwt");
+    let set = api.get_plex_keys().await.unwrap();
+    keys.assert_async().await;
+    assert_eq!(set.keys[0].kid.as_deref(), Some("plex-1"));
+}

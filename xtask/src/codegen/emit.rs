@@ -838,6 +838,13 @@ fn emit_error(group: &str, operation: &Operation) -> TokenStream {
             None => quote!(Self::#variant => #text,),
         }
     });
+    // An operation that documents no error status has an enum without variants: no value of
+    // it exists, and its `Debug` is the empty match.
+    let debug_body = if operation.errors.is_empty() {
+        quote!(let _ = f; match *self {})
+    } else {
+        quote!(f.write_str(match *self { #(#debug_arms)* }))
+    };
     quote! {
         #docs
         #[derive(Clone)]
@@ -848,9 +855,7 @@ fn emit_error(group: &str, operation: &Operation) -> TokenStream {
 
         impl std::fmt::Debug for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(match *self {
-                    #(#debug_arms)*
-                })
+                #debug_body
             }
         }
     }
