@@ -31,6 +31,7 @@
 #[rustfmt::skip]
 mod generated;
 mod codes;
+mod pin;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -47,6 +48,7 @@ pub use auth_core::{
 pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
+pub use pin::{DEFAULT_POLL_INTERVAL, LINK_URL, PinLogin, PinOutcome, PinStartError, PinWaitError};
 pub use session::{LoggedIn, LoginError, LoginOutcome, MfaPending};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.

@@ -30,7 +30,7 @@
 //! ```
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
@@ -53,6 +53,23 @@ pub struct PlexConfig {
     /// The media server's answer to a bad token (`None`: a 401 with Plex's JSON error 1001).
     /// A real media server answers a 401 with an HTML page.
     pub media_server_rejected_token_answer: Option<Reply>,
+    /// How long a PIN lives (`expiresIn`).
+    pub pin_lifetime: Duration,
+    /// A PIN is approved (as if the user entered it at plex.tv/link) on this poll; `None`: only
+    /// when [`PlexFake::approve_pins`] says so.
+    pub pin_approved_after_polls: Option<u32>,
+}
+
+/// One way to reach the fake's media server, as `/api/v2/resources` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeConnection {
+    /// The URI (any server: one that refuses, stalls or answers 401 makes a test of
+    /// connection choice).
+    pub uri: String,
+    /// Whether it is on the server's local network.
+    pub local: bool,
+    /// Whether it goes through a Plex relay.
+    pub relay: bool,
 }
 
 impl Default for PlexConfig {
@@ -64,14 +81,34 @@ impl Default for PlexConfig {
             home_user_nulls: false,
             plex_tv_rejected_token_answer: None,
             media_server_rejected_token_answer: None,
+            pin_lifetime: Duration::from_secs(900),
+            pin_approved_after_polls: Some(2),
         }
     }
+}
+
+#[derive(Debug)]
+struct FakePin {
+    id: i64,
+    code: String,
+    client_identifier: String,
+    expires: SystemTime,
+    polls: u32,
+    approved: bool,
+    token: Option<String>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     account_tokens: Tokens,
     transient_tokens: Tokens,
+    /// Tokens of the media server, as `/api/v2/resources` hands them out.
+    server_tokens: Tokens,
+    pins: Vec<FakePin>,
+    next_pin: i64,
+    /// The connections `/api/v2/resources` lists; by default the media server's own URL.
+    connections: Option<Vec<FakeConnection>>,
+    media_server_url: String,
 }
 
 /// The fake plex.tv and media server.
@@ -106,6 +143,7 @@ impl PlexFake {
         });
         let plex_tv = Server::start(fake.clone()).await?;
         let media_server = Server::start(fake.clone()).await?;
+        fake.state().media_server_url = media_server.url();
         Ok((
             fake,
             PlexServers {
@@ -117,6 +155,152 @@ impl PlexFake {
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Approves every pending PIN now, as if the user had entered its code.
+    pub fn approve_pins(&self) {
+        for pin in &mut self.state().pins {
+            pin.approved = true;
+        }
+    }
+
+    /// Lists `connections` for the media server in `/api/v2/resources`, in this order.
+    pub fn set_connections(&self, connections: Vec<FakeConnection>) {
+        self.state().connections = Some(connections);
+    }
+
+    /// `POST /api/v2/pins`: a PIN tied to the caller's client identifier.
+    fn create_pin(&self, request: &Request) -> Reply {
+        let client_identifier = request
+            .header("x-plex-client-identifier")
+            .unwrap_or_default()
+            .to_owned();
+        let strong = request.query("strong") == Some("true");
+        let code: String = random_hex()
+            .to_uppercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic() || strong)
+            .chain(std::iter::repeat('X'))
+            .take(if strong { 25 } else { 4 })
+            .collect();
+        let mut state = self.state();
+        state.next_pin += 1;
+        let pin = FakePin {
+            id: 1_000_000 + state.next_pin,
+            code,
+            client_identifier,
+            expires: SystemTime::now() + self.config.pin_lifetime,
+            polls: 0,
+            approved: false,
+            token: None,
+        };
+        let answer = self.pin_json(&pin);
+        state.pins.push(pin);
+        Reply::json(201, answer)
+    }
+
+    /// `GET /api/v2/pins/{id}`: the PIN, with a token once approved; 404 when expired or asked
+    /// for with another client identifier.
+    fn check_pin(&self, request: &Request, id: &str) -> Reply {
+        let client_identifier = request
+            .header("x-plex-client-identifier")
+            .unwrap_or_default();
+        let mut state = self.state();
+        let now = SystemTime::now();
+        state.pins.retain(|pin| pin.expires > now);
+        let Some(index) = state
+            .pins
+            .iter()
+            .position(|pin| pin.id.to_string() == id && pin.client_identifier == client_identifier)
+        else {
+            return errors(404, 1020, "Code not found or expired");
+        };
+        let approve_on = self.config.pin_approved_after_polls;
+        let pin = &mut state.pins[index];
+        pin.polls += 1;
+        let approved = pin.approved || approve_on.is_some_and(|polls| pin.polls >= polls);
+        let needs_token = approved && pin.token.is_none();
+        drop(state);
+        let token = needs_token.then(|| {
+            self.state()
+                .account_tokens
+                .issue(random_hex(), Duration::from_secs(86_400 * 365))
+        });
+        let mut state = self.state();
+        let Some(pin) = state.pins.get_mut(index) else {
+            return errors(404, 1020, "Code not found or expired");
+        };
+        if let Some(token) = token {
+            pin.token = Some(token);
+        }
+        let answer = self.pin_json(pin);
+        Reply::json(200, answer)
+    }
+
+    fn pin_json(&self, pin: &FakePin) -> Value {
+        let left = pin
+            .expires
+            .duration_since(SystemTime::now())
+            .unwrap_or_default()
+            .as_secs();
+        json!({
+            "id": pin.id, "code": pin.code, "product": "auth-client", "trusted": false,
+            "qr": format!("https://plex.tv/api/v2/pins/qr/{}", pin.code),
+            "clientIdentifier": pin.client_identifier, "location": {"code": "NO"},
+            "expiresIn": left, "createdAt": "2026-11-29T10:00:00Z",
+            "expiresAt": "2026-11-29T10:15:00Z", "authToken": pin.token,
+            "newRegistration": null
+        })
+    }
+
+    /// `GET /api/v2/resources`: the account's media server, with a token of its own.
+    fn list_resources(&self) -> Reply {
+        let mut state = self.state();
+        let token = state.server_tokens.issue(
+            format!("server-{}", random_hex()),
+            Duration::from_secs(86_400),
+        );
+        let connections = state.connections.clone().unwrap_or_else(|| {
+            vec![FakeConnection {
+                uri: state.media_server_url.clone(),
+                local: true,
+                relay: false,
+            }]
+        });
+        let connections: Vec<Value> = connections
+            .iter()
+            .map(|connection| {
+                let (protocol, rest) = connection.uri.split_once("://").unwrap_or(("http", ""));
+                let (address, port) = rest.rsplit_once(':').unwrap_or((rest, "32400"));
+                json!({
+                    "protocol": protocol, "address": address,
+                    "port": port.trim_end_matches('/').parse::<u16>().unwrap_or(32400),
+                    "uri": connection.uri, "local": connection.local, "relay": connection.relay,
+                    "IPv6": false
+                })
+            })
+            .collect();
+        Reply::json(
+            200,
+            json!([
+                {
+                    "name": "Fake Server", "product": "Plex Media Server", "productVersion": "1.41.0",
+                    "platform": "Linux", "platformVersion": "6.1", "device": "PC",
+                    "clientIdentifier": "fake-machine", "createdAt": "2020-01-01T00:00:00Z",
+                    "lastSeenAt": "2026-11-29T10:00:00Z", "provides": "server", "ownerId": null,
+                    "sourceTitle": null, "publicAddress": "203.0.113.7", "accessToken": token,
+                    "owned": true, "home": false, "synced": false, "relay": true, "presence": true,
+                    "httpsRequired": false, "publicAddressMatches": true,
+                    "dnsRebindingProtection": false, "natLoopbackSupported": false,
+                    "connections": connections
+                },
+                {
+                    "name": "Fake Player", "product": "Plex for Linux", "productVersion": "1.0",
+                    "platform": "Linux", "clientIdentifier": "fake-player", "provides": "client,player",
+                    "owned": true, "presence": false, "connections": []
+                }
+            ]),
+        )
     }
 
     fn account(&self, token: &str) -> Value {
@@ -231,9 +415,22 @@ impl Handler for PlexFake {
         let token = request.header("x-plex-token");
         let state = self.state();
         let account = state.account_tokens.valid(token);
-        let allowed = account || state.transient_tokens.valid(token);
+        let allowed =
+            account || state.transient_tokens.valid(token) || state.server_tokens.valid(token);
         drop(state);
+        if let Some(id) = path.strip_prefix("/api/v2/pins/") {
+            return match request.method.as_str() {
+                "GET" => self.check_pin(request, id),
+                _ => errors(405, 1000, "GET only"),
+            };
+        }
         match (request.method.as_str(), path) {
+            ("POST", "/api/v2/pins") => self.create_pin(request),
+            ("GET", "/api/v2/resources") if account => self.list_resources(),
+            ("GET", "/") if allowed => Reply::json(
+                200,
+                json!({"MediaContainer": {"size": 0, "friendlyName": "Fake Server", "machineIdentifier": "fake-machine"}}),
+            ),
             ("GET", "/api/v2/user") if account => {
                 Reply::json(200, self.account(token.unwrap_or_default()))
             }
@@ -246,12 +443,12 @@ impl Handler for PlexFake {
             ),
             ("GET", "/security/token") if allowed => self.transient_token(request),
             ("GET", "/security/resources") if allowed => self.resources(request),
-            ("GET", "/api/v2/user") => self
+            ("GET", "/api/v2/user" | "/api/v2/resources") => self
                 .config
                 .plex_tv_rejected_token_answer
                 .clone()
                 .unwrap_or_else(|| errors(401, 1001, "User could not be authenticated")),
-            ("GET", "/security/token" | "/security/resources" | "/library/sections") => self
+            ("GET", "/" | "/security/token" | "/security/resources" | "/library/sections") => self
                 .config
                 .media_server_rejected_token_answer
                 .clone()
