@@ -32,6 +32,7 @@
 mod generated;
 mod codes;
 mod pin;
+mod resources;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -49,6 +50,7 @@ pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
 pub use pin::{DEFAULT_POLL_INTERVAL, LINK_URL, PinLogin, PinOutcome, PinStartError, PinWaitError};
+pub use resources::{ConnectError, DEFAULT_CONNECT_TIMEOUT, ResourcesError};
 pub use session::{LoggedIn, LoginError, LoginOutcome, MfaPending};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.

@@ -1,0 +1,208 @@
+//! The account's resources and `connect()` against the fakes, with connections that refuse,
+//! stall or answer 401 beside the one that works.
+
+use std::time::{Duration, Instant};
+
+use plex_auth::testing::{FakeConnection, PlexConfig, PlexFake};
+use plex_auth::{ConnectError, Method};
+use workspace_tests::plex_of_fake;
+
+async fn logged_in(
+    servers: &plex_auth::testing::PlexServers,
+    config: &PlexConfig,
+) -> plex_auth::Client {
+    match plex_of_fake(servers)
+        .login(&config.login, config.password.clone())
+        .await
+        .unwrap()
+    {
+        plex_auth::LoginOutcome::LoggedIn(logged_in) => logged_in.client,
+        other => panic!("expected a login, got {other:?}"),
+    }
+}
+
+fn config() -> PlexConfig {
+    PlexConfig {
+        two_factor_code: None,
+        ..PlexConfig::default()
+    }
+}
+
+/// A port on 127.0.0.1 that refuses connections.
+fn refusing() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A server that accepts connections and never answers; it lives as long as the listener.
+async fn stalling() -> (tokio::task::JoinHandle<()>, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    (task, url)
+}
+
+fn connection(uri: &str, local: bool, relay: bool) -> FakeConnection {
+    FakeConnection {
+        uri: uri.to_owned(),
+        local,
+        relay,
+    }
+}
+
+#[tokio::test]
+async fn resources_list_the_server_with_its_own_token_and_connections() {
+    let config = config();
+    let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let client = logged_in(&servers, &config).await;
+    let resources = client.resources().await.unwrap();
+    let servers_only: Vec<_> = resources.iter().filter(|r| r.is_server()).collect();
+    assert_eq!(servers_only.len(), 1);
+    assert_eq!(resources.len(), 2, "a player too");
+    let server = servers_only[0];
+    assert!(server.access_token.is_some());
+    assert_eq!(server.preferred_connections().len(), 1);
+}
+
+#[tokio::test]
+async fn connect_takes_the_first_connection_in_plex_order_that_answers() {
+    let config = config();
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let client = logged_in(&servers, &config).await;
+    let (_stall, stall_url) = stalling().await;
+    // A 401 answer: another account's media server, which does not know this server's token.
+    let (_other, other_servers) = PlexFake::start(config.clone()).await.unwrap();
+    let unauthorized = other_servers.media_server.url();
+    fake.set_connections(vec![
+        connection(&servers.media_server.url(), false, true),
+        connection(&unauthorized, false, false),
+        connection(&stall_url, true, false),
+        connection(&refusing(), true, false),
+    ]);
+    let server = client
+        .resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.is_server())
+        .unwrap();
+    let order: Vec<&str> = server
+        .preferred_connections()
+        .iter()
+        .map(|c| c.uri.as_str())
+        .collect();
+    assert_eq!(
+        order[3],
+        servers.media_server.url(),
+        "relay last: {order:?}"
+    );
+    assert_eq!(order[2], unauthorized, "remote before relay");
+
+    let probe = plex_of_fake(&other_servers)
+        .with_token("not-its-token")
+        .request(Method::GET, "/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 401, "the 401 connection answers 401");
+
+    let began = Instant::now();
+    let bound = client
+        .connect_within(&server, Duration::from_millis(500))
+        .await
+        .unwrap();
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "tried together: {:?}",
+        began.elapsed()
+    );
+    let sections = bound
+        .request(Method::GET, "/library/sections")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sections.status(),
+        200,
+        "bound to the media server with its token"
+    );
+}
+
+#[tokio::test]
+async fn a_working_local_connection_beats_a_working_remote_one() {
+    let config = config();
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let client = logged_in(&servers, &config).await;
+    // The same server under two names: 127.0.0.1 as the remote one, localhost as the local one.
+    let remote = servers.media_server.url();
+    let local = remote.replace("127.0.0.1", "localhost");
+    fake.set_connections(vec![
+        connection(&remote, false, false),
+        connection(&local, true, false),
+    ]);
+    let server = client
+        .resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.is_server())
+        .unwrap();
+    let bound = client.connect(&server).await.unwrap();
+    assert_eq!(
+        bound
+            .core()
+            .server_url(plex_auth::Server::MediaServer)
+            .unwrap(),
+        local
+    );
+}
+
+#[tokio::test]
+async fn no_answer_is_a_typed_error_naming_every_connection() {
+    let config = config();
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let client = logged_in(&servers, &config).await;
+    let (_stall, stall_url) = stalling().await;
+    let refused = refusing();
+    fake.set_connections(vec![
+        connection(&stall_url, true, false),
+        connection(&refused, false, false),
+    ]);
+    let server = client
+        .resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.is_server())
+        .unwrap();
+    let error = client
+        .connect_within(&server, Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    let ConnectError::Unreachable { tried, .. } = &error else {
+        panic!("{error:?}");
+    };
+    let uris: Vec<&str> = tried.iter().map(|(uri, _)| uri.as_str()).collect();
+    assert_eq!(uris, [stall_url.as_str(), refused.as_str()]);
+    assert!(tried[0].1.contains("no answer within 300 ms"), "{tried:?}");
+
+    fake.set_connections(vec![]);
+    let server = client
+        .resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.is_server())
+        .unwrap();
+    assert!(matches!(
+        client.connect(&server).await,
+        Err(ConnectError::NoConnections { .. })
+    ));
+}
