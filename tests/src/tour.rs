@@ -556,9 +556,15 @@ async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()
         .version(env!("CARGO_PKG_VERSION"))
         .platform(std::env::consts::OS)
         .device("tour");
+    // The fake serves plex.tv's client-authentication API beside its account API.
+    let plex_clients = match &fakes.plex {
+        Some(_) => plex_tv.clone(),
+        None => plex_auth::Server::PlexClients.spec_url().to_owned(),
+    };
     let core = identity
         .builder()
         .server_url(plex_auth::Server::PlexTv, plex_tv)
+        .server_url(plex_auth::Server::PlexClients, plex_clients)
         .build()
         .map_err(std::io::Error::other)?;
     let client = plex_auth::Client::from(core)
@@ -623,7 +629,168 @@ async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()
         },
     )
     .await;
+    plex_servers_tour(report, &client).await;
+    if fakes.plex.is_some() {
+        plex_pin_tour(report, &client, &identity).await;
+        plex_jwt_tour(report, &client, &identity).await;
+    } else {
+        // Against plex.tv these need a person (the PIN), or would turn this client's legacy
+        // token into a JWT device for good.
+        for operation in ["create_pin", "get_pin"] {
+            report.skip(V, operation, "needs a person to enter the code");
+        }
+        for operation in ["register_jwk", "get_nonce", "exchange_jwt", "get_plex_keys"] {
+            report.skip(V, operation, "would make this client a JWT device");
+        }
+    }
     Ok(())
+}
+
+/// The account's servers, and `connect()` to the first connection that answers.
+async fn plex_servers_tour(report: &mut Report, client: &plex_auth::Client) {
+    const V: &str = "plex";
+    let Some(resources) = step(
+        report,
+        V,
+        "get_resources",
+        client.resources(),
+        |resources| {
+            let servers = resources.iter().filter(|r| r.is_server()).count();
+            (
+                200,
+                format!("{} resource(s), {servers} server(s)", resources.len()),
+            )
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(server) = resources.iter().find(|r| r.is_server()) else {
+        return;
+    };
+    let outcome = client.connect(server).await;
+    report.rows.push(Row {
+        vendor: V,
+        operation: "get_resources",
+        status: outcome.is_ok().then_some(200),
+        ok: outcome.is_ok(),
+        outcome: match outcome {
+            Ok(bound) => format!(
+                "connect(): {} at {}",
+                server.name,
+                bound
+                    .core()
+                    .server_url(plex_auth::Server::MediaServer)
+                    .unwrap_or("?")
+            ),
+            Err(error) => format!("connect() failed: {error}"),
+        },
+    });
+}
+
+/// A PIN login, approved by the fake after its second poll.
+async fn plex_pin_tour(report: &mut Report, client: &plex_auth::Client, identity: &ClientIdentity) {
+    const V: &str = "plex";
+    let Some(login) = step(
+        report,
+        V,
+        "create_pin",
+        plex_auth::PinLogin::start(client, identity),
+        |login| {
+            (
+                201,
+                format!("code {} to enter at {}", login.code(), plex_auth::LINK_URL),
+            )
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let login = login.poll_interval(std::time::Duration::from_millis(100));
+    step(
+        report,
+        V,
+        "get_pin",
+        login.wait(),
+        |outcome| match outcome {
+            plex_auth::PinOutcome::LoggedIn(_) => {
+                (200, "approved: a client with the account token".into())
+            }
+            other => (200, format!("ended without a token: {other:?}")),
+        },
+    )
+    .await;
+}
+
+/// The JWT device flow: the legacy token registers a new device key, then nonces signed with it
+/// become 7-day Plex tokens, renewed by the client's token source.
+async fn plex_jwt_tour(report: &mut Report, client: &plex_auth::Client, identity: &ClientIdentity) {
+    const V: &str = "plex";
+    let Ok(key) = plex_auth::DeviceKey::generate(identity.client_identifier.clone()) else {
+        return;
+    };
+    let Some(device) = step(
+        report,
+        V,
+        "register_jwk",
+        plex_auth::JwtDevice::register(client, key.clone()),
+        |device| {
+            (
+                201,
+                format!("device key {} registered", device.key().key_id()),
+            )
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let api = client.with_credentials(Credentials::None);
+    let Some(nonce) = step(
+        report,
+        V,
+        "get_nonce",
+        api.authentication().get_nonce(),
+        |_| (200, "a nonce to sign".into()),
+    )
+    .await
+    else {
+        return;
+    };
+    let signed = key.sign(&nonce.nonce, &["username".to_owned()]);
+    step(
+        report,
+        V,
+        "exchange_jwt",
+        api.authentication()
+            .exchange_jwt(&plex_auth::models::ExchangeJwtRequest::new(signed)),
+        |_| (200, "the signed nonce became a 7-day Plex token".into()),
+    )
+    .await;
+    step(
+        report,
+        V,
+        "get_plex_keys",
+        api.authentication().get_plex_keys(),
+        |set| (200, format!("{} plex.tv signing key(s)", set.keys.len())),
+    )
+    .await;
+    let jwt_client = client.with_token_provider(device);
+    step(
+        report,
+        V,
+        "get_token_details",
+        jwt_client.authentication().get_token_details(),
+        |account| {
+            (
+                200,
+                format!("with a JWT from the device key: account {}", account.id),
+            )
+        },
+    )
+    .await;
 }
 
 /// A Plex login that answers the two-factor step with `code` when the account asks for one.

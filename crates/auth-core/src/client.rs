@@ -98,6 +98,16 @@ impl Client {
         self.with_token_source(source)
     }
 
+    /// The same client sending tokens from `provider` as the API key its operations' specs
+    /// name (Plex's `X-Plex-Token`), kept valid as [`Client::with_token_provider`] keeps bearer
+    /// tokens.
+    pub fn with_api_key_provider(&self, provider: impl crate::TokenProvider + 'static) -> Client {
+        self.with_credentials(Credentials::ApiKeySource(crate::TokenSource::with_policy(
+            provider,
+            self.shared.token_policy,
+        )))
+    }
+
     /// The same client sending bearer tokens from `source` (shared with its other users).
     pub fn with_token_source(&self, source: crate::TokenSource) -> Client {
         self.with_credentials(Credentials::BearerSource(source))

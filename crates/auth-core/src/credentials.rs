@@ -25,6 +25,9 @@ pub enum Credentials {
     /// A bearer token from a [`TokenSource`], refreshed before it expires; on a 401 the request
     /// is sent once more with a fresh token.
     BearerSource(TokenSource),
+    /// An API key from a [`TokenSource`] (Plex's `X-Plex-Token` from a JWT device login), sent
+    /// in the header the operation's spec names, refreshed and replayed as `BearerSource` is.
+    ApiKeySource(TokenSource),
     /// HTTP Basic credentials.
     Basic {
         /// The user name (for OAuth clients, the client id).
@@ -59,6 +62,13 @@ impl Credentials {
             Credentials::BearerSource(source) if schemes.contains(&Security::Bearer) => {
                 Some(source)
             }
+            Credentials::ApiKeySource(source)
+                if schemes
+                    .iter()
+                    .any(|scheme| matches!(scheme, Security::ApiKeyHeader(_))) =>
+            {
+                Some(source)
+            }
             _ => None,
         }
     }
@@ -68,7 +78,9 @@ impl Credentials {
         match self {
             Credentials::Bearer(secret) | Credentials::ApiKey(secret) => vec![secret.expose()],
             Credentials::Basic { password, .. } => vec![password.expose()],
-            Credentials::None | Credentials::BearerSource(_) => Vec::new(),
+            Credentials::None | Credentials::BearerSource(_) | Credentials::ApiKeySource(_) => {
+                Vec::new()
+            }
         }
     }
 
@@ -98,6 +110,7 @@ impl Credentials {
                         | (Security::Bearer, Credentials::BearerSource(_))
                         | (Security::Basic, Credentials::Basic { .. })
                         | (Security::ApiKeyHeader(_), Credentials::ApiKey(_))
+                        | (Security::ApiKeyHeader(_), Credentials::ApiKeySource(_))
                 )
             })
             .ok_or_else(missing)?;
@@ -141,15 +154,31 @@ impl Credentials {
                 None => return Ok(None),
             },
             (Security::ApiKeyHeader(name), Credentials::ApiKey(key)) => (
-                HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| invalid("the API key header name is not valid"))?,
+                api_key_header(name)
+                    .ok_or_else(|| invalid("the API key header name is not valid"))?,
                 sensitive(
                     key.expose().to_owned(),
                     "the API key is not a valid header value",
                 )?,
             ),
+            (Security::ApiKeyHeader(name), Credentials::ApiKeySource(_)) => match token {
+                Some(token) => (
+                    api_key_header(name)
+                        .ok_or_else(|| invalid("the API key header name is not valid"))?,
+                    sensitive(
+                        token.secret().expose().to_owned(),
+                        "the API key is not a valid header value",
+                    )?,
+                ),
+                None => return Ok(None),
+            },
             _ => return Ok(None),
         };
         Ok(Some(header))
     }
+}
+
+/// The header an API key goes in.
+fn api_key_header(name: &str) -> Option<HeaderName> {
+    HeaderName::from_bytes(name.as_bytes()).ok()
 }

@@ -84,7 +84,7 @@ impl TokenMiddleware {
     /// The token to send now (for a token source), or `None` for fixed credentials.
     async fn token(&self) -> Result<Option<Arc<Token>>, Error> {
         match self.client.credentials() {
-            Credentials::BearerSource(source) => source
+            Credentials::BearerSource(source) | Credentials::ApiKeySource(source) => source
                 .token_until(self.client.call_deadline())
                 .await
                 .map(Some),
@@ -137,8 +137,11 @@ impl Middleware for TokenMiddleware {
             .map_err(failed)?;
         let replay = token.as_ref().and_then(|_| request.try_clone());
         let response = next.clone().run(request, extensions).await?;
-        let (Credentials::BearerSource(source), Some(rejected), Some(mut replay)) =
-            (self.client.credentials(), token, replay)
+        let (
+            Credentials::BearerSource(source) | Credentials::ApiKeySource(source),
+            Some(rejected),
+            Some(mut replay),
+        ) = (self.client.credentials(), token, replay)
         else {
             return Ok(response);
         };

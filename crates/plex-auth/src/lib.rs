@@ -31,6 +31,8 @@
 #[rustfmt::skip]
 mod generated;
 mod codes;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod pin;
 mod resources;
 mod session;
@@ -49,6 +51,8 @@ pub use auth_core::{
 pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
+#[cfg(feature = "jwt")]
+pub use jwt::{DEFAULT_SCOPES, DeviceKey, DeviceKeyError, JwtDevice};
 pub use pin::{DEFAULT_POLL_INTERVAL, LINK_URL, PinLogin, PinOutcome, PinStartError, PinWaitError};
 pub use resources::{ConnectError, DEFAULT_CONNECT_TIMEOUT, ResourcesError};
 pub use session::{LoggedIn, LoginError, LoginOutcome, MfaPending};

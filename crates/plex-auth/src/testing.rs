@@ -34,7 +34,11 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use auth_core::testing::{Handler, Reply, Request, Server, Tokens, random_hex};
+use auth_core::testing::{
+    Handler, Reply, Request, Server, Tokens, jwt as jwt_token, random_hex, unix_now as unix_seconds,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The fake's account.
 #[derive(Debug, Clone)]
@@ -58,6 +62,8 @@ pub struct PlexConfig {
     /// A PIN is approved (as if the user entered it at plex.tv/link) on this poll; `None`: only
     /// when [`PlexFake::approve_pins`] says so.
     pub pin_approved_after_polls: Option<u32>,
+    /// How long the Plex tokens of the JWT device flow live (Plex: 7 days).
+    pub jwt_lifetime: Duration,
 }
 
 /// One way to reach the fake's media server, as `/api/v2/resources` lists it.
@@ -83,6 +89,7 @@ impl Default for PlexConfig {
             media_server_rejected_token_answer: None,
             pin_lifetime: Duration::from_secs(900),
             pin_approved_after_polls: Some(2),
+            jwt_lifetime: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -109,6 +116,11 @@ struct State {
     /// The connections `/api/v2/resources` lists; by default the media server's own URL.
     connections: Option<Vec<FakeConnection>>,
     media_server_url: String,
+    /// Registered device keys: client identifier, key id, public key.
+    device_keys: Vec<(String, String, Vec<u8>)>,
+    /// Nonces handed out and not used yet.
+    nonces: Vec<String>,
+    jwt_exchanges: usize,
 }
 
 /// The fake plex.tv and media server.
@@ -167,6 +179,105 @@ impl PlexFake {
     /// Lists `connections` for the media server in `/api/v2/resources`, in this order.
     pub fn set_connections(&self, connections: Vec<FakeConnection>) {
         self.state().connections = Some(connections);
+    }
+
+    /// How many signed device JWTs it exchanged for Plex tokens.
+    pub fn jwt_exchanges(&self) -> usize {
+        self.state().jwt_exchanges
+    }
+
+    /// Forgets every registered device key, as revoking the devices at plex.tv would.
+    pub fn revoke_device_keys(&self) {
+        self.state().device_keys.clear();
+    }
+
+    /// `POST /api/v2/auth/jwk`: registers the device's public key under its client identifier,
+    /// for a caller with a valid account token.
+    fn register_jwk(&self, request: &Request) -> Reply {
+        let client_identifier = request
+            .header("x-plex-client-identifier")
+            .unwrap_or_default()
+            .to_owned();
+        let mut state = self.state();
+        if !state.account_tokens.valid(request.header("x-plex-token")) {
+            return errors(401, 1001, "User could not be authenticated");
+        }
+        let jwk = &request.json()["jwk"];
+        let public = jwk["x"]
+            .as_str()
+            .and_then(|x| URL_SAFE_NO_PAD.decode(x).ok())
+            .filter(|bytes| bytes.len() == 32);
+        let (Some(kid), Some(public)) = (jwk["kid"].as_str(), public) else {
+            return errors(400, 1000, "jwk needs kid and a 32-byte Ed25519 x");
+        };
+        if jwk["kty"] != "OKP" || jwk["crv"] != "Ed25519" {
+            return errors(400, 1000, "only Ed25519 keys");
+        }
+        if state.device_keys.iter().any(|(_, known, _)| known == kid) {
+            return errors(422, 1000, "key already registered");
+        }
+        state
+            .device_keys
+            .push((client_identifier, kid.to_owned(), public));
+        Reply::empty(201)
+    }
+
+    /// `POST /api/v2/auth/token`: checks the device JWT (the signature with the registered key,
+    /// verified by ring, not by the client's library; a nonce it handed out; `aud`; `iss`;
+    /// `exp`) and answers a Plex token.
+    fn exchange_jwt(&self, request: &Request) -> Reply {
+        let rejected = || errors(401, 1001, "the device JWT was not accepted");
+        let body = request.json();
+        let Some(jwt) = body["jwt"].as_str() else {
+            return errors(400, 1000, "jwt is missing");
+        };
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let [header, claims, signature] = parts.as_slice() else {
+            return rejected();
+        };
+        let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).ok();
+        let json = |part: &str| -> Value {
+            decode(part)
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or(Value::Null)
+        };
+        let (header_json, claims) = (json(header), json(claims));
+        let mut state = self.state();
+        let Some((client_identifier, _, public)) = state
+            .device_keys
+            .iter()
+            .find(|(_, kid, _)| header_json["kid"].as_str() == Some(kid.as_str()))
+            .cloned()
+        else {
+            return rejected();
+        };
+        let signed = format!("{header}.{}", parts[1]);
+        let verified = decode(signature).is_some_and(|signature| {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &public)
+                .verify(signed.as_bytes(), &signature)
+                .is_ok()
+        });
+        let nonce = claims["nonce"].as_str().unwrap_or_default();
+        let fresh_nonce = state.nonces.iter().position(|known| known == nonce);
+        let now = unix_seconds();
+        let valid = verified
+            && header_json["alg"] == "EdDSA"
+            && fresh_nonce.is_some()
+            && claims["aud"] == "plex.tv"
+            && claims["iss"].as_str() == Some(client_identifier.as_str())
+            && claims["exp"].as_u64().is_some_and(|exp| exp > now);
+        if !valid {
+            return rejected();
+        }
+        if let Some(index) = fresh_nonce {
+            state.nonces.swap_remove(index);
+        }
+        state.jwt_exchanges += 1;
+        let lifetime = self.config.jwt_lifetime;
+        let token = state
+            .account_tokens
+            .issue(jwt_token(&client_identifier, lifetime, 0), lifetime);
+        Reply::json(200, json!({"auth_token": token}))
     }
 
     /// `POST /api/v2/pins`: a PIN tied to the caller's client identifier.
@@ -425,6 +536,17 @@ impl Handler for PlexFake {
             };
         }
         match (request.method.as_str(), path) {
+            ("POST", "/api/v2/auth/jwk") => self.register_jwk(request),
+            ("GET", "/api/v2/auth/nonce") => {
+                let nonce = random_hex();
+                self.state().nonces.push(nonce.clone());
+                Reply::json(200, json!({"nonce": nonce}))
+            }
+            ("POST", "/api/v2/auth/token") => self.exchange_jwt(request),
+            ("GET", "/api/v2/auth/keys") => Reply::json(
+                200,
+                json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "ZmFrZS1wbGV4LWtleQ", "kid": "fake-plex", "use": "sig", "alg": "EdDSA"}]}),
+            ),
             ("POST", "/api/v2/pins") => self.create_pin(request),
             ("GET", "/api/v2/resources") if account => self.list_resources(),
             ("GET", "/") if allowed => Reply::json(

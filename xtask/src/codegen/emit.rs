@@ -945,10 +945,23 @@ fn emit_client(api: &Api) -> TokenStream {
             let docs = doc(&format!(
                 "The same client (sharing its connection pool) sending `token` in `{header}`."
             ));
+            let provider_docs = doc(&format!(
+                "The same client sending tokens from `provider` in `{header}`: fetched when a \
+                 call first needs one, refreshed before they expire (and after a 401), one \
+                 refresh for all concurrent calls, paced by the client's `TokenPolicy`."
+            ));
             quote! {
                 #docs
                 pub fn with_token(&self, token: impl Into<auth_core::Secret>) -> Self {
                     self.with_credentials(auth_core::Credentials::ApiKey(token.into()))
+                }
+
+                #provider_docs
+                pub fn with_token_provider(
+                    &self,
+                    provider: impl auth_core::TokenProvider + 'static,
+                ) -> Self {
+                    Self::from(self.core.with_api_key_provider(provider))
                 }
             }
         })

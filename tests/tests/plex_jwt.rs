@@ -1,0 +1,204 @@
+//! Plex's JWT device authentication against the fake, which verifies each device JWT's
+//! Ed25519 signature with ring (the client signs with ed25519-dalek): the upgrade from a legacy
+//! token, renewal before expiry, a device that stays itself across restarts, and rejection.
+
+use std::time::Duration;
+
+use auth_core::{
+    ErrorMetadata, FileTokenStore, MemoryTokenStore, TokenErrorKind, TokenProvider, TokenStore,
+};
+use plex_auth::models::ExchangeJwtRequest;
+use plex_auth::testing::{PlexConfig, PlexFake, PlexServers};
+use plex_auth::{DeviceKey, JwtDevice};
+use workspace_tests::{plex_identity, plex_of_fake};
+
+async fn legacy_login(servers: &PlexServers, config: &PlexConfig) -> plex_auth::Client {
+    match plex_of_fake(servers)
+        .login(&config.login, config.password.clone())
+        .await
+        .unwrap()
+    {
+        plex_auth::LoginOutcome::LoggedIn(logged_in) => logged_in.client,
+        other => panic!("expected a login, got {other:?}"),
+    }
+}
+
+fn config() -> PlexConfig {
+    PlexConfig {
+        two_factor_code: None,
+        ..PlexConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn a_legacy_token_upgrades_to_jwt_in_one_call() {
+    let config = config();
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let legacy = legacy_login(&servers, &config).await;
+    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    let device = JwtDevice::register(&legacy, key.clone()).await.unwrap();
+
+    let client = plex_of_fake(&servers).with_token_provider(device);
+    let account = client.authentication().get_token_details().await.unwrap();
+    assert_eq!(account.username, "fake");
+    assert_eq!(fake.jwt_exchanges(), 1);
+    // The same key twice: plex.tv's documented refusal.
+    let again = JwtDevice::register(&legacy, key).await.unwrap_err();
+    assert!(matches!(
+        again.documented(),
+        Some(plex_auth::errors::RegisterJwkError::UnprocessableEntity(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_tampered_or_unknown_signature_is_rejected() {
+    let config = config();
+    let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let legacy = legacy_login(&servers, &config).await;
+    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    JwtDevice::register(&legacy, key.clone()).await.unwrap();
+
+    let api = plex_of_fake(&servers);
+    let nonce = api.authentication().get_nonce().await.unwrap().nonce;
+    let signed = key.sign(&nonce, &["username".to_owned()]);
+    let mut tampered = signed.expose().to_owned();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let error = api
+        .authentication()
+        .exchange_jwt(&ExchangeJwtRequest::new(tampered))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    // The untampered one passes, once: the nonce is spent after.
+    api.authentication()
+        .exchange_jwt(&ExchangeJwtRequest::new(signed.clone()))
+        .await
+        .unwrap();
+    assert!(
+        api.authentication()
+            .exchange_jwt(&ExchangeJwtRequest::new(signed))
+            .await
+            .is_err()
+    );
+
+    // A key plex.tv never registered is refused, as a token error of kind Rejected.
+    let stranger = JwtDevice::new(&api, DeviceKey::generate("stranger").unwrap());
+    let error = stranger.fetch().await.unwrap_err();
+    assert_eq!(error.kind(), TokenErrorKind::Rejected);
+}
+
+#[tokio::test]
+async fn the_token_is_renewed_before_it_expires() {
+    let config = PlexConfig {
+        jwt_lifetime: Duration::from_secs(2),
+        ..config()
+    };
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let legacy = legacy_login(&servers, &config).await;
+    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    let device = JwtDevice::register(&legacy, key).await.unwrap();
+    let client = plex_of_fake(&servers).with_token_provider(device);
+
+    client.authentication().get_token_details().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    client.authentication().get_token_details().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        fake.jwt_exchanges(),
+        2,
+        "renewed half-way through its lifetime"
+    );
+
+    // Revoked: once the last token has expired, no new one comes.
+    fake.revoke_device_keys();
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let error = client
+        .authentication()
+        .get_token_details()
+        .await
+        .unwrap_err();
+    let auth_core::ApiErrorKind::Other(auth_core::Error::TokenRefresh(refresh)) = error.kind()
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(refresh.kind(), TokenErrorKind::Rejected);
+}
+
+#[tokio::test]
+async fn the_device_stays_itself_across_restarts() {
+    let config = config();
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("plex-device-{}", std::process::id()));
+    let store = FileTokenStore::new(&dir);
+    let client_id = plex_identity().client_identifier;
+
+    // First run: a new key, registered with the legacy token, a Plex JWT kept too.
+    let key = DeviceKey::load_or_generate(&store, "device-key", client_id.clone())
+        .await
+        .unwrap();
+    let legacy = legacy_login(&servers, &config).await;
+    let device = JwtDevice::register(&legacy, key.clone()).await.unwrap();
+    plex_of_fake(&servers)
+        .with_token_provider(device.stored_in(store.clone(), "plex-jwt"))
+        .authentication()
+        .get_token_details()
+        .await
+        .unwrap();
+
+    // Second run: the same key, and the stored token without an exchange.
+    let again = DeviceKey::load_or_generate(&store, "device-key", "another-id")
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.key_id(), again.client_identifier()),
+        (key.key_id(), key.client_identifier())
+    );
+    assert_eq!(again.jwk(), key.jwk());
+    let device = JwtDevice::new(&plex_of_fake(&servers), again);
+    plex_of_fake(&servers)
+        .with_token_provider(device.stored_in(store.clone(), "plex-jwt"))
+        .authentication()
+        .get_token_details()
+        .await
+        .unwrap();
+    assert_eq!(fake.jwt_exchanges(), 1);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(store.path_of("device-key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The key never shows.
+    let seed = store
+        .load("device-key")
+        .await
+        .unwrap()
+        .unwrap()
+        .access_token;
+    let secret_part = seed.expose().split_once('.').unwrap().1.to_owned();
+    assert!(!format!("{key:?}").contains(&secret_part));
+    assert!(
+        !format!(
+            "{device:?}",
+            device = JwtDevice::new(&plex_of_fake(&servers), key)
+        )
+        .contains(&secret_part)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_corrupt_stored_key_is_a_typed_error() {
+    let store = MemoryTokenStore::new();
+    let bogus = auth_core::StoredToken::of(&auth_core::Token::new("no-dot-here"))
+        .with_client_identifier("id");
+    store.save("device-key", &bogus).await.unwrap();
+    let error = DeviceKey::load(&store, "device-key").await.unwrap_err();
+    assert!(matches!(error, plex_auth::DeviceKeyError::Corrupt { .. }));
+    assert!(!error.to_string().contains("no-dot-here"));
+}
