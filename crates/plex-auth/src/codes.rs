@@ -20,6 +20,8 @@ pub enum PlexCode {
     BadCredentials,
     /// 1003: too many requests.
     RateLimited,
+    /// 1020: the PIN is unknown or expired ("Code not found or expired").
+    PinNotFound,
     /// 1029: the account has two-factor authentication; sign in again with the current code.
     TwoFactorRequired,
     /// 1031: sign-ins from this address are blocked after repeated failures.
@@ -36,6 +38,7 @@ impl PlexCode {
         match number {
             1001 => PlexCode::BadCredentials,
             1003 => PlexCode::RateLimited,
+            1020 => PlexCode::PinNotFound,
             1029 => PlexCode::TwoFactorRequired,
             1031 => PlexCode::RepeatedFailures,
             1041 => PlexCode::ManagedUserPinRequired,
@@ -48,6 +51,7 @@ impl PlexCode {
         match self {
             PlexCode::BadCredentials => 1001,
             PlexCode::RateLimited => 1003,
+            PlexCode::PinNotFound => 1020,
             PlexCode::TwoFactorRequired => 1029,
             PlexCode::RepeatedFailures => 1031,
             PlexCode::ManagedUserPinRequired => 1041,
@@ -107,7 +111,7 @@ mod tests {
             None
         );
         assert_eq!(code_in_xml(b""), None);
-        for number in [1001, 1003, 1029, 1031, 1041, 7] {
+        for number in [1001, 1003, 1020, 1029, 1031, 1041, 7] {
             assert_eq!(PlexCode::from_number(number).number(), number);
         }
     }

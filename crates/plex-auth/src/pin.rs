@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use auth_core::{ApiError, Secret};
+use auth_core::{ApiError, ErrorMetadata as _, Secret};
 
 use crate::errors::{CreatePinError, GetPinError};
 use crate::models::Pin;
@@ -143,7 +143,11 @@ impl PinLogin {
     }
 
     /// Polls plex.tv until the user approves the PIN, it expires, or the deadline passes.
-    /// Dropping the future stops the polling.
+    ///
+    /// The last pause is cut to the PIN's expiry (or the deadline) and one more poll is made
+    /// there, so that a PIN approved in its last seconds is not lost. A failure that may pass
+    /// (a 5xx, a 429, a transport error, after the client's retries) does not end the wait;
+    /// any other error does. Dropping the future stops the polling.
     pub async fn wait(&self) -> Result<PinOutcome, PinWaitError> {
         let api = self.client.authentication();
         loop {
@@ -158,17 +162,24 @@ impl PinLogin {
                 Err(error) if matches!(error.documented(), Some(GetPinError::NotFound(_))) => {
                     return Ok(PinOutcome::Expired);
                 }
+                Err(error) if error.is_retryable() => {}
                 Err(error) => return Err(error),
             }
             let now = Instant::now();
-            let next = now.checked_add(self.poll_interval).unwrap_or(now);
-            if next >= self.expires_at {
+            if now >= self.expires_at {
                 return Ok(PinOutcome::Expired);
             }
-            if self.deadline.is_some_and(|deadline| next >= deadline) {
+            if self.deadline.is_some_and(|deadline| now >= deadline) {
                 return Ok(PinOutcome::TimedOut);
             }
-            tokio::time::sleep_until(next.into()).await;
+            let mut wake = now
+                .checked_add(self.poll_interval)
+                .unwrap_or(self.expires_at)
+                .min(self.expires_at);
+            if let Some(deadline) = self.deadline {
+                wake = wake.min(deadline);
+            }
+            tokio::time::sleep_until(wake.into()).await;
         }
     }
 
