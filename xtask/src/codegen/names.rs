@@ -3,6 +3,8 @@
 /// Splits `name` into lowercase words at separators and case changes:
 /// `adsConsentSetAt` → ads, consent, set, at; `X-Plex-Token` → x, plex, token; `HTTPServer` → http, server.
 pub fn words(name: &str) -> Vec<String> {
+    // Mixed-case acronyms that the case rule would cut in two (`IPv6` → i, pv6).
+    let name = name.replace("IPv4", "Ipv4").replace("IPv6", "Ipv6");
     let chars: Vec<char> = name.chars().collect();
     let mut words = Vec::new();
     let mut word = String::new();
@@ -121,6 +123,8 @@ mod tests {
         assert_eq!(snake("MediaContainer"), "media_container");
         assert_eq!(snake("X-Plex-Token"), "x_plex_token");
         assert_eq!(snake("HTTPServer2Go"), "http_server2_go");
+        assert_eq!(snake("includeIPv6"), "include_ipv6");
+        assert_eq!(snake("IPv6"), "ipv6");
         assert_eq!(pascal("user_id"), "UserId");
         assert_eq!(pascal("client_credentials"), "ClientCredentials");
         assert_eq!(pascal("Bearer"), "Bearer");

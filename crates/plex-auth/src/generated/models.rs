@@ -163,7 +163,7 @@ pub struct ResourceConnection {
     pub relay: Option<bool>,
     /// Whether the address is IPv6.
     #[serde(rename = "IPv6", default, skip_serializing_if = "Option::is_none")]
-    pub i_pv6: Option<bool>,
+    pub ipv6: Option<bool>,
 }
 /// A public key as a JSON Web Key (Ed25519, `OKP`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

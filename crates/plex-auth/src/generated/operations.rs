@@ -334,14 +334,14 @@ impl<'a> AuthenticationApi<'a> {
     /// Parameters:
     /// - `include_https`: Include https connections (`1`).
     /// - `include_relay`: Include connections through a Plex relay (`1`).
-    /// - `include_i_pv6`: Include IPv6 connections (`1`).
+    /// - `include_ipv6`: Include IPv6 connections (`1`).
     ///
     /// `GET /resources` (operation `getResources`).
     pub async fn get_resources(
         &self,
         include_https: Option<i32>,
         include_relay: Option<i32>,
-        include_i_pv6: Option<i32>,
+        include_ipv6: Option<i32>,
     ) -> Result<Vec<models::Resource>, auth_core::ApiError<errors::GetResourcesError>> {
         static OPERATION: auth_core::__private::Operation = auth_core::__private::Operation {
             api: "plex",
@@ -366,7 +366,7 @@ impl<'a> AuthenticationApi<'a> {
                 Some(value) => request.query("includeRelay", value),
                 None => request,
             };
-            let request = match include_i_pv6 {
+            let request = match include_ipv6 {
                 Some(value) => request.query("includeIPv6", value),
                 None => request,
             };
