@@ -131,9 +131,40 @@ fn rejects_integer_enums_without_names() {
 }
 
 #[test]
-fn rejects_openapi_3_1() {
-    let text = spec_with_body("              type: string").replace("3.0.3", "3.1.0");
-    assert!(rejection(&text).contains("OpenAPI 3.1.0 is not supported"));
+fn reads_openapi_3_1_as_3_0() {
+    let text = spec_with_body(
+        "              type: object\n              title: Thing\n              properties:\n                name: {type: [string, 'null']}\n                kind: {const: movie, title: Kind}",
+    )
+    .replace("3.0.3", "3.1.0");
+    let files = generate_spec("openapi/test.yaml", &text).unwrap();
+    let models = &files
+        .iter()
+        .find(|(name, _)| name == "models.rs")
+        .unwrap()
+        .1;
+    assert!(models.contains("pub name: Option<String>"), "{models}");
+    assert!(rejection(&text.replace("3.1.0", "2.0")).contains("\"2.0\" is not supported"));
+}
+
+#[test]
+fn reports_every_problem_at_once() {
+    let text = format!(
+        "{}  /more:\n    get:\n      tags: [things]\n      responses:\n        '200': {{description: ok}}\n  /other:\n    get:\n      operationId: other\n      tags: [things]\n      responses:\n        default: {{description: any}}\n",
+        spec_with_body(
+            "              type: object\n              properties: {inline: {type: object, properties: {a: {type: string}}}}"
+        )
+    );
+    let message = rejection(&text);
+    assert!(message.contains("3 problems"), "{message}");
+    assert!(message.contains("#/paths/~1things/post"), "{message}");
+    assert!(
+        message.contains("an operation needs an operationId"),
+        "{message}"
+    );
+    assert!(
+        message.contains("default responses are not supported"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -183,4 +214,44 @@ fn rejects_path_parameters_missing_from_the_template() {
     let text = spec_with_body("              type: string").replace("/things:", "/things/{id}:");
     let message = rejection(&text);
     assert!(message.contains("the path names [\"id\"]"), "{message}");
+}
+
+#[test]
+fn path_item_parameters_and_servers_reach_each_operation() {
+    let text = r#"openapi: 3.0.3
+info: {title: Test, version: '1'}
+servers: [{url: 'https://example.com'}]
+paths:
+  /things/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+      - {name: verbose, in: query, schema: {type: boolean}}
+    servers: [{url: 'https://other.example.com', x-rust-name: Other}]
+    get:
+      tags: [things]
+      operationId: getThing
+      parameters:
+        - {name: verbose, in: query, required: true, schema: {type: integer}}
+      responses:
+        '204': {description: done}
+"#;
+    let files = generate_spec("openapi/test.yaml", text).unwrap();
+    let operations = &files
+        .iter()
+        .find(|(name, _)| name == "operations.rs")
+        .unwrap()
+        .1;
+    assert!(operations.contains("id: &str"), "{operations}");
+    assert!(
+        operations.contains("verbose: i64"),
+        "the operation's own wins: {operations}"
+    );
+    assert!(
+        !operations.contains("verbose: Option<bool>"),
+        "{operations}"
+    );
+    assert!(
+        operations.contains("super::Server::Other.spec_url()"),
+        "{operations}"
+    );
 }

@@ -74,42 +74,71 @@ struct Lowerer<'a> {
     models: Vec<Model>,
     servers: Vec<Server>,
     client_headers: Vec<String>,
+    /// What was refused so far; lowering goes on past each.
+    problems: Vec<LowerError>,
 }
 
-pub fn lower(spec: &OpenAPI) -> Result<Api> {
+/// Lowers `spec`, or reports every problem found: each component schema, server and operation
+/// is lowered on its own, so that one that is refused does not hide the others' problems.
+pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
+    let mut problems = Vec::new();
+    let client_headers = client_headers(spec).unwrap_or_else(|problem| {
+        problems.push(problem);
+        Vec::new()
+    });
     let mut lowerer = Lowerer {
         spec,
         names: HashMap::new(),
         strip: HashMap::new(),
         models: Vec::new(),
         servers: Vec::new(),
-        client_headers: client_headers(spec)?,
+        client_headers,
+        problems,
     };
-    lowerer.name_components()?;
+    // Names are needed by everything after: without them, stop here.
+    if let Err(problem) = lowerer.name_components() {
+        lowerer.problems.push(problem);
+        return Err(lowerer.problems);
+    }
     let schemas = spec.components.iter().flat_map(|c| &c.schemas);
     for (key, schema) in schemas {
         let location = format!("{SCHEMAS}{}", pointer(key));
-        let ReferenceOr::Item(schema) = schema else {
-            return reject(&location, "a component schema must not be a bare $ref");
+        let lowered = match schema {
+            ReferenceOr::Item(schema) => {
+                let name = lowerer.names[key.as_str()].clone();
+                lowerer.lower_model(Some(key), name, schema, &location)
+            }
+            ReferenceOr::Reference { .. } => {
+                reject(&location, "a component schema must not be a bare $ref")
+            }
         };
-        let name = lowerer.names[key.as_str()].clone();
-        lowerer.lower_model(Some(key), name, schema, &location)?;
+        lowerer.record(lowered);
     }
-    let default = spec.servers.first().ok_or_else(|| LowerError {
-        location: "#/servers".into(),
-        message: "the spec needs a server".into(),
-    })?;
-    lowerer.servers.push(Server {
-        variant: rust_name(default).unwrap_or_else(|| "Default".into()),
-        url: default.url.clone(),
-        description: default.description.clone(),
-    });
+    match spec.servers.first() {
+        Some(default) => lowerer.servers.push(Server {
+            variant: rust_name(default).unwrap_or_else(|| "Default".into()),
+            url: default.url.clone(),
+            description: default.description.clone(),
+        }),
+        None => {
+            lowerer.problems.push(LowerError {
+                location: "#/servers".into(),
+                message: "the spec needs a server".into(),
+            });
+            return Err(lowerer.problems);
+        }
+    }
     // The spec's other servers (another API of the vendor that takes the same token, say) get
     // variants too, so that requests to any endpoint can name them; operations use the first.
     for (index, server) in spec.servers.iter().enumerate().skip(1) {
-        lowerer.server_variant(std::slice::from_ref(server), &format!("#/servers/{index}"))?;
+        let variant =
+            lowerer.server_variant(std::slice::from_ref(server), &format!("#/servers/{index}"));
+        lowerer.record(variant);
     }
-    let groups = lowerer.lower_paths()?;
+    let groups = lowerer.lower_paths();
+    if !lowerer.problems.is_empty() {
+        return Err(lowerer.problems);
+    }
     let client_headers = lowerer.client_headers;
     let mut models = lowerer.models;
     mark_request_side(&mut models, &groups);
@@ -533,27 +562,41 @@ impl<'a> Lowerer<'a> {
         Ok(variant)
     }
 
-    fn lower_paths(&mut self) -> Result<Vec<Group>> {
+    /// Keeps `result`'s value, or records its problem and gives `None`.
+    fn record<T>(&mut self, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.problems.push(problem);
+                None
+            }
+        }
+    }
+
+    /// The operations grouped by tag; a path item or operation that is refused is recorded and
+    /// left out.
+    fn lower_paths(&mut self) -> Vec<Group> {
         let mut groups: Vec<Group> = Vec::new();
         for (path, item) in &self.spec.paths.paths {
             let path_location = format!("#/paths/{}", pointer(path));
             let ReferenceOr::Item(item) = item else {
-                return reject(&path_location, "path items must not be $refs");
+                self.record::<()>(reject(&path_location, "path items must not be $refs"));
+                continue;
             };
-            if !item.parameters.is_empty() || !item.servers.is_empty() {
-                return reject(
-                    &path_location,
-                    "declare parameters and servers on the operations",
-                );
-            }
             for (method, operation) in item.iter() {
                 let location = format!("{path_location}/{method}");
-                let lowered = self.lower_operation(path, method, operation, &location)?;
+                let merged = self.with_path_item(item, operation);
+                let operation = merged.as_ref().unwrap_or(operation);
+                let lowered = self.lower_operation(path, method, operation, &location);
+                let Some(lowered) = self.record(lowered) else {
+                    continue;
+                };
                 let Some(tag) = operation.tags.first() else {
-                    return reject(
+                    self.record::<()>(reject(
                         &location,
                         "an operation needs a tag (it names the operation group)",
-                    );
+                    ));
+                    continue;
                 };
                 let struct_name = format!("{}Api", pascal(tag));
                 match groups.iter_mut().find(|g| g.struct_name == struct_name) {
@@ -573,10 +616,52 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        for group in &groups {
-            unique(group.operations.iter().map(|o| &o.name), "#/paths")?;
+        let duplicates: Vec<LowerError> = groups
+            .iter()
+            .filter_map(|group| unique(group.operations.iter().map(|o| &o.name), "#/paths").err())
+            .collect();
+        self.problems.extend(duplicates);
+        groups
+    }
+
+    /// `operation` with the parameters and servers its path item declares for all its
+    /// operations, when it declares some: the operation's own parameter of the same name and
+    /// place, and its own servers, win. `None` when the path item declares none.
+    fn with_path_item(
+        &self,
+        item: &openapiv3::PathItem,
+        operation: &openapiv3::Operation,
+    ) -> Option<openapiv3::Operation> {
+        if item.parameters.is_empty() && item.servers.is_empty() {
+            return None;
         }
-        Ok(groups)
+        let key = |parameter: &ReferenceOr<Parameter>| {
+            resolve(
+                self.spec,
+                parameter,
+                String::new(),
+                "parameters",
+                |components| &components.parameters,
+            )
+            .ok()
+            .map(|(parameter, _)| {
+                let data = parameter.parameter_data_ref();
+                (data.name.clone(), std::mem::discriminant(parameter))
+            })
+        };
+        let own: Vec<_> = operation.parameters.iter().filter_map(key).collect();
+        let mut merged = operation.clone();
+        merged.parameters = item
+            .parameters
+            .iter()
+            .filter(|parameter| key(parameter).is_none_or(|key| !own.contains(&key)))
+            .cloned()
+            .chain(operation.parameters.iter().cloned())
+            .collect();
+        if merged.servers.is_empty() {
+            merged.servers = item.servers.clone();
+        }
+        Some(merged)
     }
 
     fn lower_operation(

@@ -15,6 +15,7 @@ mod emit;
 mod ir;
 mod lower;
 mod names;
+mod normalize;
 
 /// A vendor: its spec and where its generated code goes.
 #[derive(Debug, Clone, Copy)]
@@ -41,24 +42,57 @@ pub const VENDORS: &[Vendor] = &[
     },
 ];
 
-/// Why generation failed: where in which spec, and what.
+/// One thing wrong with a spec: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodegenError {
-    /// The spec file, or the file that could not be read or written.
-    pub file: String,
-    /// A JSON-pointer-like location inside the spec (`#/paths/~1user/get/...`), or empty.
+pub struct Problem {
+    /// A JSON pointer into the spec (`#/paths/~1user/get/...`), or empty.
     pub location: String,
     /// What is wrong.
     pub message: String,
 }
 
+/// Why generation failed: every problem found in one spec (or the file that could not be read
+/// or written), reported together so that a maintainer fixes them in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodegenError {
+    /// The spec file, or the file that could not be read or written.
+    pub file: String,
+    /// The problems, in the spec's order; at least one.
+    pub problems: Vec<Problem>,
+}
+
+impl CodegenError {
+    fn one(file: &str, location: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            problems: vec![Problem {
+                location: location.to_owned(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
 impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.location.is_empty() {
-            write!(f, "{}: {}", self.file, self.message)
-        } else {
-            write!(f, "{} at {}: {}", self.file, self.location, self.message)
+        if self.problems.len() > 1 {
+            writeln!(f, "{}: {} problems", self.file, self.problems.len())?;
         }
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            if problem.location.is_empty() {
+                write!(f, "{}: {}", self.file, problem.message)?;
+            } else {
+                write!(
+                    f,
+                    "{} at {}: {}",
+                    self.file, problem.location, problem.message
+                )?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -75,20 +109,18 @@ pub struct GeneratedFile {
 
 /// Generates the files of one spec given as text; `spec_path` is only used in headers and errors.
 pub fn generate_spec(spec_path: &str, text: &str) -> Result<Vec<(String, String)>, CodegenError> {
-    let fail = |location: &str, message: String| CodegenError {
+    let fail = |location: &str, message: String| CodegenError::one(spec_path, location, message);
+    let spec = normalize::parse(text).map_err(|(location, message)| fail(&location, message))?;
+    let mut api = lower::lower(&spec).map_err(|problems| CodegenError {
         file: spec_path.to_owned(),
-        location: location.to_owned(),
-        message,
-    };
-    let spec: openapiv3::OpenAPI = serde_yaml_ng::from_str(text)
-        .map_err(|err| fail("", format!("not an OpenAPI 3.0 document: {err}")))?;
-    if !spec.openapi.starts_with("3.0.") {
-        return Err(fail(
-            "#/openapi",
-            format!("OpenAPI {} is not supported; write 3.0.x", spec.openapi),
-        ));
-    }
-    let mut api = lower::lower(&spec).map_err(|err| fail(&err.location, err.message))?;
+        problems: problems
+            .into_iter()
+            .map(|problem| Problem {
+                location: problem.location,
+                message: problem.message,
+            })
+            .collect(),
+    })?;
     api.name = Path::new(spec_path)
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
@@ -116,11 +148,8 @@ pub fn generate_spec(spec_path: &str, text: &str) -> Result<Vec<(String, String)
 pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::new();
     for vendor in VENDORS {
-        let text = fs::read_to_string(root.join(vendor.spec)).map_err(|err| CodegenError {
-            file: vendor.spec.to_owned(),
-            location: String::new(),
-            message: format!("cannot read: {err}"),
-        })?;
+        let text = fs::read_to_string(root.join(vendor.spec))
+            .map_err(|err| CodegenError::one(vendor.spec, "", format!("cannot read: {err}")))?;
         for (name, contents) in generate_spec(vendor.spec, &text)? {
             files.push(GeneratedFile {
                 path: Path::new(vendor.out_dir).join(name),
@@ -135,10 +164,8 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
 /// Returns the paths written or removed.
 pub fn write(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
     let files = generate(root)?;
-    let io_error = |path: &Path, err: std::io::Error| CodegenError {
-        file: path.display().to_string(),
-        location: String::new(),
-        message: err.to_string(),
+    let io_error = |path: &Path, err: std::io::Error| {
+        CodegenError::one(&path.display().to_string(), "", err.to_string())
     };
     let mut changed = Vec::new();
     for vendor in VENDORS {
