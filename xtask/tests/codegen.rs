@@ -87,15 +87,30 @@ fn accepts_a_minimal_spec() {
 }
 
 #[test]
-fn rejects_an_untitled_inline_object_naming_its_location() {
-    let message = rejection(&spec_with_body(
-        "              type: object\n              properties: {name: {type: string}}",
-    ));
-    assert!(
-        message.contains("openapi/test.yaml at #/paths/~1things/post/requestBody"),
-        "{message}"
+fn names_untitled_inline_schemas_by_where_they_stand() {
+    let text = format!(
+        "{}components:\n  schemas:\n    Thing:\n      type: object\n      properties:\n        owner: {{type: object, properties: {{name: {{type: string}}}}}}\n        tags: {{type: array, items: {{type: object, properties: {{label: {{type: string}}}}}}}}\n    '40x Response':\n      type: object\n      title: Thing\n      properties: {{code: {{type: integer}}}}\n",
+        spec_with_body(
+            "              type: object\n              properties: {name: {type: string}}",
+        )
     );
-    assert!(message.contains("needs a title"), "{message}");
+    let files = generate_spec("openapi/test.yaml", &text).unwrap();
+    let models = &files
+        .iter()
+        .find(|(name, _)| name == "models.rs")
+        .unwrap()
+        .1;
+    for name in [
+        "pub struct CreateThingRequest",
+        "pub struct ThingOwner",
+        "pub struct ThingTagsItem",
+        // A title another schema has: the key names it, made a valid type name.
+        "pub struct Schema40xResponse",
+    ] {
+        assert!(models.contains(name), "{name} in {models}");
+    }
+    // The same spec, the same names.
+    assert_eq!(files, generate_spec("openapi/test.yaml", &text).unwrap());
 }
 
 #[test]
@@ -150,13 +165,12 @@ fn reads_openapi_3_1_as_3_0() {
 fn reports_every_problem_at_once() {
     let text = format!(
         "{}  /more:\n    get:\n      tags: [things]\n      responses:\n        '200': {{description: ok}}\n  /other:\n    get:\n      operationId: other\n      tags: [things]\n      responses:\n        default: {{description: any}}\n",
-        spec_with_body(
-            "              type: object\n              properties: {inline: {type: object, properties: {a: {type: string}}}}"
-        )
+        spec_with_body("              anyOf: [{type: string}, {type: integer}]")
     );
     let message = rejection(&text);
     assert!(message.contains("3 problems"), "{message}");
     assert!(message.contains("#/paths/~1things/post"), "{message}");
+    assert!(message.contains("anyOf is not supported"), "{message}");
     assert!(
         message.contains("an operation needs an operationId"),
         "{message}"

@@ -17,11 +17,33 @@ pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
     ]
 }
 
+/// `name` as an identifier. The lowering gives valid names; anything else is made one here
+/// rather than panicking: other characters become `_`, a leading digit or an empty name gets a
+/// leading `_`, and `self`, `super`, `crate` and `Self` (which cannot be raw) a trailing `_`.
 fn ident(name: &str) -> Ident {
-    if is_keyword(name) {
-        Ident::new_raw(name, Span::call_site())
+    let mut safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() || safe.starts_with(|c: char| c.is_ascii_digit()) {
+        safe.insert(0, '_');
+    }
+    if matches!(safe.as_str(), "self" | "super" | "crate" | "Self") {
+        safe.push('_');
+    }
+    if safe == "_" {
+        safe.push('_');
+    }
+    if is_keyword(&safe) {
+        Ident::new_raw(&safe, Span::call_site())
     } else {
-        Ident::new(name, Span::call_site())
+        Ident::new(&safe, Span::call_site())
     }
 }
 

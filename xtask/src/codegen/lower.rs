@@ -29,6 +29,17 @@ fn reject<T>(location: &str, message: impl Into<String>) -> Result<T> {
     })
 }
 
+/// A type name for a spec name: `PascalCase`, starting with a letter (`40x Response` →
+/// `Schema40xResponse`), never `Self`.
+fn type_name(raw: &str) -> String {
+    let name = pascal(raw);
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) && name != "Self" {
+        name
+    } else {
+        format!("Schema{name}")
+    }
+}
+
 /// Escapes a path for a JSON pointer (`/` → `~1`).
 fn pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
@@ -181,13 +192,18 @@ impl<'a> Lowerer<'a> {
             let title = schema
                 .as_item()
                 .and_then(|s| s.schema_data.title.as_deref());
-            let name = pascal(title.unwrap_or(key));
-            if !taken.insert(name.clone()) {
-                return reject(
-                    &format!("{SCHEMAS}{}", pointer(key)),
-                    format!("a second schema is named {name}"),
-                );
+            // The title names it; a title another schema has, its key; then a number.
+            let mut name = type_name(title.unwrap_or(key));
+            if taken.contains(&name) {
+                name = type_name(key);
             }
+            if taken.contains(&name) {
+                name = (2..)
+                    .map(|n| format!("{name}{n}"))
+                    .find(|candidate| !taken.contains(candidate))
+                    .unwrap_or_default();
+            }
+            taken.insert(name.clone());
             self.names.insert(key, name);
             if let Some(Schema {
                 schema_data,
@@ -211,6 +227,103 @@ impl<'a> Lowerer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a model already has `name`.
+    fn is_taken(&self, name: &str) -> bool {
+        self.models.iter().any(|m| m.name == name) || self.names.values().any(|n| n == name)
+    }
+
+    /// `name`, or the first of `name2`, `name3`, ... no model has.
+    fn free_name(&self, name: &str) -> String {
+        if !self.is_taken(name) {
+            return name.to_owned();
+        }
+        (2..)
+            .map(|n| format!("{name}{n}"))
+            .find(|candidate| !self.is_taken(candidate))
+            .unwrap_or_default()
+    }
+
+    /// A name for the schema written in place at `location`, made of where it stands: the
+    /// component or the operation it belongs to, then the way down to it (property names,
+    /// `Item` for array items, `Request`, `Response` and the error status, `Variant`/`Part`
+    /// and the index for oneOf/allOf members). The same spec gives the same names.
+    fn name_from_location(&self, location: &str) -> String {
+        let segments: Vec<String> = location
+            .trim_start_matches("#/")
+            .split('/')
+            .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let mut parts: Vec<String> = Vec::new();
+        let mut rest: &[String] = &[];
+        match segments.as_slice() {
+            [components, schemas, key, tail @ ..]
+                if components == "components" && schemas == "schemas" =>
+            {
+                parts.push(
+                    self.names
+                        .get(key.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| pascal(key)),
+                );
+                rest = tail;
+            }
+            [paths, path, method, tail @ ..] if paths == "paths" => {
+                let operation_id = self
+                    .spec
+                    .paths
+                    .paths
+                    .get(path.as_str())
+                    .and_then(ReferenceOr::as_item)
+                    .and_then(|item| item.iter().find(|(m, _)| m == method))
+                    .and_then(|(_, operation)| operation.operation_id.clone());
+                parts.push(pascal(
+                    &operation_id.unwrap_or_else(|| format!("{method} {path}")),
+                ));
+                rest = tail;
+            }
+            _ => parts.push("Inline".into()),
+        }
+        let mut index = 0;
+        while index < rest.len() {
+            let segment = rest[index].as_str();
+            let next = rest.get(index + 1).map(String::as_str);
+            match (segment, next) {
+                ("properties", Some(property)) => {
+                    parts.push(pascal(property));
+                    index += 1;
+                }
+                ("items", _) => parts.push("Item".into()),
+                ("additionalProperties", _) => parts.push("Value".into()),
+                ("oneOf" | "anyOf", Some(n)) => {
+                    parts.push(format!("Variant{n}"));
+                    index += 1;
+                }
+                ("allOf", Some(n)) => {
+                    parts.push(format!("Part{n}"));
+                    index += 1;
+                }
+                ("requestBody", _) => parts.push("Request".into()),
+                ("responses", Some(status)) => {
+                    parts.push(if status.starts_with('2') {
+                        "Response".into()
+                    } else {
+                        format!("Error{status}")
+                    });
+                    index += 1;
+                }
+                ("parameters", Some(n)) => {
+                    parts.push(format!("Param{n}"));
+                    index += 1;
+                }
+                // `content/<media type>/schema` and the like add nothing.
+                ("content", Some(_)) => index += 1,
+                _ => {}
+            }
+            index += 1;
+        }
+        type_name(&parts.join(" "))
     }
 
     /// The component key a schema `$ref` points at.
@@ -466,17 +579,14 @@ impl<'a> Lowerer<'a> {
         };
         let nullable = schema.schema_data.nullable;
         let named = |this: &mut Self| -> Result<Ty> {
-            let Some(title) = &schema.schema_data.title else {
-                return reject(
-                    location,
-                    "an object, enum, oneOf or allOf used in place needs a title (or a component schema)",
-                );
-            };
-            let name = pascal(title);
-            if this.models.iter().any(|m| m.name == name) || this.names.values().any(|n| *n == name)
-            {
-                return reject(location, format!("a second schema is named {name}"));
-            }
+            // Its title names it; without one, or when the title is taken, where it stands does.
+            let name = schema
+                .schema_data
+                .title
+                .as_deref()
+                .map(type_name)
+                .filter(|name| !this.is_taken(name))
+                .unwrap_or_else(|| this.free_name(&this.name_from_location(location)));
             this.lower_model(None, name.clone(), schema, location)?;
             Ok(Ty::Named(name))
         };
