@@ -94,6 +94,30 @@ pub fn plex_of_fake(servers: &fakes::plex::PlexServers) -> plex_auth::Client {
         .expect("a local base URL is valid")
 }
 
+/// The Plex fake's configuration without two-factor authentication.
+pub fn plex_config_without_2fa() -> fakes::plex::PlexConfig {
+    fakes::plex::PlexConfig {
+        two_factor_code: None,
+        ..fakes::plex::PlexConfig::default()
+    }
+}
+
+/// A Plex client of the fakes, signed in with `config`'s login (which must not ask for a
+/// two-factor code): it sends the account's (legacy) token.
+pub async fn plex_logged_in(
+    servers: &fakes::plex::PlexServers,
+    config: &fakes::plex::PlexConfig,
+) -> plex_auth::Client {
+    match plex_of_fake(servers)
+        .login(&config.login, config.password.clone())
+        .await
+        .expect("the fake's account signs in")
+    {
+        plex_auth::LoginOutcome::LoggedIn(logged_in) => logged_in.client,
+        other => panic!("expected a login, got {other:?}"),
+    }
+}
+
 /// Decodes `bytes` as every response and error body type of the three crates (and prints what
 /// decodes). Decoding may fail; it must never panic. The property tests and the fuzz target call it.
 pub fn decode_every_response(bytes: &[u8]) {

@@ -8,33 +8,15 @@ use auth_core::{
     ErrorMetadata, FileTokenStore, MemoryTokenStore, TokenErrorKind, TokenProvider, TokenStore,
 };
 use plex_auth::models::ExchangeJwtRequest;
-use plex_auth::testing::{PlexConfig, PlexFake, PlexServers};
+use plex_auth::testing::{PlexConfig, PlexFake};
 use plex_auth::{DeviceKey, JwtDevice};
-use workspace_tests::{plex_identity, plex_of_fake};
-
-async fn legacy_login(servers: &PlexServers, config: &PlexConfig) -> plex_auth::Client {
-    match plex_of_fake(servers)
-        .login(&config.login, config.password.clone())
-        .await
-        .unwrap()
-    {
-        plex_auth::LoginOutcome::LoggedIn(logged_in) => logged_in.client,
-        other => panic!("expected a login, got {other:?}"),
-    }
-}
-
-fn config() -> PlexConfig {
-    PlexConfig {
-        two_factor_code: None,
-        ..PlexConfig::default()
-    }
-}
+use workspace_tests::{plex_config_without_2fa, plex_identity, plex_logged_in, plex_of_fake};
 
 #[tokio::test]
 async fn a_legacy_token_upgrades_to_jwt_in_one_call() {
-    let config = config();
+    let config = plex_config_without_2fa();
     let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let legacy = legacy_login(&servers, &config).await;
+    let legacy = plex_logged_in(&servers, &config).await;
     let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
     let device = JwtDevice::register(&legacy, key.clone()).await.unwrap();
 
@@ -52,9 +34,9 @@ async fn a_legacy_token_upgrades_to_jwt_in_one_call() {
 
 #[tokio::test]
 async fn a_tampered_or_unknown_signature_is_rejected() {
-    let config = config();
+    let config = plex_config_without_2fa();
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let legacy = legacy_login(&servers, &config).await;
+    let legacy = plex_logged_in(&servers, &config).await;
     let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
     JwtDevice::register(&legacy, key.clone()).await.unwrap();
 
@@ -92,10 +74,10 @@ async fn a_tampered_or_unknown_signature_is_rejected() {
 async fn the_token_is_renewed_before_it_expires() {
     let config = PlexConfig {
         jwt_lifetime: Duration::from_secs(2),
-        ..config()
+        ..plex_config_without_2fa()
     };
     let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let legacy = legacy_login(&servers, &config).await;
+    let legacy = plex_logged_in(&servers, &config).await;
     let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
     let device = JwtDevice::register(&legacy, key).await.unwrap();
     let client = plex_of_fake(&servers).with_token_provider(device);
@@ -127,7 +109,7 @@ async fn the_token_is_renewed_before_it_expires() {
 
 #[tokio::test]
 async fn the_device_stays_itself_across_restarts() {
-    let config = config();
+    let config = plex_config_without_2fa();
     let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
     let dir = std::env::temp_dir().join(format!("plex-device-{}", std::process::id()));
     let store = FileTokenStore::new(&dir);
@@ -137,7 +119,7 @@ async fn the_device_stays_itself_across_restarts() {
     let key = DeviceKey::load_or_generate(&store, "device-key", client_id.clone())
         .await
         .unwrap();
-    let legacy = legacy_login(&servers, &config).await;
+    let legacy = plex_logged_in(&servers, &config).await;
     let device = JwtDevice::register(&legacy, key.clone()).await.unwrap();
     plex_of_fake(&servers)
         .with_token_provider(device.stored_in(store.clone(), "plex-jwt"))

@@ -3,30 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use plex_auth::testing::{FakeConnection, PlexConfig, PlexFake};
+use plex_auth::testing::{FakeConnection, PlexFake};
 use plex_auth::{ConnectError, Method};
-use workspace_tests::plex_of_fake;
-
-async fn logged_in(
-    servers: &plex_auth::testing::PlexServers,
-    config: &PlexConfig,
-) -> plex_auth::Client {
-    match plex_of_fake(servers)
-        .login(&config.login, config.password.clone())
-        .await
-        .unwrap()
-    {
-        plex_auth::LoginOutcome::LoggedIn(logged_in) => logged_in.client,
-        other => panic!("expected a login, got {other:?}"),
-    }
-}
-
-fn config() -> PlexConfig {
-    PlexConfig {
-        two_factor_code: None,
-        ..PlexConfig::default()
-    }
-}
+use workspace_tests::{plex_config_without_2fa, plex_logged_in, plex_of_fake};
 
 /// A port on 127.0.0.1 that refuses connections.
 fn refusing() -> String {
@@ -59,9 +38,9 @@ fn connection(uri: &str, local: bool, relay: bool) -> FakeConnection {
 
 #[tokio::test]
 async fn resources_list_the_server_with_its_own_token_and_connections() {
-    let config = config();
+    let config = plex_config_without_2fa();
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let client = logged_in(&servers, &config).await;
+    let client = plex_logged_in(&servers, &config).await;
     let resources = client.resources().await.unwrap();
     let servers_only: Vec<_> = resources.iter().filter(|r| r.is_server()).collect();
     assert_eq!(servers_only.len(), 1);
@@ -73,9 +52,9 @@ async fn resources_list_the_server_with_its_own_token_and_connections() {
 
 #[tokio::test]
 async fn connect_takes_the_first_connection_in_plex_order_that_answers() {
-    let config = config();
+    let config = plex_config_without_2fa();
     let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let client = logged_in(&servers, &config).await;
+    let client = plex_logged_in(&servers, &config).await;
     let (_stall, stall_url) = stalling().await;
     // A 401 answer: another account's media server, which does not know this server's token.
     let (_other, other_servers) = PlexFake::start(config.clone()).await.unwrap();
@@ -137,9 +116,9 @@ async fn connect_takes_the_first_connection_in_plex_order_that_answers() {
 
 #[tokio::test]
 async fn a_working_local_connection_beats_a_working_remote_one() {
-    let config = config();
+    let config = plex_config_without_2fa();
     let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let client = logged_in(&servers, &config).await;
+    let client = plex_logged_in(&servers, &config).await;
     // The same server under two names: 127.0.0.1 as the remote one, localhost as the local one.
     let remote = servers.media_server.url();
     let local = remote.replace("127.0.0.1", "localhost");
@@ -166,9 +145,9 @@ async fn a_working_local_connection_beats_a_working_remote_one() {
 
 #[tokio::test]
 async fn no_answer_is_a_typed_error_naming_every_connection() {
-    let config = config();
+    let config = plex_config_without_2fa();
     let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let client = logged_in(&servers, &config).await;
+    let client = plex_logged_in(&servers, &config).await;
     let (_stall, stall_url) = stalling().await;
     let refused = refusing();
     fake.set_connections(vec![
