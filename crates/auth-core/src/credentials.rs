@@ -145,40 +145,29 @@ impl Credentials {
             value.push_str(token);
             sensitive(value, "the bearer token is not a valid header value")
         };
+        // The secret these credentials send: their own, or the token source's current token.
+        let value = match self {
+            Credentials::Bearer(secret) | Credentials::ApiKey(secret) => secret.expose(),
+            Credentials::BearerSource(_) | Credentials::ApiKeySource(_) => match token {
+                Some(token) => token.secret().expose(),
+                None => return Ok(None),
+            },
+            Credentials::None | Credentials::Basic { .. } => return Ok(None),
+        };
         let header = match (scheme, self) {
-            (Security::Bearer, Credentials::Bearer(token)) => {
-                (AUTHORIZATION, bearer(token.expose())?)
+            (Security::Bearer, Credentials::Bearer(_) | Credentials::BearerSource(_)) => {
+                (AUTHORIZATION, bearer(value)?)
             }
-            (Security::Bearer, Credentials::BearerSource(_)) => match token {
-                Some(token) => (AUTHORIZATION, bearer(token.secret().expose())?),
-                None => return Ok(None),
-            },
-            (Security::ApiKeyHeader(name), Credentials::ApiKey(key)) => (
-                api_key_header(name)
-                    .ok_or_else(|| invalid("the API key header name is not valid"))?,
-                sensitive(
-                    key.expose().to_owned(),
-                    "the API key is not a valid header value",
-                )?,
+            (
+                Security::ApiKeyHeader(name),
+                Credentials::ApiKey(_) | Credentials::ApiKeySource(_),
+            ) => (
+                HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| invalid("the API key header name is not valid"))?,
+                sensitive(value.to_owned(), "the API key is not a valid header value")?,
             ),
-            (Security::ApiKeyHeader(name), Credentials::ApiKeySource(_)) => match token {
-                Some(token) => (
-                    api_key_header(name)
-                        .ok_or_else(|| invalid("the API key header name is not valid"))?,
-                    sensitive(
-                        token.secret().expose().to_owned(),
-                        "the API key is not a valid header value",
-                    )?,
-                ),
-                None => return Ok(None),
-            },
             _ => return Ok(None),
         };
         Ok(Some(header))
     }
-}
-
-/// The header an API key goes in.
-fn api_key_header(name: &str) -> Option<HeaderName> {
-    HeaderName::from_bytes(name.as_bytes()).ok()
 }

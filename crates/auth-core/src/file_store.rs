@@ -2,7 +2,6 @@
 //! owner only, replaced atomically so that processes sharing the directory never read half a
 //! file.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,15 +47,10 @@ impl FileTokenStore {
     /// The file that holds the token of `key`: the key with every byte other than ASCII
     /// letters, digits, `-` and `_` written as `%XX`, so that any key is one safe file name.
     pub fn path_of(&self, key: &str) -> PathBuf {
-        let mut name = String::with_capacity(key.len() + 5);
-        for byte in key.bytes() {
-            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_') {
-                name.push(char::from(byte));
-            } else {
-                // `.` too: a key of `..` must not name the parent.
-                let _ = write!(name, "%{byte:02X}");
-            }
-        }
+        // `.` too: a key of `..` must not name the parent.
+        const FILE_NAME: &percent_encoding::AsciiSet =
+            &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_');
+        let mut name: String = percent_encoding::utf8_percent_encode(key, FILE_NAME).collect();
         name.push_str(".json");
         self.dir.join(name)
     }

@@ -194,9 +194,9 @@ impl PinLogin {
 /// and the identity's product details, each percent-encoded.
 fn auth_url(identity: &ClientIdentity, code: &str) -> String {
     let mut url = String::from("https://app.plex.tv/auth#?clientID=");
-    url.push_str(&encode(&identity.client_identifier));
+    url.extend(encode(&identity.client_identifier));
     url.push_str("&code=");
-    url.push_str(&encode(code));
+    url.extend(encode(code));
     let context = [
         ("product", identity.product.as_deref()),
         ("version", identity.version.as_deref()),
@@ -208,23 +208,23 @@ fn auth_url(identity: &ClientIdentity, code: &str) -> String {
             url.push_str("&context%5Bdevice%5D%5B");
             url.push_str(name);
             url.push_str("%5D=");
-            url.push_str(&encode(value));
+            url.extend(encode(value));
         }
     }
     url
 }
 
-/// `value` with every byte other than the unreserved characters of RFC 3986 as `%XX`.
-fn encode(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+/// The characters of a URL's query and fragment that are sent as they are: RFC 3986's
+/// unreserved ones. Everything else is percent-encoded.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `value` percent-encoded for the app-auth URL.
+fn encode(value: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(value, UNRESERVED)
 }
 
 #[cfg(test)]
