@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask check-spec FILE
+const USAGE: &str = "usage: cargo xtask codegen [--check] | check-spec FILE | generate --spec FILE --out DIR --name CRATE
 
   codegen           regenerate crates/*/src/generated/ from openapi/*.yaml
   codegen --check   exit 1, printing a diff, when a generated file is stale
@@ -59,6 +59,27 @@ fn main() -> ExitCode {
                 }
             }
         },
+        ["generate", rest @ ..] => match generate_args(rest) {
+            Some((spec, out, name)) => xtask::codegen::standalone::generate(
+                std::path::Path::new(spec),
+                std::path::Path::new(out),
+                name,
+                &root.join("crates/auth-core"),
+            )
+            .map(|report| {
+                println!(
+                    "wrote {} ({} operations, codegen {} ms)",
+                    report.dir.display(),
+                    report.operations,
+                    report.codegen.as_millis()
+                );
+                true
+            }),
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -72,4 +93,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--spec FILE --out DIR --name CRATE`, in any order, each once.
+fn generate_args<'a>(args: &[&'a str]) -> Option<(&'a str, &'a str, &'a str)> {
+    let (mut spec, mut out, mut name) = (None, None, None);
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let slot = match *flag {
+            "--spec" => &mut spec,
+            "--out" => &mut out,
+            "--name" => &mut name,
+            _ => return None,
+        };
+        if slot.replace(*args.next()?).is_some() {
+            return None;
+        }
+    }
+    Some((spec?, out?, name?))
 }

@@ -149,7 +149,7 @@ impl AuthorizedRequest {
     /// Sets a body of `content_type`, sent as it is.
     pub fn body(self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let bytes = body.into();
-        self.map(|request| Ok(request.raw_body(content_type, bytes)))
+        self.map(|request| Ok(request.body(content_type, bytes)))
     }
 
     /// Marks the request as safe to send twice (a POST with an idempotency key, say), so that it

@@ -198,12 +198,13 @@ impl Client {
     }
 
     /// The base URL for the server the spec writes as `server`: the one configured, or the
-    /// spec's own when it is a URL; a template (a server with variables) must be configured.
+    /// spec's own when it is a URL; a template (a server with variables) or a relative URL must
+    /// be configured.
     pub(crate) fn base_url(&self, server: &'static str) -> Result<&str, Error> {
         if let Some((_, url)) = self.shared.servers.iter().find(|(id, _)| *id == server) {
             return Ok(url);
         }
-        if server.contains('{') {
+        if server.contains('{') || !server.contains("://") {
             return Err(Error::MissingServerUrl(server));
         }
         Ok(server.trim_end_matches('/'))

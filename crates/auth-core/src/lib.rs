@@ -84,6 +84,7 @@ pub use token_store::{
 };
 
 /// Re-exported so generated code and users name the same types.
+pub use bytes::Bytes;
 pub use reqwest::{Method, StatusCode, header};
 
 #[cfg(all(not(feature = "rustls"), not(feature = "native-tls")))]

@@ -98,6 +98,39 @@ impl Request {
         self
     }
 
+    /// Adds an object query parameter: each member as a parameter of its own (`form` style,
+    /// exploded), or as `name[member]` (`deepObject`). Absent (`null`) members are left out; a
+    /// member that is itself an array or object goes as its JSON text.
+    pub fn query_object<T: Serialize + ?Sized>(
+        mut self,
+        name: &'static str,
+        deep: bool,
+        value: &T,
+    ) -> Result<Self, Error> {
+        let serde_json::Value::Object(members) = serde_json::to_value(value).map_err(|err| {
+            Error::InvalidRequest(format!("cannot encode the query parameter {name}: {err}"))
+        })?
+        else {
+            return Err(Error::InvalidRequest(format!(
+                "the query parameter {name} is not an object"
+            )));
+        };
+        for (member, value) in members {
+            let value = match value {
+                serde_json::Value::Null => continue,
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            };
+            let key = if deep {
+                format!("{name}[{member}]")
+            } else {
+                member
+            };
+            self.query.push((Cow::Owned(key), value));
+        }
+        Ok(self)
+    }
+
     /// Adds a header parameter.
     pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
         self.headers.push((Cow::Borrowed(name), value.to_string()));
@@ -151,11 +184,11 @@ impl Request {
         Ok(self)
     }
 
-    /// Sets a body of `content_type`, sent as it is.
-    pub(crate) fn raw_body(mut self, content_type: &'static str, bytes: bytes::Bytes) -> Self {
+    /// Sets a body of `content_type`, sent as it is (text, or bytes of any other media type).
+    pub fn body(mut self, content_type: &'static str, bytes: impl Into<bytes::Bytes>) -> Self {
         self.body = Some(Body {
             content_type,
-            bytes,
+            bytes: bytes.into(),
         });
         self
     }

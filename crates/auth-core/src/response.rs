@@ -100,6 +100,27 @@ impl Response {
         })
     }
 
+    /// The body as text (a `text/*` or XML success); a body that is not UTF-8 is a decode
+    /// error.
+    pub fn text(self) -> Result<String, Error> {
+        match String::from_utf8(self.body.to_vec()) {
+            Ok(text) => Ok(text),
+            Err(err) => Err(Error::Decode {
+                path: ".".to_owned(),
+                message: format!(
+                    "the text body is not UTF-8 (invalid byte at {})",
+                    err.utf8_error().valid_up_to()
+                ),
+                meta: self.into_meta(),
+            }),
+        }
+    }
+
+    /// The body as it came (a success of a media type that is neither JSON nor text).
+    pub fn bytes(self) -> Bytes {
+        self.body
+    }
+
     /// A documented error status with no typed body: `error`.
     pub fn documented<E>(self, error: E) -> ApiErrorKind<E> {
         ApiErrorKind::Documented {

@@ -4,7 +4,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use super::ir::*;
-use super::names::is_keyword;
+use super::names::{self, is_keyword};
 
 /// Every generated file: its name and its tokens.
 pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
@@ -89,6 +89,70 @@ fn rust_type(ty: &Ty, qualified: bool) -> TokenStream {
             }
         }
         Ty::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
+        Ty::Json => quote!(serde_json::Value),
+        Ty::Map(values) => {
+            let values = rust_type(values, qualified);
+            quote!(std::collections::BTreeMap<String, #values>)
+        }
+    }
+}
+
+/// `Server::<name>_url(variables..)`: the URL of a templated server with its variables filled in.
+fn emit_url_maker(server: &Server) -> TokenStream {
+    let name = format_ident!("{}_url", names::snake(&server.variant));
+    let mut lines = vec![format!(
+        "The URL of [`Server::{}`] (`{}`) with its variables filled in, for \
+         `.server_url(Server::{}, url)`.\n",
+        server.variant, server.url, server.variant
+    )];
+    for variable in &server.variables {
+        let mut line = format!("- `{}`:", variable.rust);
+        if let Some(description) = &variable.description {
+            line.push_str(&format!(" {}", description.trim_end_matches('.')));
+            line.push('.');
+        }
+        if !variable.default.is_empty() {
+            line.push_str(&format!(" The spec's default: `{}`.", variable.default));
+        }
+        lines.push(line);
+    }
+    let docs = doc(&lines.join("\n"));
+    let params = server.variables.iter().map(|variable| {
+        let rust = ident(&variable.rust);
+        match &variable.ty {
+            Ty::Named(model) => {
+                let model = ident(model);
+                quote!(#rust: &models::#model)
+            }
+            _ => quote!(#rust: &str),
+        }
+    });
+    let mut pieces = Vec::new();
+    let mut rest = server.url.as_str();
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
+        let literal = &rest[..open];
+        if !literal.is_empty() {
+            pieces.push(quote!(#literal));
+        }
+        let wire = &rest[open + 1..close];
+        if let Some(variable) = server.variables.iter().find(|v| v.wire == wire) {
+            let rust = ident(&variable.rust);
+            pieces.push(match variable.ty {
+                Ty::Named(_) => quote!(#rust.as_str()),
+                _ => quote!(#rust),
+            });
+        }
+        rest = &rest[(close + 1).min(rest.len())..];
+    }
+    if !rest.is_empty() {
+        pieces.push(quote!(#rest));
+    }
+    quote! {
+        #docs
+        pub fn #name(#(#params),*) -> String {
+            auth_core::__private::concat(&[#(#pieces),*])
+        }
     }
 }
 
@@ -105,12 +169,21 @@ fn emit_mod(api: &Api) -> TokenStream {
         let name = ident(&server.variant);
         let url = &server.url;
         let text = match &server.description {
-            Some(description) => format!("`{url}`: {description}"),
+            Some(description) if description.ends_with('.') => format!("`{url}`: {description}"),
+            Some(description) => format!("`{url}`: {description}."),
             None => format!("`{url}`."),
         };
         let text = if url.contains('{') {
             format!(
-                "{text} It has no fixed URL: give it with `.server_url(Server::{}, url)`.",
+                "{text} It has no fixed URL: give it with `.server_url(Server::{variant}, url)`, \
+                 made with `Server::{}_url(..)`.",
+                names::snake(&server.variant),
+                variant = server.variant
+            )
+        } else if !url.contains("://") {
+            format!(
+                "{text} The URL is relative to where the spec is served: give the full URL with \
+                 `.server_url(Server::{}, url)`.",
                 server.variant
             )
         } else {
@@ -127,6 +200,11 @@ fn emit_mod(api: &Api) -> TokenStream {
         let url = &server.url;
         quote!(Server::#name => #url,)
     });
+    let url_makers = api
+        .servers
+        .iter()
+        .filter(|server| !server.variables.is_empty())
+        .map(emit_url_maker);
     let server_docs = doc(&format!(
         "The servers of the {}. Requests go to the URL the spec gives unless the builder sends \
          them elsewhere with `.server_url(Server::.., url)`.",
@@ -147,6 +225,8 @@ fn emit_mod(api: &Api) -> TokenStream {
                     #(#urls)*
                 }
             }
+
+            #(#url_makers)*
         }
 
         impl auth_core::SpecServer for Server {
@@ -157,6 +237,8 @@ fn emit_mod(api: &Api) -> TokenStream {
     };
     quote! {
         #about
+        // The vendor's descriptions are Markdown as the vendor wrote it.
+        #![allow(clippy::doc_lazy_continuation)]
         pub mod client;
         pub mod errors;
         pub mod models;
@@ -167,10 +249,19 @@ fn emit_mod(api: &Api) -> TokenStream {
 
 fn emit_models(api: &Api) -> TokenStream {
     let about = inner_doc(&format!("The models of the {} spec.", api.title));
+    let serde = api
+        .models
+        .iter()
+        .any(|model| !matches!(model.kind, ModelKind::Alias(_)))
+        .then(|| {
+            quote!(
+                use serde::{Deserialize, Serialize};
+            )
+        });
     let models = api.models.iter().map(|model| emit_model(api, model));
     quote! {
         #about
-        use serde::{Deserialize, Serialize};
+        #serde
         #(#models)*
     }
 }
@@ -184,6 +275,13 @@ fn emit_model(api: &Api, model: &Model) -> TokenStream {
         ModelKind::IntEnum(variants) => emit_int_enum(&name, &docs, variants),
         ModelKind::Union { variants, tag } => {
             emit_union(api, &name, &docs, variants, tag.as_deref())
+        }
+        ModelKind::Alias(ty) => {
+            let ty = rust_type(ty, false);
+            quote! {
+                #docs
+                pub type #name = #ty;
+            }
         }
     }
 }
@@ -453,28 +551,36 @@ fn emit_union(
     };
     let declarations = variants.iter().map(|variant| {
         let name = ident(&variant.name);
-        let model = ident(&variant.model);
+        let ty = rust_type(&variant.ty, false);
         let rename = variant
             .tag_value
             .as_ref()
             .map(|value| quote!(#[serde(rename = #value)]));
+        let shown = match variant.model() {
+            Some(model) => format!("[`{model}`]"),
+            None => format!("`{ty}`").replace(" < ", "<").replace(" >", ">"),
+        };
         let text = match &variant.tag_value {
-            Some(value) => format!(
-                "`{}` = `{value}`: [`{}`].",
-                tag.unwrap_or_default(),
-                variant.model
-            ),
-            None => format!("[`{}`].", variant.model),
+            Some(value) => format!("`{}` = `{value}`: {shown}.", tag.unwrap_or_default()),
+            None => format!("{shown}."),
         };
         let docs = doc(&text);
-        quote!(#docs #rename #name(#model),)
+        quote!(#docs #rename #name(#ty),)
     });
-    let conversions = variants.iter().map(|variant| {
+    // `From` each member's type, where no other member has the same type.
+    let conversions = variants.iter().filter(|variant| {
+        variants
+            .iter()
+            .filter(|other| other.ty == variant.ty)
+            .count()
+            == 1
+    });
+    let conversions = conversions.map(|variant| {
         let variant_name = ident(&variant.name);
-        let model = ident(&variant.model);
+        let ty = rust_type(&variant.ty, false);
         quote! {
-            impl From<#model> for #name {
-                fn from(value: #model) -> Self {
+            impl From<#ty> for #name {
+                fn from(value: #ty) -> Self {
                     Self::#variant_name(value)
                 }
             }
@@ -501,11 +607,16 @@ fn emit_union(
 fn one_pass_deserialize(api: &Api, name: &Ident, variants: &[UnionVariant]) -> Option<TokenStream> {
     let mut members = Vec::new();
     for variant in variants {
-        let model = api.models.iter().find(|m| m.name == variant.model)?;
+        let model = api
+            .models
+            .iter()
+            .find(|m| Some(m.name.as_str()) == variant.model())?;
         let ModelKind::Struct(fields) = &model.kind else {
             return None;
         };
-        if fields.iter().any(|f| f.required && f.nullable) {
+        // A member without required fields would match every input (serde's `untagged` then
+        // picks by order, as the spec's oneOf does).
+        if fields.iter().any(|f| f.required && f.nullable) || fields.iter().all(|f| !f.required) {
             return None;
         }
         members.push((variant, fields));
@@ -526,7 +637,7 @@ fn one_pass_deserialize(api: &Api, name: &Ident, variants: &[UnionVariant]) -> O
     });
     let attempts = members.iter().map(|(variant, fields)| {
         let variant_name = ident(&variant.name);
-        let model = ident(&variant.model);
+        let model = ident(variant.model().unwrap_or_default());
         let bindings = fields.iter().map(|field| {
             let rust = ident(&field.rust);
             if field.required {
@@ -550,7 +661,11 @@ fn one_pass_deserialize(api: &Api, name: &Ident, variants: &[UnionVariant]) -> O
                 .filter(|f| f.required)
                 .map(|f| format!("`{}`", f.wire))
                 .collect();
-            format!("{} (with {})", variant.model, required.join(", "))
+            format!(
+                "{} (with {})",
+                variant.model().unwrap_or_default(),
+                required.join(", ")
+            )
         })
         .collect::<Vec<_>>()
         .join(" or ");
@@ -570,7 +685,36 @@ fn one_pass_deserialize(api: &Api, name: &Ident, variants: &[UnionVariant]) -> O
     })
 }
 
+/// Whether `ty` names a model (and code writing it needs `models` in scope).
+fn mentions_model(ty: &Ty) -> bool {
+    match ty {
+        Ty::Named(_) => true,
+        Ty::Vec(inner) | Ty::Map(inner) => mentions_model(inner),
+        _ => false,
+    }
+}
+
 fn emit_operations(api: &Api) -> TokenStream {
+    let operations = api.groups.iter().flat_map(|group| &group.operations);
+    let uses_models = operations.clone().any(|operation| {
+        operation
+            .params
+            .iter()
+            .any(|param| mentions_model(&param.ty))
+            || operation
+                .body
+                .as_ref()
+                .is_some_and(|body| mentions_model(&body.ty))
+            || operation
+                .successes
+                .iter()
+                .any(|outcome| outcome.ty.as_ref().is_some_and(mentions_model))
+    });
+    let models = uses_models.then(|| {
+        quote!(
+            use super::models;
+        )
+    });
     let about = inner_doc(&format!(
         "The operations of the {} spec, grouped by tag.",
         api.title
@@ -605,7 +749,8 @@ fn emit_operations(api: &Api) -> TokenStream {
     });
     quote! {
         #about
-        use super::{errors, models};
+        use super::errors;
+        #models
         #(#groups)*
     }
 }
@@ -615,6 +760,14 @@ fn param_type(param: &Param) -> TokenStream {
     let ty = match &param.ty {
         Ty::String => quote!(&str),
         Ty::Secret => quote!(&auth_core::Secret),
+        Ty::Vec(item) => {
+            let item = rust_type(item, true);
+            quote!(&[#item])
+        }
+        other if matches!(param.style, ParamStyle::Object { .. }) => {
+            let ty = rust_type(other, true);
+            quote!(&#ty)
+        }
         other => rust_type(other, true),
     };
     if param.required {
@@ -665,8 +818,19 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
         signature.push(quote!(#rust: #ty));
     }
     if let Some(body) = &operation.body {
-        let ty = rust_type(&body.ty, true);
-        signature.push(quote!(body: &#ty));
+        let ty = match body.encoding {
+            Encoding::Json | Encoding::Form => {
+                let ty = rust_type(&body.ty, true);
+                quote!(&#ty)
+            }
+            Encoding::Text => quote!(&str),
+            Encoding::Binary => quote!(auth_core::Bytes),
+        };
+        if body.required {
+            signature.push(quote!(body: #ty));
+        } else {
+            signature.push(quote!(body: Option<#ty>));
+        }
     }
 
     // The path, with each parameter encoded as one segment, joined in one allocation.
@@ -721,40 +885,122 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
             ParamLocation::Query => format_ident!("query"),
             _ => format_ident!("header"),
         };
+        let add = |value: &Ident| -> TokenStream {
+            match param.style {
+                ParamStyle::Repeat => quote! {
+                    #value.iter().fold(request, |request, item| request.#adder(#wire, item))
+                },
+                ParamStyle::Join(separator) => quote! {
+                    request.#adder(
+                        #wire,
+                        #value.iter().map(ToString::to_string).collect::<Vec<_>>().join(#separator),
+                    )
+                },
+                ParamStyle::Object { deep } => quote! {
+                    request.query_object(#wire, #deep, #value)?
+                },
+                ParamStyle::Plain => {
+                    let value = param_value(param, value);
+                    quote!(request.#adder(#wire, #value))
+                }
+            }
+        };
         if param.required {
-            let value = param_value(param, &rust);
-            steps.push(quote!(let request = request.#adder(#wire, #value);));
+            let add = add(&rust);
+            steps.push(quote!(let request = #add;));
         } else {
-            let inner = format_ident!("value");
-            let value = param_value(param, &inner);
+            let add = add(&format_ident!("value"));
             steps.push(quote! {
                 let request = match #rust {
-                    Some(value) => request.#adder(#wire, #value),
+                    Some(value) => #add,
                     None => request,
                 };
             });
         }
     }
-    let has_content =
-        operation.success.ty.is_some() || operation.errors.iter().any(|e| e.ty.is_some());
-    if has_content {
-        steps.push(quote!(let request = request.accept("application/json");));
+    // What the client accepts: JSON where a response has a JSON body, and the media type of a
+    // success that is not JSON.
+    let mut accept: Vec<&str> = Vec::new();
+    if operation
+        .successes
+        .iter()
+        .chain(&operation.errors)
+        .any(|outcome| outcome.ty.is_some())
+    {
+        accept.push("application/json");
+    }
+    for (_, media_type) in operation.successes.iter().filter_map(|o| o.raw.as_ref()) {
+        if !accept.contains(&media_type.as_str()) {
+            accept.push(media_type);
+        }
+    }
+    if !accept.is_empty() {
+        let accept = accept.join(", ");
+        steps.push(quote!(let request = request.accept(#accept);));
     }
     if let Some(body) = &operation.body {
-        if body.form {
-            steps.push(quote!(let request = request.form(body)?;));
+        let media_type = &body.media_type;
+        let set = match body.encoding {
+            Encoding::Json => quote!(request.json(body)?),
+            Encoding::Form => quote!(request.form(body)?),
+            Encoding::Text => quote!(request.body(#media_type, body.to_owned())),
+            Encoding::Binary => quote!(request.body(#media_type, body)),
+        };
+        if body.required {
+            steps.push(quote!(let request = #set;));
         } else {
-            steps.push(quote!(let request = request.json(body)?;));
+            steps.push(quote! {
+                let request = match body {
+                    Some(body) => #set,
+                    None => request,
+                };
+            });
         }
     }
 
-    let success_status = Literal::u16_unsuffixed(operation.success.status);
-    let (success_type, success_arm) = match &operation.success.ty {
-        Some(ty) => {
-            let ty = rust_type(ty, true);
-            (ty, quote!(#success_status => Ok(response.json()?),))
+    // The success: the one body type of the 2xx responses (`Option` of it when some have none).
+    let with_body: Vec<&Outcome> = operation
+        .successes
+        .iter()
+        .filter(|o| o.ty.is_some() || o.raw.is_some())
+        .collect();
+    let statuses = |outcomes: &[&Outcome]| -> Vec<Literal> {
+        outcomes
+            .iter()
+            .map(|o| Literal::u16_unsuffixed(o.status))
+            .collect()
+    };
+    let (success_type, success_arms) = match with_body.first() {
+        None => {
+            let all: Vec<&Outcome> = operation.successes.iter().collect();
+            let all = statuses(&all);
+            (quote!(()), quote!(#(#all)|* => Ok(()),))
         }
-        None => (quote!(()), quote!(#success_status => Ok(()),)),
+        Some(first) => {
+            let (ty, read) = match (&first.ty, &first.raw) {
+                (Some(ty), _) => (rust_type(ty, true), quote!(response.json()?)),
+                (None, Some((Encoding::Text, _))) => (quote!(String), quote!(response.text()?)),
+                _ => (quote!(auth_core::Bytes), quote!(response.bytes())),
+            };
+            let without: Vec<&Outcome> = operation
+                .successes
+                .iter()
+                .filter(|o| o.ty.is_none() && o.raw.is_none())
+                .collect();
+            let with_statuses = statuses(&with_body);
+            if without.is_empty() {
+                (ty, quote!(#(#with_statuses)|* => Ok(#read),))
+            } else {
+                let without = statuses(&without);
+                (
+                    quote!(Option<#ty>),
+                    quote! {
+                        #(#with_statuses)|* => Ok(Some(#read)),
+                        #(#without)|* => Ok(None),
+                    },
+                )
+            }
+        }
     };
     let error_arms = operation.errors.iter().map(|outcome| {
         let status = Literal::u16_unsuffixed(outcome.status);
@@ -774,8 +1020,11 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
     });
     let template = &operation.path;
     let idempotent = operation.idempotent;
+    // Every parameter is an argument, as the spec lists them; a long list is the spec's.
+    let many = (signature.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         #docs
+        #many
         pub async fn #name(
             &self,
             #(#signature),*
@@ -796,7 +1045,7 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
                 #(#steps)*
                 let response = auth_core::__private::send(self.client, request).await?;
                 match response.status().as_u16() {
-                    #success_arm
+                    #success_arms
                     #(#error_arms)*
                     _ => Err(response.undocumented()),
                 }
@@ -820,9 +1069,20 @@ fn emit_errors(api: &Api) -> TokenStream {
             .iter()
             .map(move |operation| emit_error(&group.struct_name, operation))
     });
+    let uses_models = api
+        .groups
+        .iter()
+        .flat_map(|group| &group.operations)
+        .flat_map(|operation| &operation.errors)
+        .any(|outcome| outcome.ty.as_ref().is_some_and(mentions_model));
+    let models = uses_models.then(|| {
+        quote!(
+            use super::models;
+        )
+    });
     quote! {
         #about
-        use super::models;
+        #models
         #(#enums)*
     }
 }

@@ -22,6 +22,19 @@ pub struct Server {
     pub variant: String,
     pub url: String,
     pub description: Option<String>,
+    /// The variables of a templated URL (`{protocol}://{ip}:{port}`), in the template's order.
+    pub variables: Vec<ServerVariable>,
+}
+
+/// A variable of a templated server URL.
+#[derive(Debug)]
+pub struct ServerVariable {
+    pub wire: String,
+    pub rust: String,
+    /// `Ty::String`, or the string enum of its listed values.
+    pub ty: Ty,
+    pub default: String,
+    pub description: Option<String>,
 }
 
 /// The operations of one tag.
@@ -53,7 +66,9 @@ pub struct Operation {
     pub security: Vec<Security>,
     /// Safe to send twice: GET, HEAD, PUT, DELETE, or marked `x-retry-safe: true`.
     pub idempotent: bool,
-    pub success: Outcome,
+    /// The 2xx responses, at least one; their bodies are of one type (`Option` of it when some
+    /// have none).
+    pub successes: Vec<Outcome>,
     pub errors: Vec<Outcome>,
 }
 
@@ -72,12 +87,43 @@ pub struct Param {
     pub ty: Ty,
     pub required: bool,
     pub description: Option<String>,
+    pub style: ParamStyle,
+}
+
+/// How a parameter's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// One value, displayed.
+    Plain,
+    /// An array, the parameter repeated per item (`form`, exploded: the query's default).
+    Repeat,
+    /// An array, its items joined by the separator (`,` `form` unexploded or `simple`, ` `
+    /// `spaceDelimited`, `|` `pipeDelimited`).
+    Join(&'static str),
+    /// An object in the query: a parameter per member (`form`), or `name[member]`
+    /// (`deepObject`).
+    Object { deep: bool },
+}
+
+/// How a body is written (a request's) or read (a response's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Form,
+    /// Text of the media type (`text/*`, XML): a `String`.
+    Text,
+    /// Any other media type: bytes.
+    Binary,
 }
 
 #[derive(Debug)]
 pub struct Body {
+    /// The body's type, for JSON and form bodies; `Ty::String` for text, unused for bytes.
     pub ty: Ty,
-    pub form: bool,
+    pub encoding: Encoding,
+    pub media_type: String,
+    /// Whether the operation needs one; otherwise the method takes an `Option`.
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,13 +133,16 @@ pub enum Security {
     ApiKeyHeader(String),
 }
 
-/// A documented response: its status, the error variant's name (for errors) and its body type.
+/// A documented response: its status, the error variant's name (for errors) and its body.
 #[derive(Debug)]
 pub struct Outcome {
     pub status: u16,
     pub variant: String,
     pub description: String,
+    /// The JSON body's type; `None` for no body or one that is not JSON.
     pub ty: Option<Ty>,
+    /// A body that is not JSON: its encoding (`Text` or `Binary`) and media type.
+    pub raw: Option<(Encoding, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +157,10 @@ pub enum Ty {
     Named(String),
     /// A free-form JSON object.
     JsonObject,
+    /// Any JSON value: a schema without a type the generator can tell.
+    Json,
+    /// A JSON object of named values of one type (`additionalProperties: T`).
+    Map(Box<Ty>),
 }
 
 #[derive(Debug)]
@@ -124,6 +177,8 @@ pub enum ModelKind {
     Struct(Vec<Field>),
     StringEnum(Vec<(String, String)>),
     IntEnum(Vec<(String, i64)>),
+    /// Another name for a type (a component schema that is a plain type, an array or a map).
+    Alias(Ty),
     Union {
         variants: Vec<UnionVariant>,
         /// The discriminator property, for a tagged union.
@@ -134,8 +189,19 @@ pub enum ModelKind {
 #[derive(Debug)]
 pub struct UnionVariant {
     pub name: String,
-    pub model: String,
+    /// The member's type: a model, or a plain type for an untagged union's plain members.
+    pub ty: Ty,
     pub tag_value: Option<String>,
+}
+
+impl UnionVariant {
+    /// The model of a member that is one.
+    pub fn model(&self) -> Option<&str> {
+        match &self.ty {
+            Ty::Named(name) => Some(name),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug)]

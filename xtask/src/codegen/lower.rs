@@ -40,6 +40,15 @@ fn type_name(raw: &str) -> String {
     }
 }
 
+/// A description or summary with text in it: an empty one is none (it would document nothing).
+fn text(description: &Option<String>) -> Option<String> {
+    description
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
+}
+
 /// Escapes a path for a JSON pointer (`/` → `~1`).
 fn pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
@@ -72,7 +81,6 @@ fn resolve<'s, T>(
     }
 }
 
-const JSON: &str = "application/json";
 const FORM: &str = "application/x-www-form-urlencoded";
 const SCHEMAS: &str = "#/components/schemas/";
 
@@ -126,11 +134,16 @@ pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
         lowerer.record(lowered);
     }
     match spec.servers.first() {
-        Some(default) => lowerer.servers.push(Server {
-            variant: rust_name(default).unwrap_or_else(|| "Default".into()),
-            url: default.url.clone(),
-            description: default.description.clone(),
-        }),
+        Some(default) => {
+            let variant = rust_name(default).unwrap_or_else(|| "Default".into());
+            let variables = lowerer.server_variables(&variant, default);
+            lowerer.servers.push(Server {
+                variant,
+                url: default.url.clone(),
+                description: text(&default.description),
+                variables,
+            })
+        }
         None => {
             lowerer.problems.push(LowerError {
                 location: "#/servers".into(),
@@ -156,7 +169,7 @@ pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
     Ok(Api {
         name: String::new(),
         title: spec.info.title.clone(),
-        description: spec.info.description.clone(),
+        description: text(&spec.info.description),
         servers: lowerer.servers,
         client_headers,
         models,
@@ -351,8 +364,16 @@ impl<'a> Lowerer<'a> {
         schema: &Schema,
         location: &str,
     ) -> Result<()> {
+        let canonical = canonical(schema);
+        let schema = canonical.as_ref().unwrap_or(schema);
         let kind = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(object)) => {
+            SchemaKind::Type(Type::Object(object))
+                if !object.properties.is_empty()
+                    || !matches!(
+                        object.additional_properties,
+                        Some(openapiv3::AdditionalProperties::Schema(_))
+                    ) =>
+            {
                 let skip = key.and_then(|key| self.strip.get(key)).cloned();
                 ModelKind::Struct(self.fields(
                     &object.properties,
@@ -362,81 +383,119 @@ impl<'a> Lowerer<'a> {
                 )?)
             }
             SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-                let mut variants = Vec::new();
-                for value in string.enumeration.iter().flatten() {
-                    let variant = pascal(value);
-                    if variant.is_empty() || variant == "Unknown" {
-                        return reject(
-                            location,
-                            format!("enum value {value:?} has no usable Rust name"),
-                        );
-                    }
-                    variants.push((variant, value.clone()));
-                }
-                unique(variants.iter().map(|(v, _)| v), location)?;
-                ModelKind::StringEnum(variants)
+                let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
+                let names = enum_names(schema, &values, |value| value.clone());
+                ModelKind::StringEnum(names.into_iter().zip(values).collect())
             }
             SchemaKind::Type(Type::Integer(integer)) if !integer.enumeration.is_empty() => {
-                let names = schema
-                    .schema_data
-                    .extensions
-                    .get("x-enum-varnames")
-                    .and_then(|names| names.as_array());
                 let values: Vec<i64> = integer.enumeration.iter().flatten().copied().collect();
-                let Some(names) = names.filter(|names| names.len() == values.len()) else {
-                    return reject(
-                        location,
-                        "an integer enum needs x-enum-varnames, one name per value",
-                    );
-                };
-                let variants: Vec<(String, i64)> = names
-                    .iter()
-                    .zip(values)
-                    .map(|(name, value)| (pascal(name.as_str().unwrap_or_default()), value))
-                    .collect();
-                if variants
-                    .iter()
-                    .any(|(name, _)| name.is_empty() || name == "Unknown")
-                {
-                    return reject(
-                        location,
-                        "x-enum-varnames must be non-empty names other than Unknown",
-                    );
-                }
-                unique(variants.iter().map(|(v, _)| v), location)?;
-                ModelKind::IntEnum(variants)
+                let names = enum_names(schema, &values, |value| match value {
+                    value if *value < 0 => format!("value minus {}", value.unsigned_abs()),
+                    value => format!("value {value}"),
+                });
+                ModelKind::IntEnum(names.into_iter().zip(values).collect())
             }
-            SchemaKind::AllOf { all_of } => {
-                let mut fields = Vec::new();
+            SchemaKind::AllOf { all_of } if self.all_of_one(all_of).is_none() => {
+                let mut fields: Vec<Field> = Vec::new();
+                let mut required = Vec::new();
                 for (index, member) in all_of.iter().enumerate() {
                     let member_location = format!("{location}/allOf/{index}");
-                    fields.extend(self.all_of_member(member, &member_location)?);
+                    if is_empty(member) {
+                        continue;
+                    }
+                    let (member_fields, member_required) =
+                        self.all_of_member(member, &member_location)?;
+                    required.extend(member_required);
+                    // A property two members define is one field: the later member's.
+                    for field in member_fields {
+                        match fields.iter_mut().find(|f| f.wire == field.wire) {
+                            Some(earlier) => *earlier = field,
+                            None => fields.push(field),
+                        }
+                    }
                 }
-                unique(fields.iter().map(|f| &f.wire), location)?;
+                // A member may require what another defines.
+                for field in &mut fields {
+                    field.required |= required.contains(&field.wire);
+                }
+                distinct_rust_names(&mut fields);
                 ModelKind::Struct(fields)
             }
-            SchemaKind::OneOf { one_of } => self.union(&name, schema, one_of, location)?,
+            SchemaKind::OneOf { one_of }
+                if !(one_of.iter().any(is_null)
+                    && one_of.iter().filter(|member| !is_null(member)).count() == 1) =>
+            {
+                self.union(&name, schema, one_of, location)?
+            }
+            // A plain type, an array, a map, any JSON value, an allOf of one schema, or a oneOf
+            // of one schema and null: a name for that type.
             _ => {
-                return reject(
-                    location,
-                    "a named schema must be an object, a string or integer enum, a oneOf or an allOf",
-                );
+                let (ty, _) = self.lower_type(&ReferenceOr::Item(schema.clone()), location)?;
+                ModelKind::Alias(ty)
             }
         };
         self.models.push(Model {
             name,
-            description: schema.schema_data.description.clone(),
+            description: text(&schema.schema_data.description),
             kind,
             request_side: false,
         });
         Ok(())
     }
 
+    /// The member an allOf amounts to, when it is not a merge of objects: its only member that
+    /// says something, or, when no member is an object, the one with an `enum` (the narrowest),
+    /// else the first.
+    fn all_of_one(&self, all_of: &[ReferenceOr<Schema>]) -> Option<usize> {
+        let members: Vec<usize> = (0..all_of.len())
+            .filter(|&i| !is_empty(&all_of[i]))
+            .collect();
+        if members.len() == 1 {
+            return members.first().copied();
+        }
+        let resolved = |member: &ReferenceOr<Schema>| -> Option<Schema> {
+            let schema = match member {
+                ReferenceOr::Item(schema) => schema,
+                ReferenceOr::Reference { reference } => {
+                    self.component_schema(reference.strip_prefix(SCHEMAS)?)?
+                }
+            };
+            Some(canonical(schema).unwrap_or_else(|| schema.clone()))
+        };
+        let schemas: Vec<(usize, Schema)> = members
+            .iter()
+            .filter_map(|&i| Some((i, resolved(&all_of[i])?)))
+            .collect();
+        let is_object = |schema: &Schema| {
+            matches!(
+                schema.schema_kind,
+                SchemaKind::Type(Type::Object(_))
+                    | SchemaKind::AllOf { .. }
+                    | SchemaKind::OneOf { .. }
+            )
+        };
+        if schemas.is_empty() || schemas.iter().any(|(_, schema)| is_object(schema)) {
+            return None;
+        }
+        let has_enum = |schema: &Schema| match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => !string.enumeration.is_empty(),
+            SchemaKind::Type(Type::Integer(integer)) => !integer.enumeration.is_empty(),
+            _ => false,
+        };
+        schemas
+            .iter()
+            .find(|(_, schema)| has_enum(schema))
+            .or(schemas.first())
+            .map(|(index, _)| *index)
+    }
+
+    /// The fields an allOf member adds, and the properties it requires (which another member
+    /// may define).
     fn all_of_member(
         &mut self,
         member: &ReferenceOr<Schema>,
         location: &str,
-    ) -> Result<Vec<Field>> {
+    ) -> Result<(Vec<Field>, Vec<String>)> {
         let (schema, location) = match member {
             ReferenceOr::Reference { reference } => {
                 let key = self.schema_key(reference, location)?;
@@ -448,21 +507,30 @@ impl<'a> Lowerer<'a> {
             }
             ReferenceOr::Item(schema) => (schema, location.to_owned()),
         };
+        let canonical = canonical(schema);
+        let schema = canonical.as_ref().unwrap_or(schema);
         match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(object)) => {
-                self.fields(&object.properties, &object.required, None, &location)
-            }
+            SchemaKind::Type(Type::Object(object)) => Ok((
+                self.fields(&object.properties, &object.required, None, &location)?,
+                object.required.clone(),
+            )),
             SchemaKind::AllOf { all_of } => {
                 let mut fields = Vec::new();
+                let mut required = Vec::new();
                 for (index, member) in all_of.iter().enumerate() {
-                    fields
-                        .extend(self.all_of_member(member, &format!("{location}/allOf/{index}"))?);
+                    if is_empty(member) {
+                        continue;
+                    }
+                    let (member_fields, member_required) =
+                        self.all_of_member(member, &format!("{location}/allOf/{index}"))?;
+                    fields.extend(member_fields);
+                    required.extend(member_required);
                 }
-                Ok(fields)
+                Ok((fields, required))
             }
             _ => reject(
                 &location,
-                "allOf members must be objects (or allOfs of objects)",
+                "allOf members must be objects (or allOfs of objects) when there are several; this one is not, so the allOf cannot be one struct",
             ),
         }
     }
@@ -475,20 +543,22 @@ impl<'a> Lowerer<'a> {
         location: &str,
     ) -> Result<ModelKind> {
         let discriminator = schema.schema_data.discriminator.as_ref();
-        let mut variants = Vec::new();
+        let mut variants: Vec<UnionVariant> = Vec::new();
         for (index, member) in one_of.iter().enumerate() {
             let member_location = format!("{location}/oneOf/{index}");
-            let ReferenceOr::Reference { reference } = member else {
-                return reject(
-                    &member_location,
-                    "oneOf members must be $refs to named schemas",
-                );
-            };
-            let key = self.schema_key(reference, &member_location)?;
-            let model = self.names[key].clone();
-            let tag_value = match discriminator {
-                None => None,
-                Some(discriminator) => {
+            if is_null(member) {
+                continue;
+            }
+            let tag_value = match (discriminator, member) {
+                (None, _) => None,
+                (Some(_), ReferenceOr::Item(_)) => {
+                    return reject(
+                        &member_location,
+                        "a oneOf with a discriminator needs $refs to named schemas as members",
+                    );
+                }
+                (Some(discriminator), ReferenceOr::Reference { reference }) => {
+                    let key = self.schema_key(reference, &member_location)?;
                     let property = &discriminator.property_name;
                     let has_property = matches!(
                         self.component_schema(key).map(|s| &s.schema_kind),
@@ -512,14 +582,26 @@ impl<'a> Lowerer<'a> {
                     Some(mapped.unwrap_or_else(|| key.to_owned()))
                 }
             };
+            let (ty, _) = self.lower_type(member, &member_location)?;
+            let variant = match &ty {
+                Ty::Named(model) => variant_name(name, model),
+                other => plain_variant(other),
+            };
+            let taken = |candidate: &String| variants.iter().any(|v| &v.name == candidate);
+            let variant = if taken(&variant) {
+                (2..)
+                    .map(|n| format!("{variant}{n}"))
+                    .find(|candidate| !taken(candidate))
+                    .unwrap_or_default()
+            } else {
+                variant
+            };
             variants.push(UnionVariant {
-                name: variant_name(name, &model),
-                model,
+                name: variant,
+                ty,
                 tag_value,
             });
         }
-        unique(variants.iter().map(|v| &v.name), location)?;
-        unique(variants.iter().map(|v| &v.model), location)?;
         Ok(ModelKind::Union {
             variants,
             tag: discriminator.map(|d| d.property_name.clone()),
@@ -533,12 +615,8 @@ impl<'a> Lowerer<'a> {
         skip: Option<&str>,
         location: &str,
     ) -> Result<Vec<Field>> {
-        if let Some(missing) = required.iter().find(|name| !properties.contains_key(*name)) {
-            return reject(
-                location,
-                format!("required property {missing} is not defined"),
-            );
-        }
+        // A required property the object does not define is another allOf member's; the merge
+        // applies it.
         let mut fields = Vec::new();
         for (wire, schema) in properties {
             if Some(wire.as_str()) == skip {
@@ -556,11 +634,11 @@ impl<'a> Lowerer<'a> {
                 ty,
                 required: required.contains(wire),
                 nullable,
-                description: data.and_then(|d| d.description.clone()),
+                description: data.and_then(|d| text(&d.description)),
                 deprecated: data.is_some_and(|d| d.deprecated),
             });
         }
-        unique(fields.iter().map(|f| &f.rust), location)?;
+        distinct_rust_names(&mut fields);
         Ok(fields)
     }
 
@@ -577,6 +655,8 @@ impl<'a> Lowerer<'a> {
             }
             ReferenceOr::Item(schema) => schema.borrow(),
         };
+        let canonical = canonical(schema);
+        let schema = canonical.as_ref().unwrap_or(schema);
         let nullable = schema.schema_data.nullable;
         let named = |this: &mut Self| -> Result<Ty> {
             // Its title names it; without one, or when the title is taken, where it stands does.
@@ -594,9 +674,6 @@ impl<'a> Lowerer<'a> {
             SchemaKind::Type(Type::String(string)) if string.enumeration.is_empty() => {
                 match string.format {
                     VariantOrUnknownOrEmpty::Item(StringFormat::Password) => Ty::Secret,
-                    VariantOrUnknownOrEmpty::Item(StringFormat::Binary | StringFormat::Byte) => {
-                        return reject(location, "binary strings are not supported");
-                    }
                     _ => Ty::String,
                 }
             }
@@ -608,18 +685,45 @@ impl<'a> Lowerer<'a> {
             }
             SchemaKind::Type(Type::Number(_)) => Ty::F64,
             SchemaKind::Type(Type::Boolean(_)) => Ty::Bool,
-            SchemaKind::Type(Type::Array(array)) => {
-                let Some(items) = &array.items else {
-                    return reject(location, "an array needs items");
-                };
-                let (item, item_nullable) = self.lower_type(items, &format!("{location}/items"))?;
-                if item_nullable {
-                    return reject(location, "nullable array items are not supported");
+            SchemaKind::Type(Type::Array(array)) => match &array.items {
+                None => Ty::Vec(Box::new(Ty::Json)),
+                Some(items) => {
+                    let (item, item_nullable) =
+                        self.lower_type(items, &format!("{location}/items"))?;
+                    // `null` among the items is a value of its own: keep every item as JSON.
+                    Ty::Vec(Box::new(if item_nullable { Ty::Json } else { item }))
                 }
-                Ty::Vec(Box::new(item))
+            },
+            SchemaKind::Type(Type::Object(object)) if object.properties.is_empty() => match &object
+                .additional_properties
+            {
+                Some(openapiv3::AdditionalProperties::Schema(values)) => {
+                    let (value, value_nullable) = self
+                        .lower_type(values.as_ref(), &format!("{location}/additionalProperties"))?;
+                    Ty::Map(Box::new(if value_nullable { Ty::Json } else { value }))
+                }
+                _ => Ty::JsonObject,
+            },
+            // A oneOf of one type and `null` is that type, nullable.
+            SchemaKind::OneOf { one_of }
+                if one_of.iter().any(is_null)
+                    && one_of.iter().filter(|member| !is_null(member)).count() == 1 =>
+            {
+                let (index, member) = one_of
+                    .iter()
+                    .enumerate()
+                    .find(|(_, member)| !is_null(member))
+                    .expect("one member is not null");
+                let (ty, _) = self.lower_type(member, &format!("{location}/oneOf/{index}"))?;
+                return Ok((ty, true));
             }
-            SchemaKind::Type(Type::Object(object)) if object.properties.is_empty() => {
-                Ty::JsonObject
+            // An allOf of one schema (beside empty ones that only describe), or of plain
+            // schemas that narrow one another, is one of them.
+            SchemaKind::AllOf { all_of } if self.all_of_one(all_of).is_some() => {
+                let index = self.all_of_one(all_of).expect("checked");
+                let (ty, member_nullable) =
+                    self.lower_type(&all_of[index], &format!("{location}/allOf/{index}"))?;
+                return Ok((ty, nullable || member_nullable));
             }
             SchemaKind::Type(_) | SchemaKind::AllOf { .. } | SchemaKind::OneOf { .. } => {
                 named(self)?
@@ -628,7 +732,7 @@ impl<'a> Lowerer<'a> {
                 return reject(location, "anyOf is not supported; use oneOf");
             }
             SchemaKind::Not { .. } => return reject(location, "not is not supported"),
-            SchemaKind::Any(_) => return reject(location, "a schema needs a type (or a $ref)"),
+            SchemaKind::Any(_) => Ty::Json,
         };
         Ok((ty, nullable))
     }
@@ -642,34 +746,98 @@ impl<'a> Lowerer<'a> {
         if let Some(known) = self.servers.iter().find(|s| s.url == server.url) {
             return Ok(known.variant.clone());
         }
-        let host = server
-            .url
-            .split("://")
-            .nth(1)
-            .and_then(|rest| rest.split(['/', ':']).next())
-            .filter(|host| !host.is_empty() && !host.contains('{'));
-        let variant = match (rust_name(server), host) {
-            (Some(name), _) => name,
-            (None, Some(host)) => pascal(&host.replace(['.', '-'], "_")),
-            (None, None) => {
-                return reject(
-                    location,
-                    "an operation's server needs a literal host or an x-rust-name",
-                );
-            }
+        // Its `x-rust-name`; else its host (`plex.tv` → `PlexTv`), with the path when another
+        // server has the host (`PlexTvApi`); else, for a template or a relative URL, where it
+        // stands (`Server2`, `Operation...`).
+        let (host, path) = match server.url.split_once("://") {
+            Some((_, rest)) => rest.split_once('/').unwrap_or((rest, "")),
+            None => ("", server.url.as_str()),
         };
-        if self.servers.iter().any(|s| s.variant == variant) {
-            return reject(
-                location,
-                format!("two servers would both be named {variant}"),
-            );
-        }
+        let host = host.split(':').next().unwrap_or_default();
+        let literal = !host.is_empty() && !host.contains('{');
+        let candidates = match rust_name(server) {
+            Some(name) => vec![name],
+            None if literal => vec![
+                pascal(&host.replace(['.', '-'], "_")),
+                pascal(&format!("{host} {path}").replace(['.', '-', '/'], "_")),
+            ],
+            None => match location.strip_prefix("#/servers/") {
+                Some(index) => vec![format!("Server{index}")],
+                None => vec![format!("{}Server", self.name_from_location(location))],
+            },
+        };
+        let taken = |name: &String| self.servers.iter().any(|s| &s.variant == name);
+        let variant = candidates
+            .iter()
+            .find(|name| !taken(name))
+            .cloned()
+            .unwrap_or_else(|| {
+                (2..)
+                    .map(|n| format!("{}{n}", candidates[0]))
+                    .find(|name| !taken(name))
+                    .unwrap_or_default()
+            });
+        let variables = self.server_variables(&variant, server);
         self.servers.push(Server {
             variant: variant.clone(),
             url: server.url.clone(),
-            description: server.description.clone(),
+            description: text(&server.description),
+            variables,
         });
         Ok(variant)
+    }
+
+    /// The variables of a templated server, in the template's order; one with an `enum` gets a
+    /// string enum of its own (`{Server}{Variable}`, such as `MediaServerProtocol`).
+    fn server_variables(
+        &mut self,
+        variant: &str,
+        server: &openapiv3::Server,
+    ) -> Vec<ServerVariable> {
+        let Some(declared) = &server.variables else {
+            return Vec::new();
+        };
+        let in_template = server
+            .url
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next());
+        let mut variables = Vec::new();
+        for name in in_template {
+            let declared = declared.get(name);
+            let default = declared.map(|v| v.default.clone()).unwrap_or_default();
+            let values = declared.map(|v| v.enumeration.clone()).unwrap_or_default();
+            let ty = if values.is_empty() {
+                Ty::String
+            } else {
+                let model = self.free_name(&type_name(&format!("{variant} {name}")));
+                let schema = Schema {
+                    schema_data: Default::default(),
+                    schema_kind: SchemaKind::Type(Type::String(openapiv3::StringType {
+                        enumeration: values.iter().cloned().map(Some).collect(),
+                        ..Default::default()
+                    })),
+                };
+                let names = enum_names(&schema, &values, |value| value.clone());
+                self.models.push(Model {
+                    name: model.clone(),
+                    description: Some(format!(
+                        "The values of `{name}` in the URL of `Server::{variant}`."
+                    )),
+                    kind: ModelKind::StringEnum(names.into_iter().zip(values).collect()),
+                    request_side: true,
+                });
+                Ty::Named(model)
+            };
+            variables.push(ServerVariable {
+                wire: name.to_owned(),
+                rust: rust_field_name(name),
+                ty,
+                default,
+                description: declared.and_then(|v| text(&v.description)),
+            });
+        }
+        variables
     }
 
     /// Keeps `result`'s value, or records its problem and gives `None`.
@@ -720,7 +888,7 @@ impl<'a> Lowerer<'a> {
                             .tags
                             .iter()
                             .find(|t| &t.name == tag)
-                            .and_then(|t| t.description.clone()),
+                            .and_then(|t| text(&t.description)),
                         operations: vec![lowered],
                     }),
                 }
@@ -795,7 +963,7 @@ impl<'a> Lowerer<'a> {
             Some(body) => Some(self.body(body, &format!("{location}/requestBody"))?),
         };
         let security = self.security(operation, location)?;
-        let (success, errors) = self.responses(operation, location)?;
+        let (successes, errors) = self.responses(operation, location)?;
         let idempotent = match operation.extensions.get("x-retry-safe") {
             None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
             Some(serde_json::Value::Bool(safe)) => *safe,
@@ -809,17 +977,17 @@ impl<'a> Lowerer<'a> {
         Ok(Operation {
             idempotent,
             operation_id: operation_id.clone(),
-            error_type: format!("{}Error", pascal(operation_id)),
+            error_type: type_name(&format!("{operation_id} error")),
             name,
-            summary: operation.summary.clone(),
-            description: operation.description.clone(),
+            summary: text(&operation.summary),
+            description: text(&operation.description),
             method: method.to_ascii_uppercase(),
             path: path.to_owned(),
             server,
             params,
             body,
             security,
-            success,
+            successes,
             errors,
         })
     }
@@ -863,12 +1031,37 @@ impl<'a> Lowerer<'a> {
                 );
             };
             let (ty, _) = self.lower_type(schema, &format!("{param_location}/schema"))?;
-            if matches!(ty, Ty::Vec(_) | Ty::JsonObject) || self.is_struct_or_union(&ty) {
-                return reject(
-                    &param_location,
-                    "parameters must be strings, numbers, booleans or enums",
-                );
-            }
+            let plain = |ty: &Ty| {
+                !matches!(ty, Ty::Vec(_) | Ty::JsonObject | Ty::Json | Ty::Map(_))
+                    && !self.is_struct_or_union(ty)
+            };
+            let object = |ty: &Ty| {
+                matches!(ty, Ty::JsonObject | Ty::Json | Ty::Map(_)) || self.is_struct_or_union(ty)
+            };
+            let style = match (&ty, parameter) {
+                (Ty::Vec(item), Parameter::Query { style, .. }) if plain(item) => {
+                    let explode = data
+                        .explode
+                        .unwrap_or(matches!(style, openapiv3::QueryStyle::Form));
+                    match style {
+                        openapiv3::QueryStyle::Form if explode => ParamStyle::Repeat,
+                        openapiv3::QueryStyle::SpaceDelimited => ParamStyle::Join(" "),
+                        openapiv3::QueryStyle::PipeDelimited => ParamStyle::Join("|"),
+                        _ => ParamStyle::Join(","),
+                    }
+                }
+                (Ty::Vec(item), Parameter::Header { .. }) if plain(item) => ParamStyle::Join(","),
+                (ty, Parameter::Query { style, .. }) if object(ty) => ParamStyle::Object {
+                    deep: matches!(style, openapiv3::QueryStyle::DeepObject),
+                },
+                (ty, _) if plain(ty) => ParamStyle::Plain,
+                _ => {
+                    return reject(
+                        &param_location,
+                        "parameters must be plain values or arrays of them (objects only in the query)",
+                    );
+                }
+            };
             if location_kind == ParamLocation::Path && !data.required {
                 return reject(&param_location, "path parameters must be required");
             }
@@ -878,7 +1071,8 @@ impl<'a> Lowerer<'a> {
                 location: location_kind,
                 ty,
                 required: data.required,
-                description: data.description.clone(),
+                description: text(&data.description),
+                style,
             });
         }
         let in_template: Vec<&str> = path
@@ -924,35 +1118,36 @@ impl<'a> Lowerer<'a> {
     }
 
     fn body(&mut self, body: &ReferenceOr<openapiv3::RequestBody>, location: &str) -> Result<Body> {
-        let ReferenceOr::Item(body) = body else {
-            return reject(location, "request bodies must be written in place");
+        let (body, location) = resolve(
+            self.spec,
+            body,
+            location.to_owned(),
+            "requestBodies",
+            |components| &components.request_bodies,
+        )?;
+        let Some((media_type, content)) = preferred(&body.content) else {
+            return reject(&location, "a request body needs a media type");
         };
-        if !body.required {
-            return reject(location, "optional request bodies are not supported");
-        }
-        if body.content.len() != 1 {
-            return reject(location, "a request body needs exactly one media type");
-        }
-        let (media_type, content) = body.content.first().expect("one media type");
-        let form = match media_type.as_str() {
-            JSON => false,
-            FORM => true,
-            other => {
-                return reject(
-                    location,
-                    format!("request media type {other} is not supported"),
-                );
-            }
-        };
-        let Some(schema) = &content.schema else {
-            return reject(location, "a request body needs a schema");
-        };
+        let encoding = encoding(media_type);
         let content_location = format!("{location}/content/{}/schema", pointer(media_type));
-        let (ty, _) = self.lower_type(schema, &content_location)?;
-        if form && !self.is_struct_or_union(&ty) {
+        let ty = match (encoding, &content.schema) {
+            (Encoding::Json | Encoding::Form, Some(schema)) => {
+                self.lower_type(schema, &content_location)?.0
+            }
+            (Encoding::Json, None) => Ty::Json,
+            (Encoding::Form, None) => Ty::JsonObject,
+            (Encoding::Text, _) => Ty::String,
+            (Encoding::Binary, _) => Ty::Json,
+        };
+        if encoding == Encoding::Form && !self.is_struct_or_union(&ty) && ty != Ty::JsonObject {
             return reject(&content_location, "a form body must be an object");
         }
-        Ok(Body { ty, form })
+        Ok(Body {
+            ty,
+            encoding,
+            media_type: media_type.to_owned(),
+            required: body.required,
+        })
     }
 
     fn security(&self, operation: &openapiv3::Operation, location: &str) -> Result<Vec<Security>> {
@@ -1010,7 +1205,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         operation: &openapiv3::Operation,
         location: &str,
-    ) -> Result<(Outcome, Vec<Outcome>)> {
+    ) -> Result<(Vec<Outcome>, Vec<Outcome>)> {
         if operation.responses.default.is_some() {
             return reject(
                 &format!("{location}/responses/default"),
@@ -1034,29 +1229,31 @@ impl<'a> Lowerer<'a> {
                 "responses",
                 |components| &components.responses,
             )?;
-            let ty = if response.content.is_empty() {
-                None
-            } else {
-                let Some(content) = response.content.get(JSON) else {
-                    return reject(&response_location, "responses must be application/json");
-                };
-                if response.content.len() > 1 {
-                    return reject(&response_location, "responses must have one media type");
-                }
-                let Some(schema) = &content.schema else {
-                    return reject(&response_location, "a response body needs a schema");
-                };
-                let (ty, _) = self.lower_type(
-                    schema,
-                    &format!("{response_location}/content/application~1json/schema"),
-                )?;
-                Some(ty)
+            let (ty, raw) = match preferred(&response.content) {
+                None => (None, None),
+                Some((media_type, content)) => match encoding(media_type) {
+                    Encoding::Json | Encoding::Form => {
+                        let ty = match &content.schema {
+                            Some(schema) => {
+                                let schema_location = format!(
+                                    "{response_location}/content/{}/schema",
+                                    pointer(media_type)
+                                );
+                                self.lower_type(schema, &schema_location)?.0
+                            }
+                            None => Ty::Json,
+                        };
+                        (Some(ty), None)
+                    }
+                    raw => (None, Some((raw, media_type.to_owned()))),
+                },
             };
             let outcome = Outcome {
                 status: code,
                 variant: status_variant(code),
                 description: response.description.clone(),
                 ty,
+                raw,
             };
             if (200..300).contains(&code) {
                 success.push(outcome);
@@ -1072,13 +1269,213 @@ impl<'a> Lowerer<'a> {
                 );
             }
         }
-        if success.len() != 1 {
+        if success.is_empty() {
             return reject(
                 &format!("{location}/responses"),
-                "an operation needs exactly one success (2xx) response",
+                "an operation needs a success (2xx) response",
             );
         }
-        Ok((success.remove(0), errors))
+        // One Rust type for every 2xx: the same body (or none) in each.
+        let bodies: Vec<_> = success
+            .iter()
+            .filter(|outcome| outcome.ty.is_some() || outcome.raw.is_some())
+            .map(|outcome| {
+                (
+                    &outcome.ty,
+                    outcome.raw.as_ref().map(|(encoding, _)| encoding),
+                )
+            })
+            .collect();
+        if bodies.windows(2).any(|pair| pair[0] != pair[1]) {
+            return reject(
+                &format!("{location}/responses"),
+                "the 2xx responses have bodies of different types; the operation can return only one",
+            );
+        }
+        Ok((success, errors))
+    }
+}
+
+/// How a body of `media_type` is written and read.
+fn encoding(media_type: &str) -> Encoding {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") || essence == "*/*" {
+        Encoding::Json
+    } else if essence == FORM {
+        Encoding::Form
+    } else if essence.starts_with("text/") || essence.ends_with("/xml") || essence.ends_with("+xml")
+    {
+        Encoding::Text
+    } else {
+        Encoding::Binary
+    }
+}
+
+/// The media type the client uses among those a body offers: JSON, then a form, then text, then
+/// the first.
+fn preferred(
+    content: &IndexMap<String, openapiv3::MediaType>,
+) -> Option<(&str, &openapiv3::MediaType)> {
+    [
+        Encoding::Json,
+        Encoding::Form,
+        Encoding::Text,
+        Encoding::Binary,
+    ]
+    .iter()
+    .find_map(|wanted| {
+        content
+            .iter()
+            .find(|(media_type, _)| encoding(media_type) == *wanted)
+    })
+    .map(|(media_type, content)| (media_type.as_str(), content))
+}
+
+/// A schema that only says "null" (3.1's `type: "null"`, read as a bare `nullable: true`).
+fn is_null(schema: &ReferenceOr<Schema>) -> bool {
+    matches!(schema, ReferenceOr::Item(Schema { schema_data, schema_kind: SchemaKind::Any(any) })
+        if schema_data.nullable && *any == openapiv3::AnySchema::default())
+}
+
+/// A schema that constrains nothing (`{}`, or only a description): an allOf member that adds
+/// nothing to the others.
+fn is_empty(schema: &ReferenceOr<Schema>) -> bool {
+    matches!(schema, ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(any), .. })
+        if *any == openapiv3::AnySchema::default())
+}
+
+/// The variant of an untagged union for a member of a plain type.
+fn plain_variant(ty: &Ty) -> String {
+    match ty {
+        Ty::String | Ty::Secret => "String".into(),
+        Ty::Bool => "Bool".into(),
+        Ty::I32 | Ty::I64 => "Integer".into(),
+        Ty::F64 => "Number".into(),
+        Ty::Vec(_) => "List".into(),
+        Ty::Map(_) | Ty::JsonObject => "Object".into(),
+        Ty::Json => "Value".into(),
+        Ty::Named(name) => name.clone(),
+    }
+}
+
+/// A schema `openapiv3` could not type, rewritten as the one its keywords mean, or `None` when it
+/// is typed already or says too little (it is then any JSON value):
+/// - properties (or `additionalProperties`) without `type` → an object;
+/// - `enum` without `type` → a string, integer or boolean enum when the values agree;
+/// - `items` without `type` → an array;
+/// - `type` beside `allOf`/`oneOf` → the allOf or oneOf, the schema's own properties as one
+///   more allOf member.
+fn canonical(schema: &Schema) -> Option<Schema> {
+    let SchemaKind::Any(any) = &schema.schema_kind else {
+        return None;
+    };
+    let mut value = serde_json::to_value(schema).ok()?;
+    let map = value.as_object_mut()?;
+    if !any.all_of.is_empty() {
+        map.remove("type");
+        let own: serde_json::Map<String, serde_json::Value> =
+            ["properties", "required", "additionalProperties"]
+                .iter()
+                .filter_map(|key| map.remove(*key).map(|value| ((*key).to_owned(), value)))
+                .collect();
+        if !own.is_empty() {
+            let mut member = own;
+            member.insert("type".into(), "object".into());
+            map.get_mut("allOf")?.as_array_mut()?.push(member.into());
+        }
+    } else if !any.one_of.is_empty() || !any.any_of.is_empty() {
+        map.remove("type");
+    } else if !any.properties.is_empty() || any.additional_properties.is_some() {
+        map.insert("type".into(), "object".into());
+    } else if !any.enumeration.is_empty() {
+        let kind = |value: &serde_json::Value| match value {
+            serde_json::Value::String(_) => Some("string"),
+            serde_json::Value::Number(number) if number.is_i64() => Some("integer"),
+            serde_json::Value::Bool(_) => Some("boolean"),
+            _ => None,
+        };
+        let first = kind(&any.enumeration[0])?;
+        if any
+            .enumeration
+            .iter()
+            .any(|value| kind(value) != Some(first))
+        {
+            return None;
+        }
+        map.insert("type".into(), first.into());
+    } else if any.items.is_some() {
+        map.insert("type".into(), "array".into());
+    } else {
+        return None;
+    }
+    let schema: Schema = serde_json::from_value(value).ok()?;
+    (!matches!(schema.schema_kind, SchemaKind::Any(_))).then_some(schema)
+}
+
+/// The variant names of an enum with `values`: from `x-enum-varnames` or `x-speakeasy-enums`
+/// (a list in the values' order, or a map from value to name) when the spec gives them, else from
+/// each value (`named_by`). Every name is a usable, distinct variant other than `Unknown` (which
+/// every enum has for values it does not know): an empty or clashing one is numbered.
+fn enum_names<V: ToString>(
+    schema: &Schema,
+    values: &[V],
+    named_by: impl Fn(&V) -> String,
+) -> Vec<String> {
+    let extensions = &schema.schema_data.extensions;
+    let given = |index: usize, value: &V| -> Option<String> {
+        ["x-enum-varnames", "x-speakeasy-enums"]
+            .iter()
+            .filter_map(|key| extensions.get(*key))
+            .find_map(|names| match names {
+                serde_json::Value::Array(names) if names.len() == values.len() => {
+                    names[index].as_str().map(str::to_owned)
+                }
+                serde_json::Value::Object(names) => names
+                    .get(&value.to_string())
+                    .and_then(|name| name.as_str())
+                    .map(str::to_owned),
+                _ => None,
+            })
+    };
+    let mut taken = BTreeSet::from(["Unknown".to_owned()]);
+    let mut names = Vec::with_capacity(values.len());
+    for (index, value) in values.iter().enumerate() {
+        let name = given(index, value).unwrap_or_else(|| named_by(value));
+        let mut name = pascal(&name);
+        if name.is_empty() {
+            name = format!("Value{index}");
+        } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) || name == "Self" {
+            name = format!("Value{name}");
+        }
+        if taken.contains(&name) {
+            name = (2..)
+                .map(|n| format!("{name}{n}"))
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_default();
+        }
+        taken.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+/// Numbers the Rust names of fields that would clash (`guid` and `Guid` → `guid`, `guid_2`).
+fn distinct_rust_names(fields: &mut [Field]) {
+    let mut taken = BTreeSet::new();
+    for field in fields {
+        if !taken.insert(field.rust.clone()) {
+            let name = (2..)
+                .map(|n| format!("{}_{n}", field.rust))
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_default();
+            taken.insert(name.clone());
+            field.rust = name;
+        }
     }
 }
 
@@ -1103,9 +1500,18 @@ fn rust_field_name(name: &str) -> String {
 
 /// The variant of a union for a member: the member's name less the union's name where it ends
 /// with it (`UserAuthentication` in `Authentication` → `User`), or less the union's first word
-/// where it starts with it (`AuthenticationTokens` in `AuthenticationResponse` → `Tokens`).
+/// where it starts with it (`AuthenticationTokens` in `AuthenticationResponse` → `Tokens`), or
+/// less the union's whole name where it starts with that (a member written in place:
+/// `ThingOwnerVariant0` in `ThingOwner` → `Variant0`).
 fn variant_name(union: &str, member: &str) -> String {
     if let Some(rest) = member.strip_suffix(union).filter(|rest| !rest.is_empty()) {
+        return rest.to_owned();
+    }
+    // A member written in place is named after the union (`ThingOwner` → `ThingOwnerVariant0`).
+    if let Some(rest) = member
+        .strip_prefix(union)
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+    {
         return rest.to_owned();
     }
     let union_words = words(union);
@@ -1175,8 +1581,9 @@ fn mark_request_side(models: &mut [Model], groups: &[Group]) {
         match &model.kind {
             ModelKind::Struct(fields) => fields.iter().for_each(|f| push(&f.ty, &mut pending)),
             ModelKind::Union { variants, .. } => {
-                variants.iter().for_each(|v| pending.push(v.model.clone()))
+                variants.iter().for_each(|v| push(&v.ty, &mut pending))
             }
+            ModelKind::Alias(ty) => push(ty, &mut pending),
             ModelKind::StringEnum(_) | ModelKind::IntEnum(_) => {}
         }
     }

@@ -16,31 +16,80 @@ mod ir;
 mod lower;
 mod names;
 mod normalize;
+pub mod standalone;
 
-/// A vendor: its spec and where its generated code goes.
-#[derive(Debug, Clone, Copy)]
-pub struct Vendor {
+/// A spec and where its generated code goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
     /// The spec, relative to the workspace root.
-    pub spec: &'static str,
+    pub spec: String,
     /// The folder of generated code, relative to the workspace root.
-    pub out_dir: &'static str,
+    pub out_dir: PathBuf,
 }
 
-/// The three vendors.
-pub const VENDORS: &[Vendor] = &[
-    Vendor {
-        spec: "openapi/emnify.yaml",
-        out_dir: "crates/emnify-auth/src/generated",
-    },
-    Vendor {
-        spec: "openapi/dintero.yaml",
-        out_dir: "crates/dintero-auth/src/generated",
-    },
-    Vendor {
-        spec: "openapi/plex.yaml",
-        out_dir: "crates/plex-auth/src/generated",
-    },
-];
+/// Where the vendors' specs are: every `*.yaml` there is generated into the crate its `x-rust`
+/// block names (`x-rust: {crate: emnify-auth}` → `crates/emnify-auth/src/generated/`).
+pub const SPECS_DIR: &str = "openapi";
+
+/// The generator's own fixtures: small specs, one per construct, each generated into the folder
+/// of its name beside it, and compiled as modules of the `codegen-fixtures` crate there.
+pub const FIXTURES_DIR: &str = "xtask/tests/fixtures";
+
+/// Every spec `cargo xtask codegen` generates: the vendors' under [`SPECS_DIR`] and the
+/// fixtures under [`FIXTURES_DIR`], each in file-name order.
+pub fn targets(root: &Path) -> Result<Vec<Target>, CodegenError> {
+    let mut targets = Vec::new();
+    for spec in yaml_files(root, SPECS_DIR)? {
+        let text = fs::read_to_string(root.join(&spec))
+            .map_err(|err| CodegenError::one(&spec, "", format!("cannot read: {err}")))?;
+        let parsed = normalize::parse(&text)
+            .map_err(|(location, message)| CodegenError::one(&spec, &location, message))?;
+        let crate_name = parsed
+            .extensions
+            .get("x-rust")
+            .and_then(|rust| rust.get("crate"))
+            .and_then(|name| name.as_str())
+            .filter(|name| standalone::is_crate_name(name))
+            .map(str::to_owned);
+        let Some(crate_name) = crate_name else {
+            return Err(CodegenError::one(
+                &spec,
+                "#/x-rust",
+                "name the crate the spec generates: `x-rust: {crate: <name>-auth}` \
+                 (`cargo xtask new-vendor` writes it)",
+            ));
+        };
+        targets.push(Target {
+            out_dir: Path::new("crates").join(crate_name).join("src/generated"),
+            spec,
+        });
+    }
+    for spec in yaml_files(root, FIXTURES_DIR)? {
+        let stem = Path::new(&spec)
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        targets.push(Target {
+            out_dir: Path::new(FIXTURES_DIR).join(stem),
+            spec,
+        });
+    }
+    Ok(targets)
+}
+
+/// The `*.yaml` files of `dir` (relative to `root`), as paths relative to `root`, sorted.
+fn yaml_files(root: &Path, dir: &str) -> Result<Vec<String>, CodegenError> {
+    let entries = fs::read_dir(root.join(dir))
+        .map_err(|err| CodegenError::one(dir, "", format!("cannot list: {err}")))?;
+    let mut files: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml"))
+        .map(|name| format!("{dir}/{name}"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
 
 /// One thing wrong with a spec: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,8 +156,31 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Generates the files of one spec given as text; `spec_path` is only used in headers and errors.
+/// Generates the files of one spec given as text; `spec_path` is only used in headers and
+/// errors, and its file stem names the API in errors (`emnify user_mfa_type_get: ...`).
 pub fn generate_spec(spec_path: &str, text: &str) -> Result<Vec<(String, String)>, CodegenError> {
+    let api_name = Path::new(spec_path)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    generate_api(spec_path, &api_name, text).map(|generated| generated.files)
+}
+
+/// What one spec generates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// File name (such as `models.rs`) and text of each file.
+    pub files: Vec<(String, String)>,
+    /// How many operations the spec has (each one a method).
+    pub operations: usize,
+}
+
+/// Generates the files of one spec given as text, naming the API `api_name` in errors.
+pub fn generate_api(
+    spec_path: &str,
+    api_name: &str,
+    text: &str,
+) -> Result<Generated, CodegenError> {
     let fail = |location: &str, message: String| CodegenError::one(spec_path, location, message);
     let spec = normalize::parse(text).map_err(|(location, message)| fail(&location, message))?;
     let mut api = lower::lower(&spec).map_err(|problems| CodegenError {
@@ -121,17 +193,15 @@ pub fn generate_spec(spec_path: &str, text: &str) -> Result<Vec<(String, String)
             })
             .collect(),
     })?;
-    api.name = Path::new(spec_path)
-        .file_stem()
-        .map(|stem| stem.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    api.name = api_name.to_owned();
+    let operations = api.groups.iter().map(|group| group.operations.len()).sum();
     let sha = hex(&Sha256::digest(text.as_bytes()));
     let header = format!(
         "// @generated by `cargo xtask codegen` from {spec_path}\n\
          // spec sha256: {sha}\n\
          // Do not edit: change the spec and run `cargo xtask codegen`.\n\n"
     );
-    emit::emit(&api)
+    let files = emit::emit(&api)
         .into_iter()
         .map(|(name, tokens)| {
             let file = syn::parse2::<syn::File>(tokens)
@@ -141,23 +211,51 @@ pub fn generate_spec(spec_path: &str, text: &str) -> Result<Vec<(String, String)
                 format!("{header}{}", prettyplease::unparse(&file)),
             ))
         })
-        .collect()
+        .collect::<Result<_, CodegenError>>()?;
+    Ok(Generated { files, operations })
 }
 
-/// Generates every vendor's files from the specs under `root`.
+/// Generates the files of every target under `root`, and the fixtures crate's `lib.rs`.
 pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let targets = targets(root)?;
     let mut files = Vec::new();
-    for vendor in VENDORS {
-        let text = fs::read_to_string(root.join(vendor.spec))
-            .map_err(|err| CodegenError::one(vendor.spec, "", format!("cannot read: {err}")))?;
-        for (name, contents) in generate_spec(vendor.spec, &text)? {
+    for target in &targets {
+        let text = fs::read_to_string(root.join(&target.spec))
+            .map_err(|err| CodegenError::one(&target.spec, "", format!("cannot read: {err}")))?;
+        for (name, contents) in generate_spec(&target.spec, &text)? {
             files.push(GeneratedFile {
-                path: Path::new(vendor.out_dir).join(name),
+                path: target.out_dir.join(name),
                 contents,
             });
         }
     }
+    let fixtures: Vec<String> = targets
+        .iter()
+        .filter(|target| target.out_dir.starts_with(FIXTURES_DIR))
+        .filter_map(|target| Some(target.out_dir.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    files.push(GeneratedFile {
+        path: Path::new(FIXTURES_DIR).join("lib.rs"),
+        contents: fixtures_lib(&fixtures),
+    });
     Ok(files)
+}
+
+/// The fixtures crate's root: one module per fixture.
+fn fixtures_lib(fixtures: &[String]) -> String {
+    let mut text = String::from(
+        "// @generated by `cargo xtask codegen` from xtask/tests/fixtures/*.yaml\n\
+         // Do not edit: add a fixture spec and run `cargo xtask codegen`.\n\n\
+         //! The generator's fixtures, compiled: one module per spec in `xtask/tests/fixtures/`, each\n\
+         //! the code `cargo xtask codegen` generates from it.\n",
+    );
+    for fixture in fixtures {
+        let module = names::snake(fixture);
+        text.push_str(&format!(
+            "\n/// Generated from `{fixture}.yaml`.\n#[rustfmt::skip]\n#[path = \"{fixture}/mod.rs\"]\npub mod {module};\n"
+        ));
+    }
+    text
 }
 
 /// Regenerates and writes every file that changed; removes generated files no spec produces.
@@ -168,10 +266,10 @@ pub fn write(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
         CodegenError::one(&path.display().to_string(), "", err.to_string())
     };
     let mut changed = Vec::new();
-    for vendor in VENDORS {
-        let dir = root.join(vendor.out_dir);
+    for target in targets(root)? {
+        let dir = root.join(&target.out_dir);
         fs::create_dir_all(&dir).map_err(|err| io_error(&dir, err))?;
-        for stray in stray_files(root, vendor, &files) {
+        for stray in stray_files(root, &target.out_dir, &files) {
             fs::remove_file(root.join(&stray)).map_err(|err| io_error(&stray, err))?;
             changed.push(stray);
         }
@@ -197,8 +295,8 @@ pub fn check(root: &Path) -> Result<Vec<String>, CodegenError> {
             diffs.push(diff(&file.path, &current, &file.contents));
         }
     }
-    for vendor in VENDORS {
-        for stray in stray_files(root, vendor, &files) {
+    for target in targets(root)? {
+        for stray in stray_files(root, &target.out_dir, &files) {
             let current = fs::read_to_string(root.join(&stray)).unwrap_or_default();
             diffs.push(diff(&stray, &current, ""));
         }
@@ -206,13 +304,13 @@ pub fn check(root: &Path) -> Result<Vec<String>, CodegenError> {
     Ok(diffs)
 }
 
-fn stray_files(root: &Path, vendor: &Vendor, files: &[GeneratedFile]) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(root.join(vendor.out_dir)) else {
+fn stray_files(root: &Path, out_dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(root.join(out_dir)) else {
         return Vec::new();
     };
     let mut stray: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .map(|entry| Path::new(vendor.out_dir).join(entry.file_name()))
+        .map(|entry| out_dir.join(entry.file_name()))
         .filter(|path| files.iter().all(|file| &file.path != path))
         .collect();
     stray.sort();
