@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 pub mod codegen;
+pub mod new_vendor;
 
 /// The workspace root (the parent of this crate's folder).
 pub fn workspace_root() -> PathBuf {

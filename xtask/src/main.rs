@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | check-spec FILE | generate --spec FILE --out DIR --name CRATE
+const USAGE: &str =
+    "usage: cargo xtask codegen [--check] | check-spec FILE | generate ... | new-vendor ...
 
   codegen           regenerate crates/*/src/generated/ from openapi/*.yaml
   codegen --check   exit 1, printing a diff, when a generated file is stale
@@ -59,6 +60,18 @@ fn main() -> ExitCode {
                 }
             }
         },
+        ["new-vendor", name, "--spec", spec] => {
+            xtask::new_vendor::new_vendor(&root, name, std::path::Path::new(spec)).map(|scaffold| {
+                for path in &scaffold.written {
+                    println!("wrote {}", path.display());
+                }
+                println!(
+                    "{} is in the workspace: write its flows, tests and README, then `cargo test -p {}`",
+                    scaffold.crate_name, scaffold.crate_name
+                );
+                true
+            })
+        }
         ["generate", rest @ ..] => match generate_args(rest) {
             Some((spec, out, name)) => xtask::codegen::standalone::generate(
                 std::path::Path::new(spec),

@@ -350,3 +350,49 @@ paths:
         "{operations}"
     );
 }
+
+#[test]
+fn new_vendor_scaffolds_the_crate_and_its_place_in_the_workspace() {
+    let root = xtask::workspace_root();
+    let dir = std::env::temp_dir().join(format!("xtask-new-vendor-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("openapi")).unwrap();
+    std::fs::create_dir_all(dir.join(codegen::FIXTURES_DIR)).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), &manifest).unwrap();
+    let spec = root.join(codegen::FIXTURES_DIR).join("bodies.yaml");
+
+    let scaffold = xtask::new_vendor::new_vendor(&dir, "acme", &spec).unwrap();
+    assert_eq!(scaffold.crate_name, "acme-auth");
+    let read = |path: &str| std::fs::read_to_string(dir.join(path)).unwrap();
+    let spec_text = read("openapi/acme.yaml");
+    let workspace = read("Cargo.toml");
+    let lib = read("crates/acme-auth/src/lib.rs");
+    let operations = read("crates/acme-auth/src/generated/operations.rs");
+    let again = xtask::new_vendor::new_vendor(&dir, "acme", &spec).unwrap_err();
+    let bad = xtask::new_vendor::new_vendor(&dir, "Acme Corp", &spec).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert!(
+        spec_text.ends_with("x-rust:\n  crate: acme-auth\n"),
+        "{spec_text}"
+    );
+    assert!(
+        workspace.contains("\"crates/plex-auth\", \"crates/acme-auth\", \"xtask\""),
+        "{workspace}"
+    );
+    assert!(
+        workspace.contains("\"crates/plex-auth\", \"crates/acme-auth\", \"tests\"]"),
+        "{workspace}"
+    );
+    assert!(
+        workspace.contains("acme-auth = { path = \"crates/acme-auth\", version = \"0.1.0\" }"),
+        "{workspace}"
+    );
+    assert!(lib.contains("pub use generated::client::Client;"), "{lib}");
+    assert!(
+        operations.contains("pub async fn post_log("),
+        "{operations}"
+    );
+    assert!(again.to_string().contains("exists already"), "{again}");
+    assert!(bad.to_string().contains("a vendor name is"), "{bad}");
+}

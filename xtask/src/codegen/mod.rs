@@ -111,7 +111,7 @@ pub struct CodegenError {
 }
 
 impl CodegenError {
-    fn one(file: &str, location: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn one(file: &str, location: &str, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),
             problems: vec![Problem {
