@@ -11,6 +11,7 @@
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
 //! | path segments | [`encode_path`] |
+//! | a success with its documented headers; a body that is not JSON | [`WithHeaders`], [`Bytes`] |
 //!
 //! - The client holds one reqwest connection pool, a base URL per server, limits, timeouts, and
 //!   redirects that never carry credentials to another origin.
@@ -58,6 +59,7 @@ mod tls;
 mod token;
 mod token_source;
 mod token_store;
+mod with_headers;
 
 pub use api_error::{ApiError, ApiErrorKind};
 pub use authorized::{AuthorizedRequest, AuthorizedResponse, RequestError};
@@ -86,6 +88,7 @@ pub use token_store::{
 /// Re-exported so generated code and users name the same types.
 pub use bytes::Bytes;
 pub use reqwest::{Method, StatusCode, header};
+pub use with_headers::WithHeaders;
 
 #[cfg(all(not(feature = "rustls"), not(feature = "native-tls")))]
 compile_error!("auth-core needs a TLS backend: enable the `rustls` or the `native-tls` feature");

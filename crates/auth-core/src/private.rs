@@ -7,7 +7,7 @@
 pub use crate::authorized::Api;
 pub use crate::request::{Operation, Request, Security};
 pub use crate::response::Response;
-pub use crate::support::{concat, deserialize_str_enum};
+pub use crate::support::{concat, deserialize_str_enum, header_value};
 
 use std::future::Future;
 

@@ -1,4 +1,5 @@
-//! Helpers the generated code calls (through `__private`): path joining and string enums.
+//! Helpers the generated code calls (through `__private`): path joining, string enums and
+//! response headers.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -14,6 +15,15 @@ pub fn concat(pieces: &[&str]) -> String {
         joined.push_str(piece);
     }
     joined
+}
+
+/// The value of the response header `name`, parsed; `None` when it is absent, not text, or does
+/// not parse as `T` (a documented header that is missing or malformed never fails the call).
+pub fn header_value<T: std::str::FromStr>(
+    headers: &reqwest::header::HeaderMap,
+    name: &str,
+) -> Option<T> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
 /// Deserializes a string enum through its `From<&str>` conversion, borrowing the string from the

@@ -252,7 +252,7 @@ fn emit_models(api: &Api) -> TokenStream {
     let serde = api
         .models
         .iter()
-        .any(|model| !matches!(model.kind, ModelKind::Alias(_)))
+        .any(|model| !matches!(model.kind, ModelKind::Alias(_) | ModelKind::Headers(_)))
         .then(|| {
             quote!(
                 use serde::{Deserialize, Serialize};
@@ -276,6 +276,7 @@ fn emit_model(api: &Api, model: &Model) -> TokenStream {
         ModelKind::Union { variants, tag } => {
             emit_union(api, &name, &docs, variants, tag.as_deref())
         }
+        ModelKind::Headers(fields) => emit_headers(&name, &docs, fields),
         ModelKind::Alias(ty) => {
             let ty = rust_type(ty, false);
             quote! {
@@ -333,6 +334,39 @@ fn emit_struct(model: &Model, name: &Ident, docs: &TokenStream, fields: &[Field]
             #(#members)*
         }
         #constructors
+    }
+}
+
+/// The struct of an operation's documented response headers, read from a `HeaderMap`.
+fn emit_headers(name: &Ident, docs: &TokenStream, fields: &[Field]) -> TokenStream {
+    let members = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let ty = rust_type(&field.ty, false);
+        let docs = doc(&match &field.description {
+            Some(description) => format!("`{}`: {description}", field.wire),
+            None => format!("`{}`.", field.wire),
+        });
+        quote!(#docs pub #rust: Option<#ty>,)
+    });
+    let reads = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let wire = field.wire.to_ascii_lowercase();
+        quote!(#rust: auth_core::__private::header_value(headers, #wire),)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Default)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#members)*
+        }
+
+        impl #name {
+            /// Reads the documented headers of a response.
+            pub fn from_headers(headers: &auth_core::header::HeaderMap) -> Self {
+                Self { #(#reads)* }
+            }
+        }
     }
 }
 
@@ -697,10 +731,11 @@ fn mentions_model(ty: &Ty) -> bool {
 fn emit_operations(api: &Api) -> TokenStream {
     let operations = api.groups.iter().flat_map(|group| &group.operations);
     let uses_models = operations.clone().any(|operation| {
-        operation
-            .params
-            .iter()
-            .any(|param| mentions_model(&param.ty))
+        operation.headers.is_some()
+            || operation
+                .params
+                .iter()
+                .any(|param| mentions_model(&param.ty))
             || operation
                 .body
                 .as_ref()
@@ -970,11 +1005,12 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
             .map(|o| Literal::u16_unsuffixed(o.status))
             .collect()
     };
-    let (success_type, success_arms) = match with_body.first() {
+    // Each group of statuses with the value it gives.
+    let (body_type, arms): (TokenStream, Vec<(Vec<Literal>, TokenStream)>) = match with_body.first()
+    {
         None => {
             let all: Vec<&Outcome> = operation.successes.iter().collect();
-            let all = statuses(&all);
-            (quote!(()), quote!(#(#all)|* => Ok(()),))
+            (quote!(()), vec![(statuses(&all), quote!(()))])
         }
         Some(first) => {
             let (ty, read) = match (&first.ty, &first.raw) {
@@ -987,19 +1023,40 @@ fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
                 .iter()
                 .filter(|o| o.ty.is_none() && o.raw.is_none())
                 .collect();
-            let with_statuses = statuses(&with_body);
             if without.is_empty() {
-                (ty, quote!(#(#with_statuses)|* => Ok(#read),))
+                (ty, vec![(statuses(&with_body), read)])
             } else {
-                let without = statuses(&without);
                 (
                     quote!(Option<#ty>),
-                    quote! {
-                        #(#with_statuses)|* => Ok(Some(#read)),
-                        #(#without)|* => Ok(None),
-                    },
+                    vec![
+                        (statuses(&with_body), quote!(Some(#read))),
+                        (statuses(&without), quote!(None)),
+                    ],
                 )
             }
+        }
+    };
+    let (success_type, success_arms) = match &operation.headers {
+        None => {
+            let arms = arms
+                .iter()
+                .map(|(statuses, value)| quote!(#(#statuses)|* => Ok(#value),));
+            (body_type, quote!(#(#arms)*))
+        }
+        Some(headers) => {
+            let headers = ident(headers);
+            let arms = arms.iter().map(|(statuses, value)| {
+                quote! {
+                    #(#statuses)|* => {
+                        let headers = models::#headers::from_headers(response.headers());
+                        Ok(auth_core::WithHeaders::new(#value, headers))
+                    }
+                }
+            });
+            (
+                quote!(auth_core::WithHeaders<#body_type, models::#headers>),
+                quote!(#(#arms)*),
+            )
         }
     };
     let error_arms = operation.errors.iter().map(|outcome| {

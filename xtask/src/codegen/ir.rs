@@ -70,6 +70,9 @@ pub struct Operation {
     /// have none).
     pub successes: Vec<Outcome>,
     pub errors: Vec<Outcome>,
+    /// The model of the headers the 2xx responses document (`ModelKind::Headers`), if any:
+    /// the operation then returns `auth_core::WithHeaders` of its body and them.
+    pub headers: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +180,9 @@ pub enum ModelKind {
     Struct(Vec<Field>),
     StringEnum(Vec<(String, String)>),
     IntEnum(Vec<(String, i64)>),
+    /// The response headers an operation documents: each field read from the header of its
+    /// `wire` name, `None` when absent or malformed.
+    Headers(Vec<Field>),
     /// Another name for a type (a component schema that is a plain type, an array or a map).
     Alias(Ty),
     Union {

@@ -964,6 +964,7 @@ impl<'a> Lowerer<'a> {
         };
         let security = self.security(operation, location)?;
         let (successes, errors) = self.responses(operation, location)?;
+        let headers = self.response_headers(operation_id, operation);
         let idempotent = match operation.extensions.get("x-retry-safe") {
             None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
             Some(serde_json::Value::Bool(safe)) => *safe,
@@ -989,6 +990,7 @@ impl<'a> Lowerer<'a> {
             security,
             successes,
             errors,
+            headers,
         })
     }
 
@@ -1199,6 +1201,78 @@ impl<'a> Lowerer<'a> {
             });
         }
         Ok(schemes)
+    }
+
+    /// The model of the headers the operation's 2xx responses document (each once, the first
+    /// spelling of its name), or `None` when they document none. A header is read as the plain
+    /// type its schema gives (text otherwise), and as a `Secret` when its name says it carries one.
+    fn response_headers(
+        &mut self,
+        operation_id: &str,
+        operation: &openapiv3::Operation,
+    ) -> Option<String> {
+        let mut fields: Vec<Field> = Vec::new();
+        for (status, response) in &operation.responses.responses {
+            if !matches!(status, StatusCode::Code(200..=299)) {
+                continue;
+            }
+            let Ok((response, _)) = resolve(self.spec, response, String::new(), "responses", |c| {
+                &c.responses
+            }) else {
+                continue;
+            };
+            for (wire, header) in &response.headers {
+                let Some(header) = header.as_item() else {
+                    continue;
+                };
+                if fields.iter().any(|f| f.wire.eq_ignore_ascii_case(wire)) {
+                    continue;
+                }
+                let schema_kind = match &header.format {
+                    ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
+                        Some(&schema.schema_kind)
+                    }
+                    _ => None,
+                };
+                let lower = wire.to_ascii_lowercase();
+                let secret = ["token", "secret", "cookie", "authorization", "password"]
+                    .iter()
+                    .any(|word| lower.contains(word));
+                let ty = match schema_kind {
+                    _ if secret => Ty::Secret,
+                    Some(SchemaKind::Type(Type::Integer(integer))) => match integer.format {
+                        VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Ty::I32,
+                        _ => Ty::I64,
+                    },
+                    Some(SchemaKind::Type(Type::Number(_))) => Ty::F64,
+                    Some(SchemaKind::Type(Type::Boolean(_))) => Ty::Bool,
+                    _ => Ty::String,
+                };
+                fields.push(Field {
+                    wire: wire.clone(),
+                    rust: rust_field_name(wire),
+                    ty,
+                    required: false,
+                    nullable: false,
+                    description: text(&header.description),
+                    deprecated: header.deprecated.unwrap_or(false),
+                });
+            }
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        distinct_rust_names(&mut fields);
+        let name = self.free_name(&type_name(&format!("{operation_id} headers")));
+        self.models.push(Model {
+            name: name.clone(),
+            description: Some(format!(
+                "The response headers `{operation_id}` documents; each `None` when absent or malformed."
+            )),
+            kind: ModelKind::Headers(fields),
+            request_side: false,
+        });
+        Some(name)
     }
 
     fn responses(
@@ -1584,6 +1658,7 @@ fn mark_request_side(models: &mut [Model], groups: &[Group]) {
                 variants.iter().for_each(|v| push(&v.ty, &mut pending))
             }
             ModelKind::Alias(ty) => push(ty, &mut pending),
+            ModelKind::Headers(_) => {}
             ModelKind::StringEnum(_) | ModelKind::IntEnum(_) => {}
         }
     }
