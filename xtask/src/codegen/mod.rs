@@ -1,9 +1,12 @@
-//! `cargo xtask codegen`: the specs under `openapi/` to Rust under `crates/<vendor>-auth/src/generated/`.
+//! `cargo xtask codegen`: the specs under `openapi/` to Rust under `crates/<crate>/src/generated/`
+//! (the crate each spec's `x-rust` block names), and the generator's fixtures beside their specs.
 //!
-//! The work goes in three steps: `lower` reads a spec (parsed by `openapiv3`) into a small
-//! intermediate form and rejects what it does not support, naming the spec location; `emit`
-//! turns that form into Rust with `quote`; `prettyplease` formats it. Everything iterates in the
-//! spec's own order, so two runs give the same bytes.
+//! The work goes in four steps: `normalize` reads YAML or JSON and rewrites OpenAPI 3.1 as 3.0;
+//! `lower` reads the spec (parsed by `openapiv3`) into a small intermediate form (`ir`), one
+//! file per concern (names, schemas, operations, servers), and reports every problem with its
+//! JSON pointer; `emit` turns that form into Rust with `quote`, one file per generated file;
+//! `prettyplease` formats it. Everything iterates in the spec's own order, so two runs give the
+//! same bytes. `standalone` writes any spec as a crate of its own (`cargo xtask generate`).
 
 use std::fmt;
 use std::fs;

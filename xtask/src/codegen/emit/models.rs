@@ -1,0 +1,489 @@
+//! The generated `models.rs`: structs, enums, unions, aliases and response-header structs,
+//! with their serde and constructors.
+
+use super::*;
+
+pub(super) fn emit_models(api: &Api) -> TokenStream {
+    let about = inner_doc(&format!("The models of the {} spec.", api.title));
+    let serde = api
+        .models
+        .iter()
+        .any(|model| !matches!(model.kind, ModelKind::Alias(_) | ModelKind::Headers(_)))
+        .then(|| {
+            quote!(
+                use serde::{Deserialize, Serialize};
+            )
+        });
+    let models = api.models.iter().map(|model| emit_model(api, model));
+    quote! {
+        #about
+        #serde
+        #(#models)*
+    }
+}
+
+pub(super) fn emit_model(api: &Api, model: &Model) -> TokenStream {
+    let name = ident(&model.name);
+    let docs = doc(model.description.as_deref().unwrap_or(&model.name));
+    match &model.kind {
+        ModelKind::Struct(fields) => emit_struct(model, &name, &docs, fields),
+        ModelKind::StringEnum(variants) => emit_string_enum(&name, &docs, variants),
+        ModelKind::IntEnum(variants) => emit_int_enum(&name, &docs, variants),
+        ModelKind::Union { variants, tag } => {
+            emit_union(api, &name, &docs, variants, tag.as_deref())
+        }
+        ModelKind::Headers(fields) => emit_headers(&name, &docs, fields),
+        ModelKind::Alias(ty) => {
+            let ty = rust_type(ty, false);
+            quote! {
+                #docs
+                pub type #name = #ty;
+            }
+        }
+    }
+}
+
+pub(super) fn field_type(field: &Field) -> TokenStream {
+    let ty = rust_type(&field.ty, false);
+    if field.optional() {
+        quote!(Option<#ty>)
+    } else {
+        ty
+    }
+}
+
+pub(super) fn emit_struct(
+    model: &Model,
+    name: &Ident,
+    docs: &TokenStream,
+    fields: &[Field],
+) -> TokenStream {
+    let all_optional = fields.iter().all(Field::optional);
+    let default = all_optional.then(|| quote!(Default,));
+    let members = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let ty = field_type(field);
+        let mut text = field
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("`{}`.", field.wire));
+        if field.deprecated {
+            text.push_str("\n\nDeprecated by the vendor.");
+        }
+        let docs = doc(&text);
+        let mut serde = Vec::new();
+        if field.rust.trim_start_matches('_') != field.wire {
+            let wire = &field.wire;
+            serde.push(quote!(rename = #wire));
+        }
+        if !field.required {
+            serde.push(quote!(default, skip_serializing_if = "Option::is_none"));
+        }
+        let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+        quote! {
+            #docs
+            #serde
+            pub #rust: #ty,
+        }
+    });
+    let constructors = model.request_side.then(|| emit_constructors(name, fields));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#members)*
+        }
+        #constructors
+    }
+}
+
+/// The struct of an operation's documented response headers, read from a `HeaderMap`.
+pub(super) fn emit_headers(name: &Ident, docs: &TokenStream, fields: &[Field]) -> TokenStream {
+    let members = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let ty = rust_type(&field.ty, false);
+        let docs = doc(&match &field.description {
+            Some(description) => format!("`{}`: {description}", field.wire),
+            None => format!("`{}`.", field.wire),
+        });
+        quote!(#docs pub #rust: Option<#ty>,)
+    });
+    let reads = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let wire = field.wire.to_ascii_lowercase();
+        quote!(#rust: auth_core::__private::header_value(headers, #wire),)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Default)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#members)*
+        }
+
+        impl #name {
+            /// Reads the documented headers of a response.
+            pub fn from_headers(headers: &auth_core::header::HeaderMap) -> Self {
+                Self { #(#reads)* }
+            }
+        }
+    }
+}
+
+/// `new` with the required fields, and a `with_` setter per optional one.
+pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
+    let into = |field: &Field| -> TokenStream {
+        let ty = rust_type(&field.ty, false);
+        match field.ty {
+            Ty::String | Ty::Secret => quote!(impl Into<#ty>),
+            _ => ty,
+        }
+    };
+    let convert = |field: &Field, value: &Ident| -> TokenStream {
+        match field.ty {
+            Ty::String | Ty::Secret => quote!(#value.into()),
+            _ => quote!(#value),
+        }
+    };
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let params = required.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let ty = into(field);
+        if field.nullable {
+            let ty = rust_type(&field.ty, false);
+            quote!(#rust: Option<#ty>)
+        } else {
+            quote!(#rust: #ty)
+        }
+    });
+    let inits = fields.iter().map(|field| {
+        let rust = ident(&field.rust);
+        if !field.required {
+            quote!(#rust: None)
+        } else if field.nullable || !matches!(field.ty, Ty::String | Ty::Secret) {
+            quote!(#rust)
+        } else {
+            quote!(#rust: #rust.into())
+        }
+    });
+    let setters = fields.iter().filter(|f| !f.required).map(|field| {
+        let rust = ident(&field.rust);
+        let setter = format_ident!("with_{}", field.rust.trim_start_matches('_'));
+        let ty = into(field);
+        let value_ident = format_ident!("value");
+        let value = convert(field, &value_ident);
+        let docs = doc(&format!("Sets `{}`.", field.wire));
+        quote! {
+            #docs
+            pub fn #setter(mut self, value: #ty) -> Self {
+                self.#rust = Some(#value);
+                self
+            }
+        }
+    });
+    let new_doc = if required.is_empty() {
+        doc("A value with every field unset.")
+    } else {
+        doc("A value with the required fields; the others are unset.")
+    };
+    quote! {
+        impl #name {
+            #new_doc
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+pub(super) fn emit_string_enum(
+    name: &Ident,
+    docs: &TokenStream,
+    variants: &[(String, String)],
+) -> TokenStream {
+    let declarations = variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        let docs = doc(&format!("`{wire}`."));
+        quote!(#docs #variant,)
+    });
+    let to_str = variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        quote!(Self::#variant => #wire,)
+    });
+    let from_str = variants.iter().map(|(variant, wire)| {
+        let variant = ident(variant);
+        quote!(#wire => Self::#variant,)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#declarations)*
+            /// A value this version of the crate does not know.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as the API spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                auth_core::__private::deserialize_str_enum(deserializer)
+            }
+        }
+    }
+}
+
+pub(super) fn emit_int_enum(
+    name: &Ident,
+    docs: &TokenStream,
+    variants: &[(String, i64)],
+) -> TokenStream {
+    let declarations = variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        let docs = doc(&format!("`{value}`."));
+        quote!(#docs #variant,)
+    });
+    let to_value = variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        quote!(Self::#variant => #value,)
+    });
+    let from_value = variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        quote!(#value => Self::#variant,)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#declarations)*
+            /// A value this version of the crate does not know.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// The value as the API sends it.
+            pub fn value(self) -> i64 {
+                match self {
+                    #(#to_value)*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(value: i64) -> Self {
+                match value {
+                    #(#from_value)*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                i64::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+pub(super) fn emit_union(
+    api: &Api,
+    name: &Ident,
+    docs: &TokenStream,
+    variants: &[UnionVariant],
+    tag: Option<&str>,
+) -> TokenStream {
+    let one_pass = match tag {
+        None => one_pass_deserialize(api, name, variants),
+        Some(_) => None,
+    };
+    let (derive, representation) = match (tag, &one_pass) {
+        (Some(tag), _) => (quote!(Serialize, Deserialize), quote!(#[serde(tag = #tag)])),
+        (None, Some(_)) => (quote!(Serialize), quote!(#[serde(untagged)])),
+        (None, None) => (quote!(Serialize, Deserialize), quote!(#[serde(untagged)])),
+    };
+    let declarations = variants.iter().map(|variant| {
+        let name = ident(&variant.name);
+        let ty = rust_type(&variant.ty, false);
+        let rename = variant
+            .tag_value
+            .as_ref()
+            .map(|value| quote!(#[serde(rename = #value)]));
+        let shown = match variant.model() {
+            Some(model) => format!("[`{model}`]"),
+            None => format!("`{ty}`").replace(" < ", "<").replace(" >", ">"),
+        };
+        let text = match &variant.tag_value {
+            Some(value) => format!("`{}` = `{value}`: {shown}.", tag.unwrap_or_default()),
+            None => format!("{shown}."),
+        };
+        let docs = doc(&text);
+        quote!(#docs #rename #name(#ty),)
+    });
+    // `From` each member's type, where no other member has the same type.
+    let conversions = variants.iter().filter(|variant| {
+        variants
+            .iter()
+            .filter(|other| other.ty == variant.ty)
+            .count()
+            == 1
+    });
+    let conversions = conversions.map(|variant| {
+        let variant_name = ident(&variant.name);
+        let ty = rust_type(&variant.ty, false);
+        quote! {
+            impl From<#ty> for #name {
+                fn from(value: #ty) -> Self {
+                    Self::#variant_name(value)
+                }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #derive)]
+        #representation
+        #[non_exhaustive]
+        pub enum #name {
+            #(#declarations)*
+        }
+        #one_pass
+        #(#conversions)*
+    }
+}
+
+/// A `Deserialize` for an untagged union of objects that reads the input once: every member's
+/// fields into one struct of options, then the first member whose required fields are all
+/// there. (serde's `untagged` buffers the input and tries each member in turn.) `None` when the
+/// members do not allow it: a member that is no object, a required field that may be null, or
+/// one name with two types.
+pub(super) fn one_pass_deserialize(
+    api: &Api,
+    name: &Ident,
+    variants: &[UnionVariant],
+) -> Option<TokenStream> {
+    let mut members = Vec::new();
+    for variant in variants {
+        let model = api
+            .models
+            .iter()
+            .find(|m| Some(m.name.as_str()) == variant.model())?;
+        let ModelKind::Struct(fields) = &model.kind else {
+            return None;
+        };
+        // A member without required fields would match every input (serde's `untagged` then
+        // picks by order, as the spec's oneOf does).
+        if fields.iter().any(|f| f.required && f.nullable) || fields.iter().all(|f| !f.required) {
+            return None;
+        }
+        members.push((variant, fields));
+    }
+    let mut all: Vec<&Field> = Vec::new();
+    for field in members.iter().flat_map(|(_, fields)| fields.iter()) {
+        match all.iter().find(|f| f.wire == field.wire) {
+            Some(seen) if seen.ty != field.ty || seen.rust != field.rust => return None,
+            Some(_) => {}
+            None => all.push(field),
+        }
+    }
+    let declarations = all.iter().map(|field| {
+        let rust = ident(&field.rust);
+        let wire = &field.wire;
+        let ty = rust_type(&field.ty, false);
+        quote!(#[serde(rename = #wire, default)] #rust: Option<#ty>,)
+    });
+    let attempts = members.iter().map(|(variant, fields)| {
+        let variant_name = ident(&variant.name);
+        let model = ident(variant.model().unwrap_or_default());
+        let bindings = fields.iter().map(|field| {
+            let rust = ident(&field.rust);
+            if field.required {
+                quote!(#rust: Some(#rust))
+            } else {
+                quote!(#rust)
+            }
+        });
+        let names = fields.iter().map(|field| ident(&field.rust));
+        quote! {
+            if let Fields { #(#bindings,)* .. } = fields {
+                return Ok(Self::#variant_name(#model { #(#names),* }));
+            }
+        }
+    });
+    let expected = members
+        .iter()
+        .map(|(variant, fields)| {
+            let required: Vec<String> = fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| format!("`{}`", f.wire))
+                .collect();
+            format!(
+                "{} (with {})",
+                variant.model().unwrap_or_default(),
+                required.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let message = format!("expected {expected}");
+    Some(quote! {
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #[derive(Deserialize)]
+                struct Fields {
+                    #(#declarations)*
+                }
+                let fields = Fields::deserialize(deserializer)?;
+                #(#attempts)*
+                Err(serde::de::Error::custom(#message))
+            }
+        }
+    })
+}

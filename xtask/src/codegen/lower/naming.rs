@@ -1,0 +1,284 @@
+//! Rust names for what a spec names, or leaves unnamed: types, fields, enum variants, union
+//! members and error variants, each usable, distinct and the same on every run.
+
+use super::*;
+
+/// A type name for a spec name: `PascalCase`, starting with a letter (`40x Response` →
+/// `Schema40xResponse`), never `Self`.
+pub(super) fn type_name(raw: &str) -> String {
+    let name = pascal(raw);
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) && name != "Self" {
+        name
+    } else {
+        format!("Schema{name}")
+    }
+}
+
+/// The variant names of an enum with `values`: from `x-enum-varnames` or `x-speakeasy-enums`
+/// (a list in the values' order, or a map from value to name) when the spec gives them, else from
+/// each value (`named_by`). Every name is a usable, distinct variant other than `Unknown` (which
+/// every enum has for values it does not know): an empty or clashing one is numbered.
+pub(super) fn enum_names<V: ToString>(
+    schema: &Schema,
+    values: &[V],
+    named_by: impl Fn(&V) -> String,
+) -> Vec<String> {
+    let extensions = &schema.schema_data.extensions;
+    let given = |index: usize, value: &V| -> Option<String> {
+        ["x-enum-varnames", "x-speakeasy-enums"]
+            .iter()
+            .filter_map(|key| extensions.get(*key))
+            .find_map(|names| match names {
+                serde_json::Value::Array(names) if names.len() == values.len() => {
+                    names[index].as_str().map(str::to_owned)
+                }
+                serde_json::Value::Object(names) => names
+                    .get(&value.to_string())
+                    .and_then(|name| name.as_str())
+                    .map(str::to_owned),
+                _ => None,
+            })
+    };
+    let mut taken = BTreeSet::from(["Unknown".to_owned()]);
+    let mut names = Vec::with_capacity(values.len());
+    for (index, value) in values.iter().enumerate() {
+        let name = given(index, value).unwrap_or_else(|| named_by(value));
+        let mut name = pascal(&name);
+        if name.is_empty() {
+            name = format!("Value{index}");
+        } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) || name == "Self" {
+            name = format!("Value{name}");
+        }
+        if taken.contains(&name) {
+            name = (2..)
+                .map(|n| format!("{name}{n}"))
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_default();
+        }
+        taken.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+/// Numbers the Rust names of fields that would clash (`guid` and `Guid` → `guid`, `guid_2`).
+pub(super) fn distinct_rust_names(fields: &mut [Field]) {
+    let mut taken = BTreeSet::new();
+    for field in fields {
+        if !taken.insert(field.rust.clone()) {
+            let name = (2..)
+                .map(|n| format!("{}_{n}", field.rust))
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_default();
+            taken.insert(name.clone());
+            field.rust = name;
+        }
+    }
+}
+
+/// A Rust field, parameter or method name for a spec name.
+pub(super) fn rust_field_name(name: &str) -> String {
+    let snake = snake(name);
+    match snake.chars().next() {
+        Some(c) if c.is_ascii_digit() => format!("_{snake}"),
+        _ => snake,
+    }
+}
+
+/// The variant of a union for a member: the member's name less the union's name where it ends
+/// with it (`UserAuthentication` in `Authentication` → `User`), or less the union's first word
+/// where it starts with it (`AuthenticationTokens` in `AuthenticationResponse` → `Tokens`), or
+/// less the union's whole name where it starts with that (a member written in place:
+/// `ThingOwnerVariant0` in `ThingOwner` → `Variant0`).
+pub(super) fn variant_name(union: &str, member: &str) -> String {
+    if let Some(rest) = member.strip_suffix(union).filter(|rest| !rest.is_empty()) {
+        return rest.to_owned();
+    }
+    // A member written in place is named after the union (`ThingOwner` → `ThingOwnerVariant0`).
+    if let Some(rest) = member
+        .strip_prefix(union)
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+    {
+        return rest.to_owned();
+    }
+    let union_words = words(union);
+    let member_words = words(member);
+    if member_words.len() > 1 && member_words.first() == union_words.first() {
+        return pascal(&member_words[1..].join("_"));
+    }
+    member.to_owned()
+}
+
+/// The error variant for a status.
+pub(super) fn status_variant(code: u16) -> String {
+    let name = match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        402 => "PaymentRequired",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        408 => "RequestTimeout",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        415 => "UnsupportedMediaType",
+        422 => "UnprocessableEntity",
+        423 => "Locked",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        501 => "NotImplemented",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => return format!("Status{code}"),
+    };
+    name.to_owned()
+}
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn name_components(&mut self) -> Result<()> {
+        let Some(components) = &self.spec.components else {
+            return Ok(());
+        };
+        let mut taken = BTreeSet::new();
+        for (key, schema) in &components.schemas {
+            let title = schema
+                .as_item()
+                .and_then(|s| s.schema_data.title.as_deref());
+            // The title names it; a title another schema has, its key; then a number.
+            let mut name = type_name(title.unwrap_or(key));
+            if taken.contains(&name) {
+                name = type_name(key);
+            }
+            if taken.contains(&name) {
+                name = (2..)
+                    .map(|n| format!("{name}{n}"))
+                    .find(|candidate| !taken.contains(candidate))
+                    .unwrap_or_default();
+            }
+            taken.insert(name.clone());
+            self.names.insert(key, name);
+            if let Some(Schema {
+                schema_data,
+                schema_kind: SchemaKind::OneOf { one_of },
+            }) = schema.as_item()
+                && let Some(discriminator) = &schema_data.discriminator
+            {
+                for member in one_of {
+                    if let ReferenceOr::Reference { reference } = member
+                        && let Some(member_key) = reference.strip_prefix(SCHEMAS)
+                    {
+                        let member_key = components
+                            .schemas
+                            .get_key_value(member_key)
+                            .map(|(k, _)| k.as_str())
+                            .unwrap_or_default();
+                        self.strip
+                            .insert(member_key, discriminator.property_name.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a model already has `name`.
+    pub(super) fn is_taken(&self, name: &str) -> bool {
+        self.models.iter().any(|m| m.name == name) || self.names.values().any(|n| n == name)
+    }
+
+    /// `name`, or the first of `name2`, `name3`, ... no model has.
+    pub(super) fn free_name(&self, name: &str) -> String {
+        if !self.is_taken(name) {
+            return name.to_owned();
+        }
+        (2..)
+            .map(|n| format!("{name}{n}"))
+            .find(|candidate| !self.is_taken(candidate))
+            .unwrap_or_default()
+    }
+
+    /// A name for the schema written in place at `location`, made of where it stands: the
+    /// component or the operation it belongs to, then the way down to it (property names,
+    /// `Item` for array items, `Request`, `Response` and the error status, `Variant`/`Part`
+    /// and the index for oneOf/allOf members). The same spec gives the same names.
+    pub(super) fn name_from_location(&self, location: &str) -> String {
+        let segments: Vec<String> = location
+            .trim_start_matches("#/")
+            .split('/')
+            .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let mut parts: Vec<String> = Vec::new();
+        let mut rest: &[String] = &[];
+        match segments.as_slice() {
+            [components, schemas, key, tail @ ..]
+                if components == "components" && schemas == "schemas" =>
+            {
+                parts.push(
+                    self.names
+                        .get(key.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| pascal(key)),
+                );
+                rest = tail;
+            }
+            [paths, path, method, tail @ ..] if paths == "paths" => {
+                let operation_id = self
+                    .spec
+                    .paths
+                    .paths
+                    .get(path.as_str())
+                    .and_then(ReferenceOr::as_item)
+                    .and_then(|item| item.iter().find(|(m, _)| m == method))
+                    .and_then(|(_, operation)| operation.operation_id.clone());
+                parts.push(pascal(
+                    &operation_id.unwrap_or_else(|| format!("{method} {path}")),
+                ));
+                rest = tail;
+            }
+            _ => parts.push("Inline".into()),
+        }
+        let mut index = 0;
+        while index < rest.len() {
+            let segment = rest[index].as_str();
+            let next = rest.get(index + 1).map(String::as_str);
+            match (segment, next) {
+                ("properties", Some(property)) => {
+                    parts.push(pascal(property));
+                    index += 1;
+                }
+                ("items", _) => parts.push("Item".into()),
+                ("additionalProperties", _) => parts.push("Value".into()),
+                ("oneOf" | "anyOf", Some(n)) => {
+                    parts.push(format!("Variant{n}"));
+                    index += 1;
+                }
+                ("allOf", Some(n)) => {
+                    parts.push(format!("Part{n}"));
+                    index += 1;
+                }
+                ("requestBody", _) => parts.push("Request".into()),
+                ("responses", Some(status)) => {
+                    parts.push(if status.starts_with('2') {
+                        "Response".into()
+                    } else {
+                        format!("Error{status}")
+                    });
+                    index += 1;
+                }
+                ("parameters", Some(n)) => {
+                    parts.push(format!("Param{n}"));
+                    index += 1;
+                }
+                // `content/<media type>/schema` and the like add nothing.
+                ("content", Some(_)) => index += 1,
+                _ => {}
+            }
+            index += 1;
+        }
+        type_name(&parts.join(" "))
+    }
+}

@@ -1,0 +1,601 @@
+//! Paths to operations: parameters (with their styles), request bodies, security, responses
+//! and their headers, grouped by tag.
+
+use super::*;
+
+/// How a body of `media_type` is written and read.
+pub(super) fn encoding(media_type: &str) -> Encoding {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") || essence == "*/*" {
+        Encoding::Json
+    } else if essence == FORM {
+        Encoding::Form
+    } else if essence.starts_with("text/") || essence.ends_with("/xml") || essence.ends_with("+xml")
+    {
+        Encoding::Text
+    } else {
+        Encoding::Binary
+    }
+}
+
+/// The media type the client uses among those a body offers: JSON, then a form, then text, then
+/// the first.
+pub(super) fn preferred(
+    content: &IndexMap<String, openapiv3::MediaType>,
+) -> Option<(&str, &openapiv3::MediaType)> {
+    [
+        Encoding::Json,
+        Encoding::Form,
+        Encoding::Text,
+        Encoding::Binary,
+    ]
+    .iter()
+    .find_map(|wanted| {
+        content
+            .iter()
+            .find(|(media_type, _)| encoding(media_type) == *wanted)
+    })
+    .map(|(media_type, content)| (media_type.as_str(), content))
+}
+
+/// Marks the models a request can hold: they get constructors.
+pub(super) fn mark_request_side(models: &mut [Model], groups: &[Group]) {
+    let mut pending: Vec<String> = Vec::new();
+    let push = |ty: &Ty, pending: &mut Vec<String>| {
+        let mut ty = ty;
+        while let Ty::Vec(inner) = ty {
+            ty = inner;
+        }
+        if let Ty::Named(name) = ty {
+            pending.push(name.clone());
+        }
+    };
+    for operation in groups.iter().flat_map(|g| &g.operations) {
+        if let Some(body) = &operation.body {
+            push(&body.ty, &mut pending);
+        }
+        for param in &operation.params {
+            push(&param.ty, &mut pending);
+        }
+    }
+    while let Some(name) = pending.pop() {
+        let Some(model) = models.iter_mut().find(|m| m.name == name) else {
+            continue;
+        };
+        if std::mem::replace(&mut model.request_side, true) {
+            continue;
+        }
+        match &model.kind {
+            ModelKind::Struct(fields) => fields.iter().for_each(|f| push(&f.ty, &mut pending)),
+            ModelKind::Union { variants, .. } => {
+                variants.iter().for_each(|v| push(&v.ty, &mut pending))
+            }
+            ModelKind::Alias(ty) => push(ty, &mut pending),
+            ModelKind::Headers(_) => {}
+            ModelKind::StringEnum(_) | ModelKind::IntEnum(_) => {}
+        }
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    /// The operations grouped by tag; a path item or operation that is refused is recorded and
+    /// left out.
+    pub(super) fn lower_paths(&mut self) -> Vec<Group> {
+        let mut groups: Vec<Group> = Vec::new();
+        for (path, item) in &self.spec.paths.paths {
+            let path_location = format!("#/paths/{}", pointer(path));
+            let ReferenceOr::Item(item) = item else {
+                self.record::<()>(reject(&path_location, "path items must not be $refs"));
+                continue;
+            };
+            for (method, operation) in item.iter() {
+                let location = format!("{path_location}/{method}");
+                let merged = self.with_path_item(item, operation);
+                let operation = merged.as_ref().unwrap_or(operation);
+                let lowered = self.lower_operation(path, method, operation, &location);
+                let Some(lowered) = self.record(lowered) else {
+                    continue;
+                };
+                let Some(tag) = operation.tags.first() else {
+                    self.record::<()>(reject(
+                        &location,
+                        "an operation needs a tag (it names the operation group)",
+                    ));
+                    continue;
+                };
+                let struct_name = format!("{}Api", pascal(tag));
+                match groups.iter_mut().find(|g| g.struct_name == struct_name) {
+                    Some(group) => group.operations.push(lowered),
+                    None => groups.push(Group {
+                        struct_name,
+                        accessor: rust_field_name(tag),
+                        tag: tag.clone(),
+                        description: self
+                            .spec
+                            .tags
+                            .iter()
+                            .find(|t| &t.name == tag)
+                            .and_then(|t| text(&t.description)),
+                        operations: vec![lowered],
+                    }),
+                }
+            }
+        }
+        let duplicates: Vec<LowerError> = groups
+            .iter()
+            .filter_map(|group| unique(group.operations.iter().map(|o| &o.name), "#/paths").err())
+            .collect();
+        self.problems.extend(duplicates);
+        groups
+    }
+
+    /// `operation` with the parameters and servers its path item declares for all its
+    /// operations, when it declares some: the operation's own parameter of the same name and
+    /// place, and its own servers, win. `None` when the path item declares none.
+    pub(super) fn with_path_item(
+        &self,
+        item: &openapiv3::PathItem,
+        operation: &openapiv3::Operation,
+    ) -> Option<openapiv3::Operation> {
+        if item.parameters.is_empty() && item.servers.is_empty() {
+            return None;
+        }
+        let key = |parameter: &ReferenceOr<Parameter>| {
+            resolve(
+                self.spec,
+                parameter,
+                String::new(),
+                "parameters",
+                |components| &components.parameters,
+            )
+            .ok()
+            .map(|(parameter, _)| {
+                let data = parameter.parameter_data_ref();
+                (data.name.clone(), std::mem::discriminant(parameter))
+            })
+        };
+        let own: Vec<_> = operation.parameters.iter().filter_map(key).collect();
+        let mut merged = operation.clone();
+        merged.parameters = item
+            .parameters
+            .iter()
+            .filter(|parameter| key(parameter).is_none_or(|key| !own.contains(&key)))
+            .cloned()
+            .chain(operation.parameters.iter().cloned())
+            .collect();
+        if merged.servers.is_empty() {
+            merged.servers = item.servers.clone();
+        }
+        Some(merged)
+    }
+
+    pub(super) fn lower_operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        operation: &openapiv3::Operation,
+        location: &str,
+    ) -> Result<Operation> {
+        let Some(operation_id) = &operation.operation_id else {
+            return reject(
+                location,
+                "an operation needs an operationId (it names the method)",
+            );
+        };
+        let name = rust_field_name(operation_id);
+        let server = self.server_variant(&operation.servers, &format!("{location}/servers"))?;
+        let params = self.params(path, operation, location)?;
+        let body = match &operation.request_body {
+            None => None,
+            Some(body) => Some(self.body(body, &format!("{location}/requestBody"))?),
+        };
+        let security = self.security(operation, location)?;
+        let (successes, errors) = self.responses(operation, location)?;
+        let headers = self.response_headers(operation_id, operation);
+        let idempotent = match operation.extensions.get("x-retry-safe") {
+            None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
+            Some(serde_json::Value::Bool(safe)) => *safe,
+            Some(_) => {
+                return reject(
+                    &format!("{location}/x-retry-safe"),
+                    "x-retry-safe must be true or false",
+                );
+            }
+        };
+        Ok(Operation {
+            idempotent,
+            operation_id: operation_id.clone(),
+            error_type: type_name(&format!("{operation_id} error")),
+            name,
+            summary: text(&operation.summary),
+            description: text(&operation.description),
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            server,
+            params,
+            body,
+            security,
+            successes,
+            errors,
+            headers,
+        })
+    }
+
+    pub(super) fn params(
+        &mut self,
+        path: &str,
+        operation: &openapiv3::Operation,
+        location: &str,
+    ) -> Result<Vec<Param>> {
+        let mut params = Vec::new();
+        for (index, parameter) in operation.parameters.iter().enumerate() {
+            let (parameter, param_location) = resolve(
+                self.spec,
+                parameter,
+                format!("{location}/parameters/{index}"),
+                "parameters",
+                |components| &components.parameters,
+            )?;
+            let location_kind = match parameter {
+                Parameter::Path { .. } => ParamLocation::Path,
+                Parameter::Query { .. } => ParamLocation::Query,
+                Parameter::Header { .. } => ParamLocation::Header,
+                Parameter::Cookie { .. } => {
+                    return reject(&param_location, "cookie parameters are not supported");
+                }
+            };
+            let data = parameter.parameter_data_ref();
+            if location_kind == ParamLocation::Header
+                && self
+                    .client_headers
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(&data.name))
+            {
+                continue;
+            }
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                return reject(
+                    &param_location,
+                    "parameters need a schema (content is not supported)",
+                );
+            };
+            let (ty, _) = self.lower_type(schema, &format!("{param_location}/schema"))?;
+            let plain = |ty: &Ty| {
+                !matches!(ty, Ty::Vec(_) | Ty::JsonObject | Ty::Json | Ty::Map(_))
+                    && !self.is_struct_or_union(ty)
+            };
+            let object = |ty: &Ty| {
+                matches!(ty, Ty::JsonObject | Ty::Json | Ty::Map(_)) || self.is_struct_or_union(ty)
+            };
+            let style = match (&ty, parameter) {
+                (Ty::Vec(item), Parameter::Query { style, .. }) if plain(item) => {
+                    let explode = data
+                        .explode
+                        .unwrap_or(matches!(style, openapiv3::QueryStyle::Form));
+                    match style {
+                        openapiv3::QueryStyle::Form if explode => ParamStyle::Repeat,
+                        openapiv3::QueryStyle::SpaceDelimited => ParamStyle::Join(" "),
+                        openapiv3::QueryStyle::PipeDelimited => ParamStyle::Join("|"),
+                        _ => ParamStyle::Join(","),
+                    }
+                }
+                (Ty::Vec(item), Parameter::Header { .. }) if plain(item) => ParamStyle::Join(","),
+                (ty, Parameter::Query { style, .. }) if object(ty) => ParamStyle::Object {
+                    deep: matches!(style, openapiv3::QueryStyle::DeepObject),
+                },
+                (ty, _) if plain(ty) => ParamStyle::Plain,
+                _ => {
+                    return reject(
+                        &param_location,
+                        "parameters must be plain values or arrays of them (objects only in the query)",
+                    );
+                }
+            };
+            if location_kind == ParamLocation::Path && !data.required {
+                return reject(&param_location, "path parameters must be required");
+            }
+            params.push(Param {
+                wire: data.name.clone(),
+                rust: rust_field_name(&data.name),
+                location: location_kind,
+                ty,
+                required: data.required,
+                description: text(&data.description),
+                style,
+            });
+        }
+        let in_template: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
+        let declared: Vec<&str> = params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .map(|p| p.wire.as_str())
+            .collect();
+        let mut sorted_template = in_template.clone();
+        sorted_template.sort_unstable();
+        let mut sorted_declared = declared.clone();
+        sorted_declared.sort_unstable();
+        if sorted_template != sorted_declared {
+            return reject(
+                location,
+                format!(
+                    "the path names {in_template:?} but the operation declares path parameters {declared:?}"
+                ),
+            );
+        }
+        // Path parameters go first, in the order of the template.
+        params.sort_by_key(|p| match p.location {
+            ParamLocation::Path => in_template.iter().position(|n| *n == p.wire).unwrap_or(0),
+            ParamLocation::Query => in_template.len(),
+            ParamLocation::Header => in_template.len() + 1,
+        });
+        unique(params.iter().map(|p| &p.rust), location)?;
+        Ok(params)
+    }
+
+    pub(super) fn body(
+        &mut self,
+        body: &ReferenceOr<openapiv3::RequestBody>,
+        location: &str,
+    ) -> Result<Body> {
+        let (body, location) = resolve(
+            self.spec,
+            body,
+            location.to_owned(),
+            "requestBodies",
+            |components| &components.request_bodies,
+        )?;
+        let Some((media_type, content)) = preferred(&body.content) else {
+            return reject(&location, "a request body needs a media type");
+        };
+        let encoding = encoding(media_type);
+        let content_location = format!("{location}/content/{}/schema", pointer(media_type));
+        let ty = match (encoding, &content.schema) {
+            (Encoding::Json | Encoding::Form, Some(schema)) => {
+                self.lower_type(schema, &content_location)?.0
+            }
+            (Encoding::Json, None) => Ty::Json,
+            (Encoding::Form, None) => Ty::JsonObject,
+            (Encoding::Text, _) => Ty::String,
+            (Encoding::Binary, _) => Ty::Json,
+        };
+        if encoding == Encoding::Form && !self.is_struct_or_union(&ty) && ty != Ty::JsonObject {
+            return reject(&content_location, "a form body must be an object");
+        }
+        Ok(Body {
+            ty,
+            encoding,
+            media_type: media_type.to_owned(),
+            required: body.required,
+        })
+    }
+
+    pub(super) fn security(
+        &self,
+        operation: &openapiv3::Operation,
+        location: &str,
+    ) -> Result<Vec<Security>> {
+        let requirements = operation
+            .security
+            .as_ref()
+            .or(self.spec.security.as_ref())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut schemes = Vec::new();
+        for requirement in requirements {
+            if requirement.len() != 1 {
+                return reject(
+                    location,
+                    "each security requirement must name exactly one scheme (optional and combined schemes are not supported)",
+                );
+            }
+            let (name, _) = requirement.first().expect("one scheme");
+            let scheme = self
+                .spec
+                .components
+                .as_ref()
+                .and_then(|c| c.security_schemes.get(name))
+                .and_then(ReferenceOr::as_item);
+            let scheme_location = format!("#/components/securitySchemes/{}", pointer(name));
+            schemes.push(match scheme {
+                Some(SecurityScheme::HTTP { scheme, .. })
+                    if scheme.eq_ignore_ascii_case("bearer") =>
+                {
+                    Security::Bearer
+                }
+                Some(SecurityScheme::HTTP { scheme, .. })
+                    if scheme.eq_ignore_ascii_case("basic") =>
+                {
+                    Security::Basic
+                }
+                Some(SecurityScheme::APIKey {
+                    location: APIKeyLocation::Header,
+                    name,
+                    ..
+                }) => Security::ApiKeyHeader(name.clone()),
+                Some(_) => {
+                    return reject(
+                        &scheme_location,
+                        "only HTTP bearer, HTTP basic and header API keys are supported",
+                    );
+                }
+                None => return reject(location, format!("unknown security scheme {name}")),
+            });
+        }
+        Ok(schemes)
+    }
+
+    /// The model of the headers the operation's 2xx responses document (each once, the first
+    /// spelling of its name), or `None` when they document none. A header is read as the plain
+    /// type its schema gives (text otherwise), and as a `Secret` when its name says it carries one.
+    pub(super) fn response_headers(
+        &mut self,
+        operation_id: &str,
+        operation: &openapiv3::Operation,
+    ) -> Option<String> {
+        let mut fields: Vec<Field> = Vec::new();
+        for (status, response) in &operation.responses.responses {
+            if !matches!(status, StatusCode::Code(200..=299)) {
+                continue;
+            }
+            let Ok((response, _)) = resolve(self.spec, response, String::new(), "responses", |c| {
+                &c.responses
+            }) else {
+                continue;
+            };
+            for (wire, header) in &response.headers {
+                let Some(header) = header.as_item() else {
+                    continue;
+                };
+                if fields.iter().any(|f| f.wire.eq_ignore_ascii_case(wire)) {
+                    continue;
+                }
+                let schema_kind = match &header.format {
+                    ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
+                        Some(&schema.schema_kind)
+                    }
+                    _ => None,
+                };
+                let lower = wire.to_ascii_lowercase();
+                let secret = ["token", "secret", "cookie", "authorization", "password"]
+                    .iter()
+                    .any(|word| lower.contains(word));
+                let ty = match schema_kind {
+                    _ if secret => Ty::Secret,
+                    Some(SchemaKind::Type(Type::Integer(integer))) => match integer.format {
+                        VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Ty::I32,
+                        _ => Ty::I64,
+                    },
+                    Some(SchemaKind::Type(Type::Number(_))) => Ty::F64,
+                    Some(SchemaKind::Type(Type::Boolean(_))) => Ty::Bool,
+                    _ => Ty::String,
+                };
+                fields.push(Field {
+                    wire: wire.clone(),
+                    rust: rust_field_name(wire),
+                    ty,
+                    required: false,
+                    nullable: false,
+                    description: text(&header.description),
+                    deprecated: header.deprecated.unwrap_or(false),
+                });
+            }
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        distinct_rust_names(&mut fields);
+        let name = self.free_name(&type_name(&format!("{operation_id} headers")));
+        self.models.push(Model {
+            name: name.clone(),
+            description: Some(format!(
+                "The response headers `{operation_id}` documents; each `None` when absent or malformed."
+            )),
+            kind: ModelKind::Headers(fields),
+            request_side: false,
+        });
+        Some(name)
+    }
+
+    pub(super) fn responses(
+        &mut self,
+        operation: &openapiv3::Operation,
+        location: &str,
+    ) -> Result<(Vec<Outcome>, Vec<Outcome>)> {
+        if operation.responses.default.is_some() {
+            return reject(
+                &format!("{location}/responses/default"),
+                "default responses are not supported; list the statuses",
+            );
+        }
+        let mut success = Vec::new();
+        let mut errors = Vec::new();
+        for (status, response) in &operation.responses.responses {
+            let response_location = format!("{location}/responses/{status}");
+            let StatusCode::Code(code) = *status else {
+                return reject(
+                    &response_location,
+                    "status ranges are not supported; list the statuses",
+                );
+            };
+            let (response, response_location) = resolve(
+                self.spec,
+                response,
+                response_location,
+                "responses",
+                |components| &components.responses,
+            )?;
+            let (ty, raw) = match preferred(&response.content) {
+                None => (None, None),
+                Some((media_type, content)) => match encoding(media_type) {
+                    Encoding::Json | Encoding::Form => {
+                        let ty = match &content.schema {
+                            Some(schema) => {
+                                let schema_location = format!(
+                                    "{response_location}/content/{}/schema",
+                                    pointer(media_type)
+                                );
+                                self.lower_type(schema, &schema_location)?.0
+                            }
+                            None => Ty::Json,
+                        };
+                        (Some(ty), None)
+                    }
+                    raw => (None, Some((raw, media_type.to_owned()))),
+                },
+            };
+            let outcome = Outcome {
+                status: code,
+                variant: status_variant(code),
+                description: response.description.clone(),
+                ty,
+                raw,
+            };
+            if (200..300).contains(&code) {
+                success.push(outcome);
+            } else if code == 429 || (500..600).contains(&code) {
+                // Kinds of `ApiError` common to every operation (`TooManyRequests`,
+                // `ServerError`): the operation's own errors leave them out.
+            } else if (400..500).contains(&code) {
+                errors.push(outcome);
+            } else {
+                return reject(
+                    &response_location,
+                    "only 2xx, 4xx and 5xx statuses are supported",
+                );
+            }
+        }
+        if success.is_empty() {
+            return reject(
+                &format!("{location}/responses"),
+                "an operation needs a success (2xx) response",
+            );
+        }
+        // One Rust type for every 2xx: the same body (or none) in each.
+        let bodies: Vec<_> = success
+            .iter()
+            .filter(|outcome| outcome.ty.is_some() || outcome.raw.is_some())
+            .map(|outcome| {
+                (
+                    &outcome.ty,
+                    outcome.raw.as_ref().map(|(encoding, _)| encoding),
+                )
+            })
+            .collect();
+        if bodies.windows(2).any(|pair| pair[0] != pair[1]) {
+            return reject(
+                &format!("{location}/responses"),
+                "the 2xx responses have bodies of different types; the operation can return only one",
+            );
+        }
+        Ok((success, errors))
+    }
+}
