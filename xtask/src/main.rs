@@ -60,6 +60,18 @@ fn main() -> ExitCode {
                 }
             }
         },
+        ["spec-diff", vendor, file] => {
+            xtask::codegen::spec_diff(&root, vendor, std::path::Path::new(file)).map(|report| {
+                print!("{}", report.diff);
+                if !report.problems.is_empty() {
+                    println!(
+                        "({} part(s) of {file} could not be read and are left out: `cargo xtask check-spec {file}` lists them)",
+                        report.problems.len()
+                    );
+                }
+                true
+            })
+        }
         ["new-vendor", name, "--spec", spec] => {
             xtask::new_vendor::new_vendor(&root, name, std::path::Path::new(spec)).map(|scaffold| {
                 for path in &scaffold.written {

@@ -396,3 +396,99 @@ fn new_vendor_scaffolds_the_crate_and_its_place_in_the_workspace() {
     assert!(again.to_string().contains("exists already"), "{again}");
     assert!(bad.to_string().contains("a vendor name is"), "{bad}");
 }
+
+#[test]
+fn spec_diff_lists_what_the_vendor_changed() {
+    let ours = r#"openapi: 3.0.3
+info: {title: Ours, version: '1'}
+servers: [{url: 'https://api.example.com/v1'}]
+paths:
+  /things/{id}:
+    get:
+      tags: [things]
+      operationId: getThing
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer}}
+      responses:
+        '200':
+          description: the thing
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id]
+                properties:
+                  id: {type: integer}
+                  token: {type: string, format: password}
+        '404': {description: none}
+  /old:
+    delete:
+      tags: [things]
+      operationId: dropOld
+      responses:
+        '204': {description: gone}
+"#;
+    // The vendor moved `/v1` from the server to the paths, renamed the path parameter, made
+    // `id` optional, added `name`, a query parameter, a status, an operation and a server, and
+    // dropped `/old`; our `format: password` is not a difference.
+    let theirs = r#"openapi: 3.1.0
+info: {title: Theirs, version: '2'}
+servers: [{url: 'https://api.example.com'}, {url: 'https://eu.example.com'}]
+paths:
+  /v1/things/{thingId}:
+    get:
+      operationId: fetchThing
+      tags: [things]
+      parameters:
+        - {name: thingId, in: path, required: true, schema: {type: integer}}
+        - {name: expand, in: query, schema: {type: boolean}}
+      responses:
+        '200':
+          description: the thing
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: integer}
+                  token: {type: string}
+                  name: {type: [string, 'null']}
+        '404': {description: none}
+        '410': {description: gone}
+  /v1/new:
+    post:
+      operationId: makeNew
+      tags: [things]
+      responses:
+        '201': {description: made}
+"#;
+    let dir = std::env::temp_dir().join(format!("xtask-spec-diff-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("openapi")).unwrap();
+    std::fs::write(dir.join("openapi/acme.yaml"), ours).unwrap();
+    std::fs::write(dir.join("theirs.yaml"), theirs).unwrap();
+    let report = codegen::spec_diff(&dir, "acme", &dir.join("theirs.yaml")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let diff = &report.diff;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(diff.added, ["POST /v1/new (makeNew)"]);
+    assert_eq!(diff.removed, ["DELETE /v1/old (dropOld)"]);
+    assert_eq!(
+        diff.servers_added,
+        ["https://api.example.com", "https://eu.example.com"]
+    );
+    assert_eq!(diff.servers_removed, ["https://api.example.com/v1"]);
+    assert_eq!(
+        diff.changed["GET /v1/things/{} (getThing)"],
+        [
+            "+ query parameter expand: boolean (optional)",
+            "+ status 410",
+            "~ response.id: integer → integer (optional)",
+            "+ response.name: string (optional)",
+        ]
+    );
+    let text = diff.to_string();
+    assert!(
+        text.contains("only in the new spec (1):\n  + POST /v1/new (makeNew)"),
+        "{text}"
+    );
+}

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub mod diff;
 mod emit;
 mod ir;
 mod lower;
@@ -188,13 +189,7 @@ pub fn generate_api(
     let spec = normalize::parse(text).map_err(|(location, message)| fail(&location, message))?;
     let mut api = lower::lower(&spec).map_err(|problems| CodegenError {
         file: spec_path.to_owned(),
-        problems: problems
-            .into_iter()
-            .map(|problem| Problem {
-                location: problem.location,
-                message: problem.message,
-            })
-            .collect(),
+        problems: problems.into_iter().map(Problem::from).collect(),
     })?;
     api.name = api_name.to_owned();
     let operations = api.groups.iter().map(|group| group.operations.len()).sum();
@@ -216,6 +211,53 @@ pub fn generate_api(
         })
         .collect::<Result<_, CodegenError>>()?;
     Ok(Generated { files, operations })
+}
+
+/// What `cargo xtask spec-diff` found: the differences, and the problems the generator has with
+/// the new spec (the parts it could not read are left out of the comparison).
+#[derive(Debug, Clone)]
+pub struct SpecDiffReport {
+    /// The differences.
+    pub diff: diff::SpecDiff,
+    /// The new spec's problems, if any.
+    pub problems: Vec<Problem>,
+}
+
+/// Compares `openapi/<vendor>.yaml` with `file`, the vendor's newly published spec.
+pub fn spec_diff(root: &Path, vendor: &str, file: &Path) -> Result<SpecDiffReport, CodegenError> {
+    let ours_path = format!("{SPECS_DIR}/{vendor}.yaml");
+    let (ours, _) = lower_file(&ours_path, &root.join(&ours_path))?;
+    let (theirs, problems) = lower_file(&file.display().to_string(), file)?;
+    Ok(SpecDiffReport {
+        diff: diff::diff(&ours, &theirs),
+        problems,
+    })
+}
+
+/// The spec at `full` lowered as far as it goes, with its problems; `path` names it in errors.
+fn lower_file(path: &str, full: &Path) -> Result<(ir::Api, Vec<Problem>), CodegenError> {
+    let text = fs::read_to_string(full)
+        .map_err(|err| CodegenError::one(path, "", format!("cannot read: {err}")))?;
+    let spec = normalize::parse(&text)
+        .map_err(|(location, message)| CodegenError::one(path, &location, message))?;
+    let (api, problems) = lower::lower_partly(&spec);
+    let problems: Vec<Problem> = problems.into_iter().map(Problem::from).collect();
+    match api {
+        Some(api) => Ok((api, problems)),
+        None => Err(CodegenError {
+            file: path.to_owned(),
+            problems,
+        }),
+    }
+}
+
+impl From<lower::LowerError> for Problem {
+    fn from(problem: lower::LowerError) -> Self {
+        Problem {
+            location: problem.location,
+            message: problem.message,
+        }
+    }
 }
 
 /// Generates the files of every target under `root`, and the fixtures crate's `lib.rs`.

@@ -100,6 +100,15 @@ struct Lowerer<'a> {
 /// Lowers `spec`, or reports every problem found: each component schema, server and operation
 /// is lowered on its own, so that one that is refused does not hide the others' problems.
 pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
+    match lower_partly(spec) {
+        (Some(api), problems) if problems.is_empty() => Ok(api),
+        (_, problems) => Err(problems),
+    }
+}
+
+/// Lowers what of `spec` can be lowered, leaving out each part that is refused, and lists the
+/// problems; no API at all when the spec's names or servers are unusable.
+pub fn lower_partly(spec: &OpenAPI) -> (Option<Api>, Vec<LowerError>) {
     let mut problems = Vec::new();
     let client_headers = client_headers(spec).unwrap_or_else(|problem| {
         problems.push(problem);
@@ -117,7 +126,7 @@ pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
     // Names are needed by everything after: without them, stop here.
     if let Err(problem) = lowerer.name_components() {
         lowerer.problems.push(problem);
-        return Err(lowerer.problems);
+        return (None, lowerer.problems);
     }
     let schemas = spec.components.iter().flat_map(|c| &c.schemas);
     for (key, schema) in schemas {
@@ -149,7 +158,7 @@ pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
                 location: "#/servers".into(),
                 message: "the spec needs a server".into(),
             });
-            return Err(lowerer.problems);
+            return (None, lowerer.problems);
         }
     }
     // The spec's other servers (another API of the vendor that takes the same token, say) get
@@ -160,13 +169,10 @@ pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
         lowerer.record(variant);
     }
     let groups = lowerer.lower_paths();
-    if !lowerer.problems.is_empty() {
-        return Err(lowerer.problems);
-    }
     let client_headers = lowerer.client_headers;
     let mut models = lowerer.models;
     mark_request_side(&mut models, &groups);
-    Ok(Api {
+    let api = Api {
         name: String::new(),
         title: spec.info.title.clone(),
         description: text(&spec.info.description),
@@ -174,7 +180,8 @@ pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
         client_headers,
         models,
         groups,
-    })
+    };
+    (Some(api), lowerer.problems)
 }
 
 /// The header parameters the client sets once (`x-client-headers: { names: [...] }`).
