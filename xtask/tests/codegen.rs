@@ -95,7 +95,7 @@ fn names_untitled_inline_schemas_by_where_they_stand() {
     let text = format!(
         "{}components:\n  schemas:\n    Thing:\n      type: object\n      properties:\n        owner: {{type: object, properties: {{name: {{type: string}}}}}}\n        tags: {{type: array, items: {{type: object, properties: {{label: {{type: string}}}}}}}}\n    '40x Response':\n      type: object\n      title: Thing\n      properties: {{code: {{type: integer}}}}\n",
         spec_with_body(
-            "              type: object\n              properties: {name: {type: string}}",
+            "              type: object\n              properties: {title: {type: string}}",
         )
     );
     let files = generate_spec("openapi/test.yaml", &text).unwrap();
@@ -490,5 +490,33 @@ paths:
     assert!(
         text.contains("only in the new spec (1):\n  + POST /v1/new (makeNew)"),
         "{text}"
+    );
+}
+
+#[test]
+fn the_same_shape_written_in_place_twice_is_one_type() {
+    let root = xtask::workspace_root();
+    let models = std::fs::read_to_string(
+        root.join(codegen::FIXTURES_DIR)
+            .join("inline_schemas/models.rs"),
+    )
+    .unwrap();
+    // Same shape, other prose: the type of the first place it stands.
+    assert!(
+        models.contains("pub owner: Option<CreateThingRequestOwner>,"),
+        "{models}"
+    );
+    assert!(
+        !models.contains("pub struct GetThingResponseOwner"),
+        "{models}"
+    );
+    // A property named `description` is part of the shape.
+    assert!(
+        models.contains("pub struct GetThingResponseLabelled"),
+        "{models}"
+    );
+    assert!(
+        models.contains("pub struct GetThingResponsePlain"),
+        "{models}"
     );
 }

@@ -91,6 +91,9 @@ struct Lowerer<'a> {
     /// Component key → discriminator property its union member struct leaves out.
     strip: HashMap<&'a str, String>,
     models: Vec<Model>,
+    /// The shape of each schema written in place that became a model → that model, so that the
+    /// same shape written twice is one type.
+    inline: HashMap<String, String>,
     servers: Vec<Server>,
     client_headers: Vec<String>,
     /// What was refused so far; lowering goes on past each.
@@ -119,6 +122,7 @@ pub fn lower_partly(spec: &OpenAPI) -> (Option<Api>, Vec<LowerError>) {
         names: HashMap::new(),
         strip: HashMap::new(),
         models: Vec::new(),
+        inline: HashMap::new(),
         servers: Vec::new(),
         client_headers,
         problems,

@@ -3,6 +3,37 @@
 
 use super::*;
 
+/// What makes two schemas written in place the same type: the schema without its prose
+/// (`description`, `example`, `examples`, and vendor extensions other than the enum names), as
+/// JSON text. Only schema keywords are dropped: a property named `description` stays.
+fn shape_key(schema: &Schema) -> Option<String> {
+    fn strip(schema: &mut serde_json::Value) {
+        let serde_json::Value::Object(map) = schema else {
+            return;
+        };
+        map.retain(|key, _| match key.as_str() {
+            "description" | "example" | "examples" => false,
+            "x-enum-varnames" | "x-speakeasy-enums" => true,
+            key => !key.starts_with("x-"),
+        });
+        for (key, value) in map.iter_mut() {
+            match (key.as_str(), value) {
+                ("properties", serde_json::Value::Object(properties)) => {
+                    properties.values_mut().for_each(strip);
+                }
+                ("items" | "additionalProperties" | "not", value) => strip(value),
+                ("allOf" | "oneOf" | "anyOf", serde_json::Value::Array(members)) => {
+                    members.iter_mut().for_each(strip);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut value = serde_json::to_value(schema).ok()?;
+    strip(&mut value);
+    serde_json::to_string(&value).ok()
+}
+
 /// A schema that only says "null" (3.1's `type: "null"`, read as a bare `nullable: true`).
 pub(super) fn is_null(schema: &ReferenceOr<Schema>) -> bool {
     matches!(schema, ReferenceOr::Item(Schema { schema_data, schema_kind: SchemaKind::Any(any) })
@@ -405,6 +436,11 @@ impl<'a> Lowerer<'a> {
         let schema = canonical.as_ref().unwrap_or(schema);
         let nullable = schema.schema_data.nullable;
         let named = |this: &mut Self| -> Result<Ty> {
+            // The same shape written in place before is that model.
+            let key = shape_key(schema);
+            if let Some(name) = key.as_ref().and_then(|key| this.inline.get(key)) {
+                return Ok(Ty::Named(name.clone()));
+            }
             // Its title names it; without one, or when the title is taken, where it stands does.
             let name = schema
                 .schema_data
@@ -414,6 +450,9 @@ impl<'a> Lowerer<'a> {
                 .filter(|name| !this.is_taken(name))
                 .unwrap_or_else(|| this.free_name(&this.name_from_location(location)));
             this.lower_model(None, name.clone(), schema, location)?;
+            if let Some(key) = key {
+                this.inline.insert(key, name.clone());
+            }
             Ok(Ty::Named(name))
         };
         let ty = match &schema.schema_kind {
