@@ -218,13 +218,3 @@ impl<'a> Lowerer<'a> {
         }
     }
 }
-
-fn unique<'s>(names: impl Iterator<Item = &'s String>, location: &str) -> Result<()> {
-    let mut seen = BTreeSet::new();
-    for name in names {
-        if !seen.insert(name) {
-            return reject(location, format!("{name} would be defined twice"));
-        }
-    }
-    Ok(())
-}

@@ -63,15 +63,20 @@ pub(super) fn enum_names<V: ToString>(
 
 /// Numbers the Rust names of fields that would clash (`guid` and `Guid` → `guid`, `guid_2`).
 pub(super) fn distinct_rust_names(fields: &mut [Field]) {
+    number_clashes(fields.iter_mut().map(|field| &mut field.rust), "_");
+}
+
+/// Numbers each name that an earlier one has already (`name`, `name{separator}2`, ...).
+pub(super) fn number_clashes<'n>(names: impl Iterator<Item = &'n mut String>, separator: &str) {
     let mut taken = BTreeSet::new();
-    for field in fields {
-        if !taken.insert(field.rust.clone()) {
-            let name = (2..)
-                .map(|n| format!("{}_{n}", field.rust))
+    for name in names {
+        if !taken.insert(name.clone()) {
+            let numbered = (2..)
+                .map(|n| format!("{name}{separator}{n}"))
                 .find(|candidate| !taken.contains(candidate))
                 .unwrap_or_default();
-            taken.insert(name.clone());
-            field.rust = name;
+            taken.insert(numbered.clone());
+            *name = numbered;
         }
     }
 }

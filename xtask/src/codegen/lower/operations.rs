@@ -126,11 +126,18 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        let duplicates: Vec<LowerError> = groups
-            .iter()
-            .filter_map(|group| unique(group.operations.iter().map(|o| &o.name), "#/paths").err())
-            .collect();
-        self.problems.extend(duplicates);
+        // operationIds that become one Rust name (`getThing`, `get_thing`) are numbered: the
+        // methods within their group, the error types across the API (one `errors` module).
+        for group in &mut groups {
+            number_clashes(group.operations.iter_mut().map(|o| &mut o.name), "_");
+        }
+        number_clashes(
+            groups
+                .iter_mut()
+                .flat_map(|group| &mut group.operations)
+                .map(|o| &mut o.error_type),
+            "",
+        );
         groups
     }
 
@@ -337,7 +344,7 @@ impl<'a> Lowerer<'a> {
             ParamLocation::Query => in_template.len(),
             ParamLocation::Header => in_template.len() + 1,
         });
-        unique(params.iter().map(|p| &p.rust), location)?;
+        number_clashes(params.iter_mut().map(|p| &mut p.rust), "_");
         Ok(params)
     }
 
