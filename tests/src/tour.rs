@@ -9,6 +9,7 @@ use std::sync::Arc;
 use auth_core::{Credentials, ErrorMetadata, Secret};
 use dintero_auth::RecoveryOutcome;
 use dintero_auth::models::{MfaRecovery, OobChannel, Password};
+use emnify_auth::models::{CreateApplicationTokenRequest, IdRef, UpdateApplicationTokenRequest};
 use emnify_auth::{ApplicationToken, LoginOutcome};
 use plex_auth::ClientIdentity;
 use plex_auth::models::{TransientTokenScope, TransientTokenType};
@@ -160,6 +161,77 @@ pub async fn run() -> std::io::Result<Report> {
     Ok(report)
 }
 
+/// List the organisation's application tokens, create one (limited to an IP range), log in with
+/// it, and revoke it again.
+async fn application_tokens_tour(
+    report: &mut Report,
+    base: &emnify_auth::Client,
+    app: &emnify_auth::Client,
+) {
+    const V: &str = "emnify";
+    let tokens = app.application_tokens();
+    step(
+        report,
+        V,
+        "application_token_get",
+        tokens.application_token_get(),
+        |listed| (200, format!("{} application token(s)", listed.len())),
+    )
+    .await;
+    let request = CreateApplicationTokenRequest::new()
+        .with_description(format!("auth-client tour {}", unix_now()))
+        .with_ip("0.0.0.0/0");
+    let Some(created) = step(
+        report,
+        V,
+        "application_token_post",
+        tokens.application_token_post(&request),
+        |_| (200, "new application token (a Secret), any IP".into()),
+    )
+    .await
+    else {
+        return;
+    };
+    let fresh = base.with_token_provider(ApplicationToken::new(base, created.application_token));
+    step(report, V, "authenticate", fresh.bearer_token(), |_| {
+        (200, "the new application token → auth token".into())
+    })
+    .await;
+    let description = request.description.clone().unwrap_or_default();
+    let Some(listed) = step(
+        report,
+        V,
+        "application_token_get",
+        tokens.application_token_get(),
+        |listed| (200, format!("{} application token(s)", listed.len())),
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(id) = listed
+        .iter()
+        .find(|t| t.description.as_deref() == Some(description.as_str()))
+        .map(|t| t.id)
+    else {
+        report.skip(
+            V,
+            "application_token_by_id_patch",
+            "the new token is not listed",
+        );
+        return;
+    };
+    let revoke = UpdateApplicationTokenRequest::new().with_status(IdRef::new(1));
+    step(
+        report,
+        V,
+        "application_token_by_id_patch",
+        tokens.application_token_by_id_patch(id, &revoke),
+        |_| (204, format!("application token {id} revoked")),
+    )
+    .await;
+}
+
 async fn emnify_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()> {
     const V: &str = "emnify";
     let config = EmnifyConfig::default();
@@ -207,6 +279,7 @@ async fn emnify_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<
             |statuses| (200, format!("{} key status(es)", statuses.len())),
         )
         .await;
+        application_tokens_tour(report, &base, &app).await;
     }
 
     let Some((username, password)) = user else {

@@ -147,6 +147,42 @@ async fn emnify_user_mfa_trusted_device_by_user_id_and_device_id_delete() {
 
 #[tokio::test]
 #[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_application_token_get() {
+    accepted(emnify().application_tokens().application_token_get().await);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_application_token_post() {
+    let body = emnify_models::CreateApplicationTokenRequest::new()
+        .with_description("ci")
+        .with_expiry_date("2027-01-01T00:00:00.000Z")
+        .with_ip("10.0.0.0/8");
+    let created = accepted(
+        emnify()
+            .application_tokens()
+            .application_token_post(&body)
+            .await,
+    );
+    assert!(!created.application_token.expose().is_empty());
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn emnify_application_token_by_id_patch() {
+    let body = emnify_models::UpdateApplicationTokenRequest::new()
+        .with_description("revoked by ci")
+        .with_status(emnify_models::IdRef::new(1));
+    accepted(
+        emnify()
+            .application_tokens()
+            .application_token_by_id_patch(7, &body)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn dintero_token_every_grant() {
     let basic = dintero(Credentials::basic("client-id", "client-secret"));
     let grant = dintero_models::ClientCredentials::new("https://aud").into();

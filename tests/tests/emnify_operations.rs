@@ -460,6 +460,136 @@ async fn user_mfa_trusted_device_delete_not_found_is_typed() {
 }
 
 #[tokio::test]
+async fn application_token_get_lists_tokens() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/application_token")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("accept", "application/json");
+            then.status(200).json_body(json!([{
+                "id": 1, "description": "ci", "created": "2026-01-02T03:04:05.000Z",
+                "status": {"id": 0, "description": "Activated"},
+                "creator": {"id": 6, "name": "Master User", "username": "owner@example.org"}
+            }]));
+        })
+        .await;
+    let client = emnify(&server.base_url(), bearer());
+    let tokens = client
+        .application_tokens()
+        .application_token_get()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].description.as_deref(), Some("ci"));
+    assert_eq!(tokens[0].status.as_ref().map(|s| s.id), Some(0));
+}
+
+#[tokio::test]
+async fn application_token_post_creates_a_token() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/application_token")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .json_body(json!({
+                    "description": "ci", "expiry_date": "2027-01-01", "ip": "10.0.0.0/8"
+                }));
+            then.status(200)
+                .json_body(json!({"application_token": "new-app-token"}));
+        })
+        .await;
+    let client = emnify(&server.base_url(), bearer());
+    let body = CreateApplicationTokenRequest::new()
+        .with_description("ci")
+        .with_expiry_date("2027-01-01")
+        .with_ip("10.0.0.0/8");
+    let created = client
+        .application_tokens()
+        .application_token_post(&body)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(created.application_token.expose(), "new-app-token");
+}
+
+#[tokio::test]
+async fn application_token_post_invalid_ip_is_typed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/application_token");
+            then.status(422).json_body(json!({
+                "error_code": 1403, "error_token": "InvalidFormat",
+                "message": "Application Token - IP has invalid format"
+            }));
+        })
+        .await;
+    let client = emnify(&server.base_url(), bearer());
+    let body = CreateApplicationTokenRequest::new().with_ip("10.0.0.1");
+    let error = client
+        .application_tokens()
+        .application_token_post(&body)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.documented(), Some(ApplicationTokenPostError::UnprocessableEntity(Some(e))) if e.error_code == Some(1403)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn application_token_by_id_patch_revokes() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method("PATCH")
+                .path("/api/v1/application_token/7")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .json_body(json!({"status": {"id": 1}}));
+            then.status(204);
+        })
+        .await;
+    let client = emnify(&server.base_url(), bearer());
+    let body = UpdateApplicationTokenRequest::new().with_status(IdRef::new(1));
+    client
+        .application_tokens()
+        .application_token_by_id_patch(7, &body)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn application_token_by_id_patch_unauthorized_is_typed() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method("PATCH").path("/api/v1/application_token/7");
+            then.status(401)
+                .json_body(json!({"message": "token contains an invalid number of segments"}));
+        })
+        .await;
+    let client = emnify(&server.base_url(), bearer());
+    let body = UpdateApplicationTokenRequest::new().with_description("renamed");
+    let error = client
+        .application_tokens()
+        .application_token_by_id_patch(7, &body)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.documented(),
+            Some(ApplicationTokenByIdPatchError::Unauthorized(Some(_)))
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
 async fn secured_operations_refuse_to_run_without_credentials() {
     let client = emnify("http://127.0.0.1:9", Credentials::None);
     let error = client

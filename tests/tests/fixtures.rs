@@ -62,6 +62,9 @@ const TESTED: &[&str] = &[
     "emnify/doc_user_mfa_type_get_200.json",
     "emnify/doc_trusted_device_get_200.json",
     "emnify/doc_trusted_device_get_404.json",
+    "emnify/doc_application_token_get_200.json",
+    "emnify/doc_application_token_post_200.json",
+    "emnify/doc_application_token_post_422.json",
     "dintero/doc_token_200_client_credentials.json",
     "dintero/doc_token_200_with_refresh_token.json",
     "dintero/doc_mfa_challenge_200.json",
@@ -493,6 +496,78 @@ async fn emnify_mfa_activation_and_lookups_decode() {
         .await
         .unwrap();
     assert_eq!(types[0].id, 0);
+}
+
+#[tokio::test]
+async fn emnify_application_tokens_decode() {
+    use emnify_auth::errors::ApplicationTokenPostError;
+    use emnify_auth::models::CreateApplicationTokenRequest;
+    use emnify_auth::{EmnifyCode, VendorCode};
+    let path = "/api/v1/application_token";
+    let server = serving(
+        "emnify/doc_application_token_get_200.json",
+        GET,
+        path,
+        200,
+        "application/json",
+    )
+    .await;
+    let tokens = emnify_client(&server.base_url())
+        .application_tokens()
+        .application_token_get()
+        .await
+        .unwrap();
+    assert_eq!(tokens.iter().map(|t| t.id).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(tokens[0].ip.as_deref(), Some("10.88.0.139/32"));
+    assert_eq!(tokens[1].status.as_ref().map(|s| s.id), Some(1));
+    assert_eq!(tokens[1].expiry_date, None);
+    assert_eq!(
+        tokens[1]
+            .creator
+            .as_ref()
+            .and_then(|c| c.username.as_deref()),
+        Some("user6@org2")
+    );
+
+    let body = CreateApplicationTokenRequest::new().with_description("My Token");
+    let server = serving(
+        "emnify/doc_application_token_post_200.json",
+        POST,
+        path,
+        200,
+        "application/json",
+    )
+    .await;
+    let created = emnify_client(&server.base_url())
+        .application_tokens()
+        .application_token_post(&body)
+        .await
+        .unwrap();
+    assert_eq!(
+        created.application_token.expose(),
+        "placeholder-application-token"
+    );
+    assert!(!format!("{created:?}").contains("placeholder-application-token"));
+
+    let server = serving(
+        "emnify/doc_application_token_post_422.json",
+        POST,
+        path,
+        422,
+        "application/json",
+    )
+    .await;
+    let error = emnify_client(&server.base_url())
+        .application_tokens()
+        .application_token_post(&body.with_ip("10.203.23.78"))
+        .await
+        .unwrap_err();
+    let Some(ApplicationTokenPostError::UnprocessableEntity(Some(refused))) = error.documented()
+    else {
+        panic!("expected the documented 422, got {error:?}");
+    };
+    assert_eq!(refused.error_code, Some(1403));
+    assert_eq!(error.vendor_code(), Some(EmnifyCode::InvalidFormat));
 }
 
 #[tokio::test]

@@ -171,6 +171,8 @@ fn emnify_models_redact_secrets() {
             RefreshTokenAuthentication, MfaCodeAuthentication, AuthenticationResponse,
             AuthenticationTokens, MfaRequired, IdRef, CreateMfaKeyRequest, CreateMfaKeyResponse,
             ActivateMfaKeyRequest, MfaKeyStatus, MfaKeyType, TrustedDevice, ErrorMessage, ErrorResponse, ErrorDetail,
+            ApplicationTokenDetails, ApplicationTokenStatus, ApplicationTokenCreator,
+            CreateApplicationTokenRequest, CreatedApplicationToken, UpdateApplicationTokenRequest,
         ),
     );
 }

@@ -24,6 +24,9 @@ pub enum EmnifyCode {
     InputValidationFailed,
     /// 1401 `InvalidReference`: a referenced entity does not exist.
     InvalidReference,
+    /// 1403 `InvalidFormat`: a value is not in its format, for example an IP range that is not
+    /// CIDR.
+    InvalidFormat,
     /// 1405 `Duplicated`: it exists already, for example an active MFA key.
     Duplicated,
     /// A code this version does not know.
@@ -38,6 +41,7 @@ impl EmnifyCode {
             1002 => EmnifyCode::Failed,
             1400 => EmnifyCode::InputValidationFailed,
             1401 => EmnifyCode::InvalidReference,
+            1403 => EmnifyCode::InvalidFormat,
             1405 => EmnifyCode::Duplicated,
             other => EmnifyCode::Unknown(other),
         }
@@ -50,6 +54,7 @@ impl EmnifyCode {
             EmnifyCode::Failed => 1002,
             EmnifyCode::InputValidationFailed => 1400,
             EmnifyCode::InvalidReference => 1401,
+            EmnifyCode::InvalidFormat => 1403,
             EmnifyCode::Duplicated => 1405,
             EmnifyCode::Unknown(number) => number,
         }

@@ -1,7 +1,8 @@
 //! A local, stateful fake of emnify's API for your own tests (the `testing` feature), served on
 //! 127.0.0.1 on a free port: application-token and password logins, refresh tokens, auth tokens
 //! that really expire (and are refused once they have), MFA keys checked with real TOTP codes,
-//! trusted devices, and the account's endpoints at `GET /api/v1/endpoint`. Its [`Server`] keeps a
+//! trusted devices, application tokens (created ones log in until they are revoked), and the
+//! account's endpoints at `GET /api/v1/endpoint`. Its [`Server`] keeps a
 //! log of the requests and can make token requests fail.
 //!
 //! A unit test of your own code against it:
@@ -102,6 +103,54 @@ struct Device {
     fingerprint: String,
 }
 
+/// An application token of the organisation: logins take it while it is active.
+#[derive(Debug)]
+struct AppToken {
+    id: i64,
+    token: String,
+    description: Option<String>,
+    ip: Option<String>,
+    expiry_date: Option<String>,
+    revoked: bool,
+}
+
+impl AppToken {
+    /// What emnify lists of it (never the token).
+    fn listed(&self) -> Value {
+        let (status, description) = if self.revoked {
+            (1, "Revoked")
+        } else {
+            (0, "Activated")
+        };
+        let mut listed = json!({
+            "id": self.id,
+            "description": self.description,
+            "created": "2026-11-22T00:00:00.000Z",
+            "status": {"id": status, "description": description},
+            "creator": {"id": 1, "name": "Fake User"},
+        });
+        if let Some(ip) = &self.ip {
+            listed["ip"] = json!(ip);
+        }
+        if let Some(expiry_date) = &self.expiry_date {
+            listed["expiry_date"] = json!(expiry_date);
+        }
+        listed
+    }
+}
+
+/// Whether `ip` is an IPv4 or IPv6 range in CIDR notation (`10.0.0.0/8`).
+fn is_cidr(ip: &str) -> bool {
+    let Some((address, prefix)) = ip.split_once('/') else {
+        return false;
+    };
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => prefix.parse::<u8>().is_ok_and(|p| p <= 32),
+        Ok(std::net::IpAddr::V6(_)) => prefix.parse::<u8>().is_ok_and(|p| p <= 128),
+        Err(_) => false,
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     next_id: i64,
@@ -110,6 +159,7 @@ struct State {
     mfa_tokens: Tokens,
     keys: Vec<Key>,
     devices: Vec<Device>,
+    app_tokens: Vec<AppToken>,
     refreshes: usize,
     logins: usize,
     rejected: usize,
@@ -141,11 +191,20 @@ impl EmnifyFake {
     /// Starts the fake; its base URL is the server's URL.
     pub async fn start(config: EmnifyConfig) -> std::io::Result<(Arc<EmnifyFake>, Server)> {
         let fake = Arc::new(EmnifyFake {
-            config,
             state: Mutex::new(State {
                 next_id: 100,
+                // The configured token is the organisation's first.
+                app_tokens: vec![AppToken {
+                    id: 1,
+                    token: config.application_token.clone(),
+                    description: Some("the configured token".into()),
+                    ip: None,
+                    expiry_date: None,
+                    revoked: false,
+                }],
                 ..State::default()
             }),
+            config,
         });
         let server = Server::start(fake.clone()).await?;
         Ok((fake, server))
@@ -230,7 +289,11 @@ impl EmnifyFake {
         let mut state = self.state();
         let text = |name: &str| body.get(name).and_then(Value::as_str);
         if let Some(token) = text("application_token") {
-            if token != self.config.application_token {
+            if !state
+                .app_tokens
+                .iter()
+                .any(|t| t.token == token && !t.revoked)
+            {
                 return Reply::empty(401);
             }
             state.logins += 1;
@@ -376,6 +439,52 @@ impl EmnifyFake {
                 state.devices.retain(|d| d.id.to_string() != *device_id);
                 if state.devices.len() == before {
                     return Self::not_found("Trusted device");
+                }
+                Reply::empty(204)
+            }
+            ("GET", ["application_token"]) => Reply::json(
+                200,
+                Value::Array(state.app_tokens.iter().map(AppToken::listed).collect()),
+            ),
+            ("POST", ["application_token"]) => {
+                let body = request.json();
+                let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+                let ip = text("ip");
+                if ip.as_deref().is_some_and(|ip| !is_cidr(ip)) {
+                    return Reply::json(
+                        422,
+                        json!({"error_code": 1403, "error_token": "InvalidFormat", "message": "Application Token - IP has invalid format: Expecting IP Address in CIDR Notation."}),
+                    );
+                }
+                let id = state.next_id;
+                state.next_id += 1;
+                let token = random_hex();
+                state.app_tokens.push(AppToken {
+                    id,
+                    token: token.clone(),
+                    description: text("description"),
+                    ip,
+                    expiry_date: text("expiry_date"),
+                    revoked: false,
+                });
+                Reply::json(200, json!({"application_token": token}))
+            }
+            ("PATCH", ["application_token", id]) => {
+                let body = request.json();
+                let Some(token) = state
+                    .app_tokens
+                    .iter_mut()
+                    .find(|t| t.id.to_string() == *id)
+                else {
+                    return Self::not_found("Application token");
+                };
+                if let Some(description) = body.get("description").and_then(Value::as_str) {
+                    token.description = Some(description.to_owned());
+                }
+                match body["status"]["id"].as_i64() {
+                    Some(0) => token.revoked = false,
+                    Some(1) => token.revoked = true,
+                    _ => {}
                 }
                 Reply::empty(204)
             }
