@@ -1,5 +1,5 @@
-//! `cargo bench -p xtask`: the time of a full `cargo xtask codegen` (three specs parsed,
-//! lowered, emitted and formatted, in memory; nothing is written).
+//! `cargo bench -p xtask`: the time of a full `cargo xtask codegen` (the three specs and the
+//! generator's fixtures parsed, lowered, emitted and formatted, in memory; nothing is written).
 
 fn main() {
     divan::main();
