@@ -130,6 +130,16 @@ fn any_media_type_is_a_body() {
     );
 }
 
+/// A fresh folder laid out as a workspace for the generator (`openapi/` and the fixtures'
+/// folder, both empty), unique to this test process and `name`.
+fn scratch_workspace(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("openapi")).unwrap();
+    std::fs::create_dir_all(dir.join(codegen::FIXTURES_DIR)).unwrap();
+    dir
+}
+
 /// The text of the generated file `name`.
 fn file<'f>(files: &'f [(String, String)], name: &str) -> &'f str {
     &files.iter().find(|(file, _)| file == name).unwrap().1
@@ -185,9 +195,7 @@ fn every_spec_in_openapi_names_its_crate() {
         ]
     );
     // A spec without its crate is refused, not left out.
-    let dir = std::env::temp_dir().join(format!("xtask-targets-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("openapi")).unwrap();
-    std::fs::create_dir_all(dir.join(codegen::FIXTURES_DIR)).unwrap();
+    let dir = scratch_workspace("targets");
     std::fs::write(
         dir.join("openapi/new.yaml"),
         spec_with_body("              type: string"),
@@ -354,9 +362,7 @@ paths:
 #[test]
 fn new_vendor_scaffolds_the_crate_and_its_place_in_the_workspace() {
     let root = xtask::workspace_root();
-    let dir = std::env::temp_dir().join(format!("xtask-new-vendor-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("openapi")).unwrap();
-    std::fs::create_dir_all(dir.join(codegen::FIXTURES_DIR)).unwrap();
+    let dir = scratch_workspace("new-vendor");
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     std::fs::write(dir.join("Cargo.toml"), &manifest).unwrap();
     let spec = root.join(codegen::FIXTURES_DIR).join("bodies.yaml");
@@ -462,8 +468,7 @@ paths:
       responses:
         '201': {description: made}
 "#;
-    let dir = std::env::temp_dir().join(format!("xtask-spec-diff-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("openapi")).unwrap();
+    let dir = scratch_workspace("spec-diff");
     std::fs::write(dir.join("openapi/acme.yaml"), ours).unwrap();
     std::fs::write(dir.join("theirs.yaml"), theirs).unwrap();
     let report = codegen::spec_diff(&dir, "acme", &dir.join("theirs.yaml")).unwrap();

@@ -111,6 +111,29 @@ fn rust_type(ty: &Ty, qualified: bool) -> TokenStream {
     }
 }
 
+/// A URL or path template as `concat` pieces: each literal run as a string, each `{name}` as
+/// what `variable` makes of the name (left out when it gives `None`).
+fn template_pieces(
+    template: &str,
+    mut variable: impl FnMut(&str) -> Option<TokenStream>,
+) -> Vec<TokenStream> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
+        let literal = &rest[..open];
+        if !literal.is_empty() {
+            pieces.push(quote!(#literal));
+        }
+        pieces.extend(variable(&rest[open + 1..close]));
+        rest = &rest[(close + 1).min(rest.len())..];
+    }
+    if !rest.is_empty() {
+        pieces.push(quote!(#rest));
+    }
+    pieces
+}
+
 /// Whether `ty` names a model (and code writing it needs `models` in scope).
 fn mentions_model(ty: &Ty) -> bool {
     match ty {

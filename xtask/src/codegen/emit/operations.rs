@@ -145,36 +145,22 @@ pub(super) fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
 
     // The path, with each parameter encoded as one segment, joined in one allocation.
     let mut segments = Vec::new();
-    let mut pieces: Vec<TokenStream> = Vec::new();
-    let mut rest = operation.path.as_str();
-    while let Some(open) = rest.find('{') {
-        let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
-        let literal = &rest[..open];
-        if !literal.is_empty() {
-            pieces.push(quote!(#literal));
-        }
-        let wire = &rest[open + 1..close];
-        if let Some(param) = operation
+    let pieces = template_pieces(&operation.path, |wire| {
+        let param = operation
             .params
             .iter()
-            .find(|p| p.location == ParamLocation::Path && p.wire == wire)
-        {
-            let rust = ident(&param.rust);
-            let local = format_ident!("{}_segment", param.rust.trim_start_matches('_'));
-            let encoded = match &param.ty {
-                Ty::String => quote!(auth_core::encode_path(#rust)?),
-                Ty::Secret => quote!(auth_core::encode_path(#rust.expose())?),
-                Ty::Named(_) => quote!(auth_core::encode_path(&#rust.to_string())?.into_owned()),
-                _ => quote!(#rust.to_string()),
-            };
-            segments.push(quote!(let #local = #encoded;));
-            pieces.push(quote!(&#local));
-        }
-        rest = &rest[(close + 1).min(rest.len())..];
-    }
-    if !rest.is_empty() {
-        pieces.push(quote!(#rest));
-    }
+            .find(|p| p.location == ParamLocation::Path && p.wire == wire)?;
+        let rust = ident(&param.rust);
+        let local = format_ident!("{}_segment", param.rust.trim_start_matches('_'));
+        let encoded = match &param.ty {
+            Ty::String => quote!(auth_core::encode_path(#rust)?),
+            Ty::Secret => quote!(auth_core::encode_path(#rust.expose())?),
+            Ty::Named(_) => quote!(auth_core::encode_path(&#rust.to_string())?.into_owned()),
+            _ => quote!(#rust.to_string()),
+        };
+        segments.push(quote!(let #local = #encoded;));
+        Some(quote!(&#local))
+    });
     let path = if segments.is_empty() {
         let template = &operation.path;
         quote!(#template.to_owned())

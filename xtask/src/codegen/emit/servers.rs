@@ -33,27 +33,14 @@ pub(super) fn emit_url_maker(server: &Server) -> TokenStream {
             _ => quote!(#rust: &str),
         }
     });
-    let mut pieces = Vec::new();
-    let mut rest = server.url.as_str();
-    while let Some(open) = rest.find('{') {
-        let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
-        let literal = &rest[..open];
-        if !literal.is_empty() {
-            pieces.push(quote!(#literal));
-        }
-        let wire = &rest[open + 1..close];
-        if let Some(variable) = server.variables.iter().find(|v| v.wire == wire) {
-            let rust = ident(&variable.rust);
-            pieces.push(match variable.ty {
-                Ty::Named(_) => quote!(#rust.as_str()),
-                _ => quote!(#rust),
-            });
-        }
-        rest = &rest[(close + 1).min(rest.len())..];
-    }
-    if !rest.is_empty() {
-        pieces.push(quote!(#rest));
-    }
+    let pieces = template_pieces(&server.url, |wire| {
+        let variable = server.variables.iter().find(|v| v.wire == wire)?;
+        let rust = ident(&variable.rust);
+        Some(match variable.ty {
+            Ty::Named(_) => quote!(#rust.as_str()),
+            _ => quote!(#rust),
+        })
+    });
     quote! {
         #docs
         pub fn #name(#(#params),*) -> String {

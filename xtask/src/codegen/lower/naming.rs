@@ -49,12 +49,7 @@ pub(super) fn enum_names<V: ToString>(
         } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) || name == "Self" {
             name = format!("Value{name}");
         }
-        if taken.contains(&name) {
-            name = (2..)
-                .map(|n| format!("{name}{n}"))
-                .find(|candidate| !taken.contains(candidate))
-                .unwrap_or_default();
-        }
+        let name = unused(&name, "", |candidate| taken.contains(candidate));
         taken.insert(name.clone());
         names.push(name);
     }
@@ -70,15 +65,21 @@ pub(super) fn distinct_rust_names(fields: &mut [Field]) {
 pub(super) fn number_clashes<'n>(names: impl Iterator<Item = &'n mut String>, separator: &str) {
     let mut taken = BTreeSet::new();
     for name in names {
-        if !taken.insert(name.clone()) {
-            let numbered = (2..)
-                .map(|n| format!("{name}{separator}{n}"))
-                .find(|candidate| !taken.contains(candidate))
-                .unwrap_or_default();
-            taken.insert(numbered.clone());
-            *name = numbered;
-        }
+        *name = unused(name, separator, |candidate| taken.contains(candidate));
+        taken.insert(name.clone());
     }
+}
+
+/// `name` when `taken` says it is free, else the first free of `name{separator}2`,
+/// `name{separator}3`, ...: the one way every clash of names is settled.
+pub(super) fn unused(name: &str, separator: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(name) {
+        return name.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{name}{separator}{n}"))
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_default()
 }
 
 /// A Rust field, parameter or method name for a spec name.
@@ -158,12 +159,7 @@ impl<'a> Lowerer<'a> {
             if taken.contains(&name) {
                 name = type_name(key);
             }
-            if taken.contains(&name) {
-                name = (2..)
-                    .map(|n| format!("{name}{n}"))
-                    .find(|candidate| !taken.contains(candidate))
-                    .unwrap_or_default();
-            }
+            let name = unused(&name, "", |candidate| taken.contains(candidate));
             taken.insert(name.clone());
             self.names.insert(key, name);
             if let Some(Schema {
@@ -197,13 +193,7 @@ impl<'a> Lowerer<'a> {
 
     /// `name`, or the first of `name2`, `name3`, ... no model has.
     pub(super) fn free_name(&self, name: &str) -> String {
-        if !self.is_taken(name) {
-            return name.to_owned();
-        }
-        (2..)
-            .map(|n| format!("{name}{n}"))
-            .find(|candidate| !self.is_taken(candidate))
-            .unwrap_or_default()
+        unused(name, "", |candidate| self.is_taken(candidate))
     }
 
     /// A name for the schema written in place at `location`, made of where it stands: the

@@ -364,15 +364,9 @@ impl<'a> Lowerer<'a> {
                 Ty::Named(model) => variant_name(name, model),
                 other => plain_variant(other),
             };
-            let taken = |candidate: &String| variants.iter().any(|v| &v.name == candidate);
-            let variant = if taken(&variant) {
-                (2..)
-                    .map(|n| format!("{variant}{n}"))
-                    .find(|candidate| !taken(candidate))
-                    .unwrap_or_default()
-            } else {
-                variant
-            };
+            let variant = unused(&variant, "", |candidate| {
+                variants.iter().any(|v| v.name == candidate)
+            });
             variants.push(UnionVariant {
                 name: variant,
                 ty,

@@ -45,17 +45,11 @@ impl<'a> Lowerer<'a> {
                 None => vec![format!("{}Server", self.name_from_location(location))],
             },
         };
-        let taken = |name: &String| self.servers.iter().any(|s| &s.variant == name);
-        let variant = candidates
-            .iter()
-            .find(|name| !taken(name))
-            .cloned()
-            .unwrap_or_else(|| {
-                (2..)
-                    .map(|n| format!("{}{n}", candidates[0]))
-                    .find(|name| !taken(name))
-                    .unwrap_or_default()
-            });
+        let taken = |name: &str| self.servers.iter().any(|s| s.variant == name);
+        let variant = match candidates.iter().find(|name| !taken(name)) {
+            Some(free) => free.clone(),
+            None => unused(&candidates[0], "", taken),
+        };
         let variables = self.server_variables(&variant, server);
         self.servers.push(Server {
             variant: variant.clone(),
