@@ -73,11 +73,12 @@ async fn sign_in_posts_the_form_without_a_token() {
     mock.assert_async().await;
     assert_eq!(account.auth_token.expose(), "issued-token");
     assert_eq!(account.id, 13692262);
+    let profile = account.profile.as_ref().unwrap();
     assert_eq!(
-        account.profile.auto_select_subtitle,
+        profile.auto_select_subtitle,
         AutoSelectSubtitleMode::AlwaysEnabled
     );
-    assert_eq!(account.profile.media_reviews_visibility, Toggle::Unknown(7));
+    assert_eq!(profile.media_reviews_visibility, Toggle::Unknown(7));
     assert_eq!(account.trials.len(), 1);
 }
 
@@ -119,8 +120,41 @@ async fn token_details_sends_the_token() {
     let account = client.authentication().get_token_details().await.unwrap();
     mock.assert_async().await;
     assert_eq!(account.username, "user");
-    assert_eq!(account.mailing_list_status, MailingListStatus::Active);
-    assert_eq!(account.services[0].status, ServiceStatus::Online);
+    assert_eq!(account.mailing_list_status, Some(MailingListStatus::Active));
+    assert_eq!(
+        account.services.as_deref().unwrap()[0].status,
+        ServiceStatus::Online
+    );
+}
+
+#[tokio::test]
+async fn token_details_need_only_the_fields_that_identify_the_account() {
+    // The ten fields the community spec requires since its rewrite from recorded answers; every
+    // descriptive field (profile, services, subscription, ads consent...) may be missing, and
+    // the mailing-list status may be `removed`.
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v2/user");
+            then.status(200).json_body(json!({
+                "id": 42, "uuid": "a1b2c3", "username": "kid", "title": "Kid",
+                "friendlyName": "Kid", "email": "", "authToken": "managed-user-token",
+                "hasPassword": false, "twoFactorEnabled": false, "joinedAt": 1556281940,
+                "mailingListStatus": "removed", "rememberExpiresAt": null
+            }));
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    let account = client.authentication().get_token_details().await.unwrap();
+    assert_eq!(account.id, 42);
+    assert_eq!(account.auth_token.expose(), "managed-user-token");
+    assert_eq!(account.profile, None);
+    assert_eq!(account.services, None);
+    assert_eq!(
+        account.mailing_list_status,
+        Some(MailingListStatus::Removed)
+    );
+    assert_eq!(account.remember_expires_at, None);
 }
 
 #[tokio::test]
