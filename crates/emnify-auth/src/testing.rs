@@ -166,10 +166,16 @@ struct State {
 }
 
 impl State {
-    /// A new TOTP key of the user: its id and Base32 secret.
-    fn add_key(&mut self, active: bool) -> (i64, String) {
+    /// A fresh id (keys, trusted devices and application tokens share one sequence).
+    fn allocate_id(&mut self) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
+        id
+    }
+
+    /// A new TOTP key of the user: its id and Base32 secret.
+    fn add_key(&mut self, active: bool) -> (i64, String) {
+        let id = self.allocate_id();
         let secret = random_base32();
         self.keys.push(Key {
             id,
@@ -315,8 +321,7 @@ impl EmnifyFake {
             }
             state.mfa_tokens.revoke(mfa_token);
             if let Some(fingerprint) = text("fingerprint") {
-                let id = state.next_id;
-                state.next_id += 1;
+                let id = state.allocate_id();
                 state.devices.push(Device {
                     id,
                     fingerprint: fingerprint.to_owned(),
@@ -456,8 +461,7 @@ impl EmnifyFake {
                         json!({"error_code": 1403, "error_token": "InvalidFormat", "message": "Application Token - IP has invalid format: Expecting IP Address in CIDR Notation."}),
                     );
                 }
-                let id = state.next_id;
-                state.next_id += 1;
+                let id = state.allocate_id();
                 let token = random_hex();
                 state.app_tokens.push(AppToken {
                     id,
