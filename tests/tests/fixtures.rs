@@ -44,6 +44,8 @@ const TESTED: &[&str] = &[
     "plex/sign_in_401_verification_code.json",
     "plex/sign_in_401_verification_code.xml",
     "plex/sign_in_401_repeated_failures.xml",
+    "plex/sign_in_201_account.json",
+    "plex/sign_in_201_account_null_languages.json",
     "emnify/authenticate_200_application_token.json",
     "emnify/authenticate_200_redacted_token.json",
     "emnify/unauthorized_401_token_segments.json",
@@ -212,6 +214,46 @@ async fn plex_sign_in_codes_are_typed_in_json_and_xml() {
 
     let blocked = sign_in_error("plex/sign_in_401_repeated_failures.xml", "application/xml").await;
     assert_eq!(blocked.vendor_code(), Some(PlexCode::RepeatedFailures));
+}
+
+async fn signed_in(name: &str) -> plex_auth::models::SignedInUserPlexAccount {
+    let server = serving(name, POST, "/api/v2/users/signin", 201, "application/json").await;
+    let form = plex_auth::models::SignInRequest::new("user@example.org", Secret::new("password"));
+    plex(&server.base_url(), Credentials::None)
+        .authentication()
+        .post_users_sign_in_data(&form)
+        .await
+        .unwrap_or_else(|err| panic!("{name}: {err:?}"))
+}
+
+#[tokio::test]
+async fn plex_recorded_sign_ins_decode_with_their_nulls() {
+    use plex_auth::models::{MailingListStatus, SubscriptionStatus};
+    let account = signed_in("plex/sign_in_201_account.json").await;
+    assert_eq!(account.id, 62735028);
+    assert_eq!(account.auth_token.expose(), "placeholder-auth-token");
+    assert_eq!(account.friendly_name, "");
+    assert_eq!(account.locale, None);
+    assert_eq!(account.ads_consent, None);
+    assert_eq!(account.remember_expires_at, Some(1725611719));
+    assert_eq!(
+        account.mailing_list_status,
+        Some(MailingListStatus::Unsubscribed)
+    );
+    let profile = account.profile.as_ref().unwrap();
+    assert_eq!(profile.default_audio_language.as_deref(), Some("ja"));
+    let services = account.services.as_ref().unwrap();
+    assert!(services.iter().any(|s| s.token.is_none()));
+    assert!(services.iter().any(|s| s.secret.is_some()));
+
+    let account = signed_in("plex/sign_in_201_account_null_languages.json").await;
+    assert_eq!(account.mailing_list_status, Some(MailingListStatus::Active));
+    let profile = account.profile.as_ref().unwrap();
+    assert_eq!(profile.default_audio_language, None);
+    assert_eq!(profile.default_subtitle_language, None);
+    let subscription = account.subscription.as_ref().unwrap();
+    assert_eq!(subscription.subscribed_at, None);
+    assert_eq!(subscription.status, Some(SubscriptionStatus::Inactive));
 }
 
 // emnify
