@@ -4,7 +4,9 @@
 
 //! The models of the Plex authentication API spec.
 use serde::{Deserialize, Serialize};
+use auth_core::__private::serde_with;
 /// A PIN (link code) login.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Pin {
@@ -13,159 +15,120 @@ pub struct Pin {
     /// The code the user enters at plex.tv/link (4 characters), or the strong code of the app-auth page.
     pub code: String,
     /// The product that created it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// Whether the client is trusted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted: Option<bool>,
     /// A URL of a QR code image of the link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr: Option<String>,
     /// The client identifier it is tied to.
-    #[serde(
-        rename = "clientIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clientIdentifier")]
     pub client_identifier: Option<String>,
     /// Seconds until it expires.
-    #[serde(rename = "expiresIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expiresIn")]
     pub expires_in: Option<i64>,
     /// When it was created (ISO 8601).
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdAt")]
     pub created_at: Option<String>,
     /// When it expires (ISO 8601).
-    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expiresAt")]
     pub expires_at: Option<String>,
     /// The account token, once the user linked the PIN; null until then.
-    #[serde(rename = "authToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authToken")]
     pub auth_token: Option<auth_core::Secret>,
     /// Whether the account was created during the login.
-    #[serde(
-        rename = "newRegistration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "newRegistration")]
     pub new_registration: Option<bool>,
 }
 /// A server or player of the account, owned or shared.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Resource {
     /// Its name.
     pub name: String,
     /// Its product, such as `Plex Media Server`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// The product's version.
-    #[serde(rename = "productVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "productVersion")]
     pub product_version: Option<String>,
     /// Its platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// The platform's version.
-    #[serde(
-        rename = "platformVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "platformVersion")]
     pub platform_version: Option<String>,
     /// Its kind of device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
     /// Its client identifier (for a server, its machine identifier).
     #[serde(rename = "clientIdentifier")]
     pub client_identifier: String,
     /// When it was first seen (ISO 8601).
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdAt")]
     pub created_at: Option<String>,
     /// When it was last seen (ISO 8601).
-    #[serde(rename = "lastSeenAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastSeenAt")]
     pub last_seen_at: Option<String>,
     /// What it provides, comma-separated (`server`, `client`, `player`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provides: Option<String>,
     /// The owner's account id, for a shared resource.
-    #[serde(rename = "ownerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ownerId")]
     pub owner_id: Option<i64>,
     /// The owner's user name, for a shared resource.
-    #[serde(rename = "sourceTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sourceTitle")]
     pub source_title: Option<String>,
     /// Its public IP address.
-    #[serde(rename = "publicAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "publicAddress")]
     pub public_address: Option<String>,
     /// The token to send this server (an owned server's is the account's).
-    #[serde(rename = "accessToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accessToken")]
     pub access_token: Option<auth_core::Secret>,
     /// Whether the account owns it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned: Option<bool>,
     /// Whether it is shared within a Plex Home.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether it holds synced content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// Whether it allows connections through a Plex relay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay: Option<bool>,
     /// Whether it is online.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence: Option<bool>,
     /// Whether it accepts https only.
-    #[serde(rename = "httpsRequired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "httpsRequired")]
     pub https_required: Option<bool>,
     /// Whether its public address is the caller's (the same network).
-    #[serde(
-        rename = "publicAddressMatches",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "publicAddressMatches")]
     pub public_address_matches: Option<bool>,
     /// Whether its network has DNS rebinding protection.
-    #[serde(
-        rename = "dnsRebindingProtection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dnsRebindingProtection")]
     pub dns_rebinding_protection: Option<bool>,
     /// Whether its network supports NAT loopback.
-    #[serde(
-        rename = "natLoopbackSupported",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "natLoopbackSupported")]
     pub nat_loopback_supported: Option<bool>,
     /// The ways to reach it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections: Option<Vec<ResourceConnection>>,
 }
 /// One way to reach a resource.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ResourceConnection {
     /// http or https.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// The address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
     /// The full URI.
     pub uri: String,
     /// Whether it is on the resource's local network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<bool>,
     /// Whether it goes through a Plex relay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay: Option<bool>,
     /// Whether the address is IPv6.
-    #[serde(rename = "IPv6", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IPv6")]
     pub ipv6: Option<bool>,
 }
 /// A public key as a JSON Web Key (Ed25519, `OKP`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Jwk {
@@ -176,13 +139,10 @@ pub struct Jwk {
     /// The public key, base64url without padding.
     pub x: String,
     /// The key's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
     /// What it is for, `sig`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#use: Option<String>,
     /// The algorithm, `EdDSA`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
 }
 impl Jwk {
@@ -265,29 +225,36 @@ pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }
 /// Plex's error body.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// The errors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ErrorDetail>>,
 }
 /// One error.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Plex's error code, such as 1001.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,
     /// A readable description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The HTTP status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
 }
 /// The kind of transient token.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    serde_with::SerializeDisplay,
+    serde_with::DeserializeFromStr,
+)]
+#[serde_with(crate = "auth_core::__private::serde_with")]
 #[non_exhaustive]
 pub enum TransientTokenType {
     /// `delegation`.
@@ -312,25 +279,29 @@ impl From<&str> for TransientTokenType {
         }
     }
 }
+/// Never fails: an unknown value is `Unknown`.
+impl std::str::FromStr for TransientTokenType {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
 impl std::fmt::Display for TransientTokenType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for TransientTokenType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for TransientTokenType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        auth_core::__private::deserialize_str_enum(deserializer)
-    }
-}
 /// The scope of a transient token.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    serde_with::SerializeDisplay,
+    serde_with::DeserializeFromStr,
+)]
+#[serde_with(crate = "auth_core::__private::serde_with")]
 #[non_exhaustive]
 pub enum TransientTokenScope {
     /// `all`.
@@ -355,21 +326,16 @@ impl From<&str> for TransientTokenScope {
         }
     }
 }
+/// Never fails: an unknown value is `Unknown`.
+impl std::str::FromStr for TransientTokenScope {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
 impl std::fmt::Display for TransientTokenScope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for TransientTokenScope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for TransientTokenScope {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }
 /// The answer of the transient-token operation.
@@ -396,72 +362,62 @@ pub struct SourceConnectionInformation {
     pub media_container: SourceContainer,
 }
 /// The devices behind the source.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SourceContainer {
     /// How many devices follow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i32>,
     /// The devices.
-    #[serde(rename = "Device", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Device")]
     pub device: Option<Vec<SourceDevice>>,
 }
 /// A device that serves the source.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SourceDevice {
     /// The device's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The product it runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// The product's version.
-    #[serde(rename = "productVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "productVersion")]
     pub product_version: Option<String>,
     /// Its platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Its client identifier.
-    #[serde(
-        rename = "clientIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clientIdentifier")]
     pub client_identifier: Option<String>,
     /// What it provides, such as `server`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provides: Option<String>,
     /// A token for this device.
-    #[serde(rename = "accessToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accessToken")]
     pub access_token: Option<auth_core::Secret>,
     /// The ways to reach it.
-    #[serde(rename = "Connection", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Connection")]
     pub connection: Option<Vec<SourceConnection>>,
 }
 /// One way to reach a device.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SourceConnection {
     /// http or https.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// The address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
     /// The full URI.
     pub uri: String,
     /// Whether the address is on the local network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<bool>,
     /// Whether it goes through a Plex relay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay: Option<bool>,
 }
 /// The sign-in form.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SignInRequest {
@@ -470,14 +426,10 @@ pub struct SignInRequest {
     /// The account's password.
     pub password: auth_core::Secret,
     /// Whether the token outlives the session.
-    #[serde(rename = "rememberMe", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rememberMe")]
     pub remember_me: Option<bool>,
     /// The current two-factor code, when the account has two-factor enabled.
-    #[serde(
-        rename = "verificationCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "verificationCode")]
     pub verification_code: Option<auth_core::Secret>,
 }
 impl SignInRequest {
@@ -508,7 +460,16 @@ impl SignInRequest {
     }
 }
 /// Whether the account gets the newsletter.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    serde_with::SerializeDisplay,
+    serde_with::DeserializeFromStr,
+)]
+#[serde_with(crate = "auth_core::__private::serde_with")]
 #[non_exhaustive]
 pub enum MailingListStatus {
     /// `active`.
@@ -541,25 +502,29 @@ impl From<&str> for MailingListStatus {
         }
     }
 }
+/// Never fails: an unknown value is `Unknown`.
+impl std::str::FromStr for MailingListStatus {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
 impl std::fmt::Display for MailingListStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for MailingListStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for MailingListStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        auth_core::__private::deserialize_str_enum(deserializer)
-    }
-}
 /// A service's state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    serde_with::SerializeDisplay,
+    serde_with::DeserializeFromStr,
+)]
+#[serde_with(crate = "auth_core::__private::serde_with")]
 #[non_exhaustive]
 pub enum ServiceStatus {
     /// `online`.
@@ -588,25 +553,29 @@ impl From<&str> for ServiceStatus {
         }
     }
 }
+/// Never fails: an unknown value is `Unknown`.
+impl std::str::FromStr for ServiceStatus {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
 impl std::fmt::Display for ServiceStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for ServiceStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ServiceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        auth_core::__private::deserialize_str_enum(deserializer)
-    }
-}
 /// Whether a Plex Pass subscription is active.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    serde_with::SerializeDisplay,
+    serde_with::DeserializeFromStr,
+)]
+#[serde_with(crate = "auth_core::__private::serde_with")]
 #[non_exhaustive]
 pub enum SubscriptionStatus {
     /// `Inactive`.
@@ -635,25 +604,29 @@ impl From<&str> for SubscriptionStatus {
         }
     }
 }
+/// Never fails: an unknown value is `Unknown`.
+impl std::str::FromStr for SubscriptionStatus {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
 impl std::fmt::Display for SubscriptionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for SubscriptionStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for SubscriptionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        auth_core::__private::deserialize_str_enum(deserializer)
-    }
-}
 /// The state of a past subscription.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    serde_with::SerializeDisplay,
+    serde_with::DeserializeFromStr,
+)]
+#[serde_with(crate = "auth_core::__private::serde_with")]
 #[non_exhaustive]
 pub enum PastSubscriptionState {
     /// `ended`.
@@ -678,25 +651,21 @@ impl From<&str> for PastSubscriptionState {
         }
     }
 }
+/// Never fails: an unknown value is `Unknown`.
+impl std::str::FromStr for PastSubscriptionState {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
 impl std::fmt::Display for PastSubscriptionState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl Serialize for PastSubscriptionState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for PastSubscriptionState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        auth_core::__private::deserialize_str_enum(deserializer)
-    }
-}
 /// When subtitles are chosen automatically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum AutoSelectSubtitleMode {
     /// `0`.
@@ -729,25 +698,19 @@ impl From<i64> for AutoSelectSubtitleMode {
         }
     }
 }
+impl From<AutoSelectSubtitleMode> for i64 {
+    fn from(value: AutoSelectSubtitleMode) -> Self {
+        value.value()
+    }
+}
 impl std::fmt::Display for AutoSelectSubtitleMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.value())
     }
 }
-impl Serialize for AutoSelectSubtitleMode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-impl<'de> Deserialize<'de> for AutoSelectSubtitleMode {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        i64::deserialize(deserializer).map(Self::from)
-    }
-}
 /// Preference for subtitles for the deaf or hard of hearing (SDH).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum SubtitleAccessibilityMode {
     /// `0`.
@@ -784,25 +747,19 @@ impl From<i64> for SubtitleAccessibilityMode {
         }
     }
 }
+impl From<SubtitleAccessibilityMode> for i64 {
+    fn from(value: SubtitleAccessibilityMode) -> Self {
+        value.value()
+    }
+}
 impl std::fmt::Display for SubtitleAccessibilityMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.value())
     }
 }
-impl Serialize for SubtitleAccessibilityMode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-impl<'de> Deserialize<'de> for SubtitleAccessibilityMode {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        i64::deserialize(deserializer).map(Self::from)
-    }
-}
 /// Preference for forced subtitles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum SubtitleForcedMode {
     /// `0`.
@@ -839,25 +796,19 @@ impl From<i64> for SubtitleForcedMode {
         }
     }
 }
+impl From<SubtitleForcedMode> for i64 {
+    fn from(value: SubtitleForcedMode) -> Self {
+        value.value()
+    }
+}
 impl std::fmt::Display for SubtitleForcedMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.value())
     }
 }
-impl Serialize for SubtitleForcedMode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-impl<'de> Deserialize<'de> for SubtitleForcedMode {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        i64::deserialize(deserializer).map(Self::from)
-    }
-}
 /// A setting that is off (0) or on (1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "i64", into = "i64")]
 #[non_exhaustive]
 pub enum Toggle {
     /// `0`.
@@ -886,24 +837,18 @@ impl From<i64> for Toggle {
         }
     }
 }
+impl From<Toggle> for i64 {
+    fn from(value: Toggle) -> Self {
+        value.value()
+    }
+}
 impl std::fmt::Display for Toggle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.value())
     }
 }
-impl Serialize for Toggle {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(self.value())
-    }
-}
-impl<'de> Deserialize<'de> for Toggle {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        i64::deserialize(deserializer).map(Self::from)
-    }
-}
 /// The account's playback preferences.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserProfile {
@@ -912,9 +857,11 @@ pub struct UserProfile {
     pub auto_select_audio: bool,
     /// The preferred audio language.
     #[serde(rename = "defaultAudioLanguage")]
+    #[serialize_always]
     pub default_audio_language: Option<String>,
     /// The preferred subtitle language.
     #[serde(rename = "defaultSubtitleLanguage")]
+    #[serialize_always]
     pub default_subtitle_language: Option<String>,
     /// `autoSelectSubtitle`.
     #[serde(rename = "autoSelectSubtitle")]
@@ -933,6 +880,7 @@ pub struct UserProfile {
     pub media_reviews_visibility: Toggle,
 }
 /// A Plex service the account can use.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Service {
@@ -941,107 +889,85 @@ pub struct Service {
     /// Its URL.
     pub endpoint: String,
     /// A token for the service.
+    #[serialize_always]
     pub token: Option<auth_core::Secret>,
     /// A secret for the service.
+    #[serialize_always]
     pub secret: Option<auth_core::Secret>,
     /// `status`.
     pub status: ServiceStatus,
 }
 /// A Plex Pass subscription.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Subscription {
     /// The feature flags the subscription grants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
     /// Whether it is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When it started.
-    #[serde(rename = "subscribedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subscribedAt")]
     pub subscribed_at: Option<String>,
     /// `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SubscriptionStatus>,
     /// The payment service used.
-    #[serde(rename = "paymentService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "paymentService")]
     pub payment_service: Option<String>,
     /// The plan's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
 }
 /// A plex.tv account.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserPlexAccount {
     /// Whether the user agreed to personalised ads (meaning not documented).
-    #[serde(rename = "adsConsent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "adsConsent")]
     pub ads_consent: Option<bool>,
     /// When to ask about ads consent again (Unix seconds).
-    #[serde(
-        rename = "adsConsentReminderAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "adsConsentReminderAt")]
     pub ads_consent_reminder_at: Option<i64>,
     /// When ads consent was given (Unix seconds).
-    #[serde(
-        rename = "adsConsentSetAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "adsConsentSetAt")]
     pub ads_consent_set_at: Option<i64>,
     /// Whether the account is anonymous (meaning not documented).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anonymous: Option<bool>,
     /// The account's token.
     #[serde(rename = "authToken")]
     pub auth_token: auth_core::Secret,
     /// Whether two-factor backup codes exist.
-    #[serde(
-        rename = "backupCodesCreated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "backupCodesCreated")]
     pub backup_codes_created: Option<bool>,
     /// Whether the account is confirmed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<bool>,
     /// The account's country (two letters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The account's e-mail address.
     pub email: String,
     /// Whether sign-in by e-mail only is on.
-    #[serde(rename = "emailOnlyAuth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "emailOnlyAuth")]
     pub email_only_auth: Option<bool>,
     /// Whether experimental features are on.
-    #[serde(
-        rename = "experimentalFeatures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "experimentalFeatures")]
     pub experimental_features: Option<bool>,
     /// The account holder's full name.
     #[serde(rename = "friendlyName")]
     pub friendly_name: String,
     /// The platforms the account may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Vec<String>>,
     /// Whether it is a Plex Home guest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest: Option<bool>,
     /// Whether the account has a password.
     #[serde(rename = "hasPassword")]
     pub has_password: bool,
     /// Whether it belongs to a Plex Home.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether it administers the Plex Home.
-    #[serde(rename = "homeAdmin", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "homeAdmin")]
     pub home_admin: Option<bool>,
     /// How many accounts the Plex Home has.
-    #[serde(rename = "homeSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "homeSize")]
     pub home_size: Option<i32>,
     /// The account's id.
     pub id: i64,
@@ -1049,70 +975,44 @@ pub struct UserPlexAccount {
     #[serde(rename = "joinedAt")]
     pub joined_at: i64,
     /// The account's locale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Whether the newsletter is on.
-    #[serde(
-        rename = "mailingListActive",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mailingListActive")]
     pub mailing_list_active: Option<bool>,
     /// `mailingListStatus`.
-    #[serde(
-        rename = "mailingListStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mailingListStatus")]
     pub mailing_list_status: Option<MailingListStatus>,
     /// The most accounts the Plex Home may have.
-    #[serde(rename = "maxHomeSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "maxHomeSize")]
     pub max_home_size: Option<i32>,
     /// The hashed Plex Home PIN (may go away).
     ///
     /// Deprecated by the vendor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<auth_core::Secret>,
     /// `profile`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<UserProfile>,
     /// Whether a Plex Home PIN is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
     /// When the remembered sign-in expires (Unix seconds).
-    #[serde(
-        rename = "rememberExpiresAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rememberExpiresAt")]
     pub remember_expires_at: Option<i64>,
     /// Whether it is a managed Plex Home user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted: Option<bool>,
     /// The account's roles (may go away).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
     /// Scrobbling settings (meaning not documented).
-    #[serde(rename = "scrobbleTypes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "scrobbleTypes")]
     pub scrobble_types: Option<String>,
     /// The Plex services of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<Service>>,
     /// `subscription`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
     /// A description of the Plex Pass subscription.
-    #[serde(
-        rename = "subscriptionDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subscriptionDescription")]
     pub subscription_description: Option<String>,
     /// All Plex Pass subscriptions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<Subscription>>,
     /// The URL of the account's picture.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumb: Option<String>,
     /// The account's title (user name or friendly name).
     pub title: String,
@@ -1124,85 +1024,60 @@ pub struct UserPlexAccount {
     /// The account's UUID.
     pub uuid: String,
     /// The partner the account came through, if any.
-    #[serde(
-        rename = "attributionPartner",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "attributionPartner")]
     pub attribution_partner: Option<String>,
 }
 /// The account as sign-in answers it, with its subscription history.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SignedInUserPlexAccount {
     /// Whether the user agreed to personalised ads (meaning not documented).
-    #[serde(rename = "adsConsent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "adsConsent")]
     pub ads_consent: Option<bool>,
     /// When to ask about ads consent again (Unix seconds).
-    #[serde(
-        rename = "adsConsentReminderAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "adsConsentReminderAt")]
     pub ads_consent_reminder_at: Option<i64>,
     /// When ads consent was given (Unix seconds).
-    #[serde(
-        rename = "adsConsentSetAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "adsConsentSetAt")]
     pub ads_consent_set_at: Option<i64>,
     /// Whether the account is anonymous (meaning not documented).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anonymous: Option<bool>,
     /// The account's token.
     #[serde(rename = "authToken")]
     pub auth_token: auth_core::Secret,
     /// Whether two-factor backup codes exist.
-    #[serde(
-        rename = "backupCodesCreated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "backupCodesCreated")]
     pub backup_codes_created: Option<bool>,
     /// Whether the account is confirmed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<bool>,
     /// The account's country (two letters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The account's e-mail address.
     pub email: String,
     /// Whether sign-in by e-mail only is on.
-    #[serde(rename = "emailOnlyAuth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "emailOnlyAuth")]
     pub email_only_auth: Option<bool>,
     /// Whether experimental features are on.
-    #[serde(
-        rename = "experimentalFeatures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "experimentalFeatures")]
     pub experimental_features: Option<bool>,
     /// The account holder's full name.
     #[serde(rename = "friendlyName")]
     pub friendly_name: String,
     /// The platforms the account may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Vec<String>>,
     /// Whether it is a Plex Home guest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest: Option<bool>,
     /// Whether the account has a password.
     #[serde(rename = "hasPassword")]
     pub has_password: bool,
     /// Whether it belongs to a Plex Home.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether it administers the Plex Home.
-    #[serde(rename = "homeAdmin", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "homeAdmin")]
     pub home_admin: Option<bool>,
     /// How many accounts the Plex Home has.
-    #[serde(rename = "homeSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "homeSize")]
     pub home_size: Option<i32>,
     /// The account's id.
     pub id: i64,
@@ -1210,70 +1085,44 @@ pub struct SignedInUserPlexAccount {
     #[serde(rename = "joinedAt")]
     pub joined_at: i64,
     /// The account's locale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Whether the newsletter is on.
-    #[serde(
-        rename = "mailingListActive",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mailingListActive")]
     pub mailing_list_active: Option<bool>,
     /// `mailingListStatus`.
-    #[serde(
-        rename = "mailingListStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mailingListStatus")]
     pub mailing_list_status: Option<MailingListStatus>,
     /// The most accounts the Plex Home may have.
-    #[serde(rename = "maxHomeSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "maxHomeSize")]
     pub max_home_size: Option<i32>,
     /// The hashed Plex Home PIN (may go away).
     ///
     /// Deprecated by the vendor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<auth_core::Secret>,
     /// `profile`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<UserProfile>,
     /// Whether a Plex Home PIN is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
     /// When the remembered sign-in expires (Unix seconds).
-    #[serde(
-        rename = "rememberExpiresAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rememberExpiresAt")]
     pub remember_expires_at: Option<i64>,
     /// Whether it is a managed Plex Home user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted: Option<bool>,
     /// The account's roles (may go away).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
     /// Scrobbling settings (meaning not documented).
-    #[serde(rename = "scrobbleTypes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "scrobbleTypes")]
     pub scrobble_types: Option<String>,
     /// The Plex services of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<Service>>,
     /// `subscription`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
     /// A description of the Plex Pass subscription.
-    #[serde(
-        rename = "subscriptionDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "subscriptionDescription")]
     pub subscription_description: Option<String>,
     /// All Plex Pass subscriptions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<Subscription>>,
     /// The URL of the account's picture.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumb: Option<String>,
     /// The account's title (user name or friendly name).
     pub title: String,
@@ -1285,11 +1134,7 @@ pub struct SignedInUserPlexAccount {
     /// The account's UUID.
     pub uuid: String,
     /// The partner the account came through, if any.
-    #[serde(
-        rename = "attributionPartner",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "attributionPartner")]
     pub attribution_partner: Option<String>,
     /// Subscriptions that ended.
     #[serde(rename = "pastSubscriptions")]
@@ -1298,18 +1143,23 @@ pub struct SignedInUserPlexAccount {
     pub trials: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 /// A subscription that ended.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PastSubscription {
     /// The subscription's id.
+    #[serialize_always]
     pub id: Option<String>,
     /// Its billing mode.
+    #[serialize_always]
     pub mode: Option<String>,
     /// When it would have renewed (Unix seconds).
     #[serde(rename = "renewsAt")]
+    #[serialize_always]
     pub renews_at: Option<i64>,
     /// When it ended (Unix seconds).
     #[serde(rename = "endsAt")]
+    #[serialize_always]
     pub ends_at: Option<i64>,
     /// Whether it was canceled.
     pub canceled: bool,
@@ -1334,6 +1184,7 @@ pub struct PastSubscription {
     /// The kind of subscription, such as `plexpass`.
     pub r#type: String,
     /// Transfer details (meaning not documented).
+    #[serialize_always]
     pub transfer: Option<String>,
     /// `state`.
     pub state: PastSubscriptionState,
@@ -1341,6 +1192,7 @@ pub struct PastSubscription {
     pub billing: Billing,
 }
 /// How a past subscription was paid.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Billing {
@@ -1349,10 +1201,20 @@ pub struct Billing {
     pub internal_payment_method: serde_json::Map<String, serde_json::Value>,
     /// The payment method's id.
     #[serde(rename = "paymentMethodId")]
+    #[serialize_always]
     pub payment_method_id: Option<i64>,
 }
 /// The values of `protocol` in the URL of `Server::MediaServer`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    serde_with::SerializeDisplay,
+    serde_with::DeserializeFromStr,
+)]
+#[serde_with(crate = "auth_core::__private::serde_with")]
 #[non_exhaustive]
 pub enum MediaServerProtocol {
     /// `http`.
@@ -1381,20 +1243,15 @@ impl From<&str> for MediaServerProtocol {
         }
     }
 }
+/// Never fails: an unknown value is `Unknown`.
+impl std::str::FromStr for MediaServerProtocol {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
 impl std::fmt::Display for MediaServerProtocol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl Serialize for MediaServerProtocol {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for MediaServerProtocol {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        auth_core::__private::deserialize_str_enum(deserializer)
     }
 }

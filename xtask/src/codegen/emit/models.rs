@@ -8,17 +8,38 @@ pub(super) fn emit_models(api: &Api) -> TokenStream {
     let serde = api
         .models
         .iter()
-        .any(|model| !matches!(model.kind, ModelKind::Alias(_) | ModelKind::Headers(_)))
+        .any(|model| {
+            !matches!(
+                model.kind,
+                ModelKind::Alias(_) | ModelKind::Headers(_) | ModelKind::StringEnum(_)
+            )
+        })
         .then(|| {
             quote!(
                 use serde::{Deserialize, Serialize};
             )
         });
+    let serde_with = api.models.iter().any(uses_serde_with).then(|| {
+        quote!(
+            use auth_core::__private::serde_with;
+        )
+    });
     let models = api.models.iter().map(|model| emit_model(api, model));
     quote! {
         #about
         #serde
+        #serde_with
         #(#models)*
+    }
+}
+
+/// Whether `model`'s serde goes through serde_with: a string enum's derives, or a struct with a
+/// field that may be unset (`skip_serializing_none`).
+fn uses_serde_with(model: &Model) -> bool {
+    match &model.kind {
+        ModelKind::StringEnum(_) => true,
+        ModelKind::Struct(fields) => fields.iter().any(Field::optional),
+        _ => false,
     }
 }
 
@@ -71,24 +92,28 @@ pub(super) fn emit_struct(
             text.push_str("\n\nDeprecated by the vendor.");
         }
         let docs = doc(&text);
-        let mut serde = Vec::new();
-        if field.rust.trim_start_matches('_') != field.wire {
+        let serde = (field.rust.trim_start_matches('_') != field.wire).then(|| {
             let wire = &field.wire;
-            serde.push(quote!(rename = #wire));
-        }
-        if !field.required {
-            serde.push(quote!(default, skip_serializing_if = "Option::is_none"));
-        }
-        let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+            quote!(#[serde(rename = #wire)])
+        });
+        // An unset optional field is left out; a required one that may be null is sent as null.
+        let always = (field.required && field.optional()).then(|| quote!(#[serialize_always]));
         quote! {
             #docs
             #serde
+            #always
             pub #rust: #ty,
         }
     });
+    // Serde reads a missing `Option` field as `None` by itself; serde_with leaves unset ones out.
+    let skip_none = fields
+        .iter()
+        .any(Field::optional)
+        .then(|| quote!(#[serde_with::skip_serializing_none]));
     let constructors = model.request_side.then(|| emit_constructors(name, fields));
     quote! {
         #docs
+        #skip_none
         #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
         #[non_exhaustive]
         pub struct #name {
@@ -218,7 +243,16 @@ pub(super) fn emit_string_enum(
     });
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(
+            Debug,
+            Clone,
+            PartialEq,
+            Eq,
+            Hash,
+            serde_with::SerializeDisplay,
+            serde_with::DeserializeFromStr,
+        )]
+        #[serde_with(crate = "auth_core::__private::serde_with")]
         #[non_exhaustive]
         pub enum #name {
             #(#declarations)*
@@ -245,21 +279,18 @@ pub(super) fn emit_string_enum(
             }
         }
 
+        /// Never fails: an unknown value is `Unknown`.
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                auth_core::__private::deserialize_str_enum(deserializer)
             }
         }
     }
@@ -285,7 +316,8 @@ pub(super) fn emit_int_enum(
     });
     quote! {
         #docs
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "i64", into = "i64")]
         #[non_exhaustive]
         pub enum #name {
             #(#declarations)*
@@ -312,21 +344,15 @@ pub(super) fn emit_int_enum(
             }
         }
 
+        impl From<#name> for i64 {
+            fn from(value: #name) -> Self {
+                value.value()
+            }
+        }
+
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{}", self.value())
-            }
-        }
-
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_i64(self.value())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                i64::deserialize(deserializer).map(Self::from)
             }
         }
     }
