@@ -569,10 +569,13 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         };
         match binding_code {
             Some(code) => {
-                step(report, V, TOKEN, challenge.complete(code), |_| {
+                let user = step(report, V, TOKEN, challenge.complete(code), |_| {
                     (200, "mfa_oob (oob_code + binding code) → logged in".into())
                 })
                 .await;
+                if let Some(user) = user {
+                    account_user_token(report, &base, &account, &user).await;
+                }
             }
             None => report.skip(V, TOKEN, "set DINTERO_BINDING_CODE to complete mfa_oob"),
         }
@@ -594,6 +597,37 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
     )
     .await;
     Ok(())
+}
+
+/// The `account_user_token` grant: the logged-in user's own token as the bearer.
+async fn account_user_token(
+    report: &mut Report,
+    base: &dintero_auth::Client,
+    account: &str,
+    user: &dintero_auth::Client,
+) {
+    let Ok(user_jwt) = user.core().bearer_token().await else {
+        return;
+    };
+    let grant = dintero_auth::models::AccountUserToken::new().into();
+    step(
+        report,
+        "dintero",
+        "aid_auths_oauth_token_post",
+        base.with_credentials(Credentials::bearer(user_jwt))
+            .authenticate()
+            .aid_auths_oauth_token_post(account, &grant),
+        |token| {
+            (
+                200,
+                format!(
+                    "account_user_token (the user's JWT) → token for {} s",
+                    token.expires_in
+                ),
+            )
+        },
+    )
+    .await;
 }
 
 async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()> {

@@ -196,6 +196,7 @@ async fn dintero_token_every_grant() {
     let grants: Vec<dintero_models::AuthToken> = vec![
         dintero_models::Password::new("user", "password", "https://aud").into(),
         dintero_models::RefreshToken::new("refresh").into(),
+        dintero_models::AccountUserToken::new().into(),
         dintero_models::MfaOob::new("oob", "123456", "mfa").into(),
         dintero_models::AuthorizationCode::new(
             dintero_models::IdentType::Email,

@@ -54,6 +54,10 @@ async fn token_grants_serialize_with_their_grant_type() {
             json!({"grant_type": "password", "username": "user@example.org", "password": "pw", "audience": "https://aud"}),
         ),
         (
+            AccountUserToken::new().into(),
+            json!({"grant_type": "account_user_token"}),
+        ),
+        (
             RefreshToken::new("rt-1").into(),
             json!({"grant_type": "refresh_token", "refresh_token": "rt-1"}),
         ),

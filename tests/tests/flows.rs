@@ -176,6 +176,47 @@ async fn dintero_password_login_with_mfa_out_of_band() {
 }
 
 #[tokio::test]
+async fn dintero_account_user_token_from_the_users_own_jwt() {
+    let config = DinteroConfig {
+        user_has_mfa: false,
+        ..DinteroConfig::default()
+    };
+    let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
+    let client = workspace_tests::dintero_of_fake(&server.url(), &config);
+    let grant = Password::new(config.username, config.password, "https://aud");
+    let dintero_auth::LoginOutcome::LoggedIn(user) =
+        client.login(&config.account_id, grant).await.unwrap()
+    else {
+        panic!("the user has no MFA");
+    };
+    let user_jwt = user.bearer_token().await.unwrap();
+
+    let base = dintero(&server.url(), Credentials::None);
+    let account_user = base.with_token_provider(dintero_auth::AccountUserToken::new(
+        &base,
+        config.account_id.clone(),
+        user_jwt.clone(),
+    ));
+    let token = account_user.bearer_token().await.unwrap();
+    assert!(fake.issued(token.expose()));
+    assert_ne!(token.expose(), user_jwt.expose(), "a token of its own");
+
+    // The client's own token is no account user's: Dintero's refusal is a typed token error.
+    let client_jwt = client.bearer_token().await.unwrap();
+    let not_a_user = base.with_token_provider(dintero_auth::AccountUserToken::new(
+        &base,
+        config.account_id.clone(),
+        client_jwt,
+    ));
+    let error = not_a_user.bearer_token().await.unwrap_err();
+    let auth_core::Error::TokenRefresh(refused) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(refused.kind(), auth_core::TokenErrorKind::Rejected);
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(403));
+}
+
+#[tokio::test]
 async fn dintero_recovery_leads_to_the_next_challenge() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();

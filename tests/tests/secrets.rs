@@ -183,7 +183,7 @@ fn dintero_models_redact_secrets() {
         "dintero",
         printers!(dintero_auth::models;
             ChallengeType, OobChannel, BindingMethod, Challenge, AuthChallenge, MfaRecovery,
-            ChallengeResponse, RecoveryChallengeResponse, AuthToken, AuthorizationCode, IdentType,
+            ChallengeResponse, RecoveryChallengeResponse, AuthToken, AccountUserToken, AuthorizationCode, IdentType,
             ClientCredentials, MfaOob, Password, RefreshToken, ExchangeToken, AccessToken, TokenType, ErrorResponse,
             ErrorDetail,
         ),

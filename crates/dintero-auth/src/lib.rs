@@ -44,8 +44,8 @@ pub use codes::{DinteroCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
 pub use session::{
-    ClientCredentials, LoginError, LoginOutcome, MFA_REQUIRED, MfaPending, OobChallenge,
-    PasswordLogin, RecoveryOutcome, RefreshToken,
+    AccountUserToken, ClientCredentials, LoginError, LoginOutcome, MFA_REQUIRED, MfaPending,
+    OobChallenge, PasswordLogin, RecoveryOutcome, RefreshToken,
 };
 
 /// The README's examples, compiled and run as doc tests.

@@ -1,5 +1,5 @@
 //! Dintero's ways of obtaining access tokens ([`ClientCredentials`], [`PasswordLogin`],
-//! [`RefreshToken`]), the login with an out-of-band second factor ([`LoginOutcome`],
+//! [`RefreshToken`], [`AccountUserToken`]), the login with an out-of-band second factor ([`LoginOutcome`],
 //! [`MfaPending`], [`OobChallenge`]), and MFA recovery ([`RecoveryOutcome`]).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -87,6 +87,51 @@ impl TokenProvider for ClientCredentials {
     fn fetch(&self) -> FetchFuture<'_> {
         Box::pin(async move {
             let access = request_token(&self.client, &self.account_id, &self.grant).await?;
+            Ok(access.to_token())
+        })
+    }
+}
+
+/// Access tokens for an account user from the user's own JWT (the `account_user_token` grant,
+/// with that JWT as the bearer): an account user token, or an ID token with an `email` claim
+/// when the user signed in with an identity provider of your own. Each new access token is
+/// asked for with the same JWT, so it serves as long as that JWT is valid.
+///
+/// ```no_run
+/// # async fn run(user_jwt: String) -> Result<(), Box<dyn std::error::Error>> {
+/// use dintero_auth::{AccountUserToken, Client, Credentials};
+///
+/// let client = Client::new(Credentials::None)?;
+/// let client = client.with_token_provider(AccountUserToken::new(&client, "T00000000", user_jwt));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct AccountUserToken {
+    client: Client,
+    account_id: String,
+}
+
+impl AccountUserToken {
+    /// Tokens of `account_id` for the account user whose JWT is `user_jwt`, through `client`'s
+    /// connection pool.
+    pub fn new(
+        client: &Client,
+        account_id: impl Into<String>,
+        user_jwt: impl Into<Secret>,
+    ) -> Self {
+        Self {
+            client: Client::from(client.core().token_client(Credentials::bearer(user_jwt))),
+            account_id: account_id.into(),
+        }
+    }
+}
+
+impl TokenProvider for AccountUserToken {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let grant = models::AccountUserToken::new().into();
+            let access = request_token(&self.client, &self.account_id, &grant).await?;
             Ok(access.to_token())
         })
     }

@@ -1,6 +1,6 @@
 //! A local, stateful fake of Dintero's API for your own tests (the `testing` feature), served on
-//! 127.0.0.1 on a free port: client-credentials, password and refresh-token grants, access
-//! tokens that really expire, the MFA out-of-band challenge and recovery, and checkout sessions
+//! 127.0.0.1 on a free port: client-credentials, password, refresh-token and account-user-token
+//! grants, access tokens that really expire, the MFA out-of-band challenge and recovery, and checkout sessions
 //! at `POST /sessions-profile` (point [`Server::Checkout`](crate::Server::Checkout) at the same
 //! URL). Its [`Server`] keeps a log of the requests and can make token requests fail.
 //!
@@ -37,7 +37,7 @@
 //! # }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -90,6 +90,8 @@ impl Default for DinteroConfig {
 #[derive(Debug, Default)]
 struct State {
     access_tokens: Tokens,
+    /// The access tokens issued to the account user (not to the client itself).
+    user_tokens: HashSet<String>,
     refresh_tokens: Tokens,
     mfa_tokens: Tokens,
     /// oob_code → (mfa_token, binding_code)
@@ -103,6 +105,15 @@ struct State {
 pub struct DinteroFake {
     config: DinteroConfig,
     state: Mutex<State>,
+}
+
+/// Whom an access token is issued to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grantee {
+    /// The OAuth client itself (client credentials, a partner's exchange).
+    Client,
+    /// The account user (password, MFA, refresh token, account user token).
+    User,
 }
 
 fn error(status: u16, code: &str, message: &str) -> Reply {
@@ -160,12 +171,16 @@ impl DinteroFake {
         )
     }
 
-    fn token(&self, state: &mut State, with_refresh: bool) -> Reply {
+    /// An access token for `grantee`, with a refresh token when `with_refresh`.
+    fn token(&self, state: &mut State, grantee: Grantee, with_refresh: bool) -> Reply {
         let lifetime = self.config.token_lifetime;
         let access = state.access_tokens.issue(
             jwt(&self.config.account_id, lifetime, self.config.clock_offset),
             lifetime,
         );
+        if grantee == Grantee::User {
+            state.user_tokens.insert(access.clone());
+        }
         let mut body = json!({"access_token": access, "token_type": "Bearer", "expires_in": lifetime.as_secs()});
         if self.config.real_world {
             body.as_object_mut()
@@ -192,7 +207,7 @@ impl DinteroFake {
         }
         let mut state = self.state();
         state.token_requests += 1;
-        self.token(&mut state, false)
+        self.token(&mut state, Grantee::Client, false)
     }
 
     fn grant(&self, request: &Request) -> Reply {
@@ -209,7 +224,7 @@ impl DinteroFake {
             if request.basic() != Some(expected) {
                 return error(401, "unauthorized", "invalid client credentials");
             }
-            return self.token(&mut state, false);
+            return self.token(&mut state, Grantee::Client, false);
         }
         if !state.access_tokens.valid(request.bearer()) {
             return error(401, "unauthorized", "invalid or expired JWT");
@@ -224,13 +239,22 @@ impl DinteroFake {
                 if self.config.user_has_mfa {
                     return self.mfa_required(&mut state);
                 }
-                self.token(&mut state, true)
+                self.token(&mut state, Grantee::User, true)
             }
             "refresh_token" => {
                 if !state.refresh_tokens.valid(Some(text("refresh_token"))) {
                     return error(403, "invalid_grant", "unknown refresh token");
                 }
-                self.token(&mut state, false)
+                self.token(&mut state, Grantee::User, false)
+            }
+            "account_user_token" => {
+                if !request
+                    .bearer()
+                    .is_some_and(|jwt| state.user_tokens.contains(jwt))
+                {
+                    return error(403, "invalid_grant", "the bearer is not an account user");
+                }
+                self.token(&mut state, Grantee::User, false)
             }
             "mfa_oob" => {
                 let expected = state.challenges.get(text("oob_code")).cloned();
@@ -243,7 +267,7 @@ impl DinteroFake {
                     return error(403, "invalid_grant", "the challenge was not completed");
                 }
                 state.challenges.remove(text("oob_code"));
-                self.token(&mut state, true)
+                self.token(&mut state, Grantee::User, true)
             }
             _ => error(
                 400,
