@@ -126,6 +126,37 @@ async fn token_mfa_required_is_a_typed_forbidden() {
     );
 }
 
+/// An `error` that is a plain string instead of Dintero's object (no recorded Dintero answer
+/// shows one; OAuth servers commonly answer so): still the documented status's typed error,
+/// without a decoded body, the text kept in the excerpt.
+#[tokio::test]
+async fn an_error_that_is_a_plain_string_is_still_the_typed_status() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/P00000000/auth/token");
+            then.status(401)
+                .json_body(json!({"error": "invalid_token", "error_description": "expired"}));
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    let error = client
+        .authenticate()
+        .aid_auths_oauth_token_post("P00000000", &RefreshToken::new("rt").into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.documented(),
+            Some(AidAuthsOauthTokenPostError::Unauthorized(None))
+        ),
+        "{error:?}"
+    );
+    assert_eq!(dintero_auth::VendorCode::vendor_code(&error), None);
+    let excerpt = error.response_meta().unwrap().body_excerpt();
+    assert!(String::from_utf8_lossy(excerpt).contains("invalid_token"));
+}
+
 #[tokio::test]
 async fn token_throttled_is_typed_with_retry_after() {
     let server = MockServer::start_async().await;
