@@ -155,6 +155,17 @@ async fn token_details_need_only_the_fields_that_identify_the_account() {
         Some(MailingListStatus::Removed)
     );
     assert_eq!(account.remember_expires_at, None);
+
+    // A descriptive field that is null reads as unset, like a missing one (a managed user's
+    // mailing-list status; the recorded sign-ins in tests/fixtures/plex null several others).
+    let managed: plex_auth::models::UserPlexAccount = serde_json::from_value(json!({
+        "id": 43, "uuid": "d4e5f6", "username": "", "title": "Kid", "friendlyName": "",
+        "email": "", "authToken": "t", "hasPassword": false, "twoFactorEnabled": false,
+        "joinedAt": 0, "mailingListStatus": null, "locale": null, "restricted": true
+    }))
+    .unwrap();
+    assert_eq!(managed.mailing_list_status, None);
+    assert_eq!(managed.restricted, Some(true));
 }
 
 #[tokio::test]

@@ -45,7 +45,7 @@ async fn plex_real_world_answers_are_typed() {
         .complete(config.two_factor_code.as_deref().unwrap())
         .await
         .unwrap();
-    // The account decodes with `rememberExpiresAt: null`.
+    // The account decodes with its recorded nulls.
     let me = logged_in
         .client
         .authentication()
@@ -53,6 +53,9 @@ async fn plex_real_world_answers_are_typed() {
         .await
         .unwrap();
     assert_eq!(me.remember_expires_at, None);
+    assert_eq!(me.subscription.unwrap().subscribed_at, None);
+    let services = me.services.unwrap();
+    assert_eq!((&services[0].token, &services[0].secret), (&None, &None));
 
     // plex.tv: a rejected token is a 422 with XML, typed.
     let stranger = client.with_token("not-a-token");

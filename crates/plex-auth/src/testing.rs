@@ -49,7 +49,9 @@ pub struct PlexConfig {
     pub password: String,
     /// The two-factor code the account wants, if it has two-factor authentication.
     pub two_factor_code: Option<String>,
-    /// The account's `rememberExpiresAt` is null, as for Plex Home users.
+    /// The account's descriptive fields are null where recorded answers null them:
+    /// `rememberExpiresAt` (as for Plex Home users), the subscription's `subscribedAt`, and a
+    /// service's `token` and `secret` (see `tests/fixtures/plex/sign_in_201_*.json`).
     pub home_user_nulls: bool,
     /// plex.tv's answer to a bad token (`None`: a 401 with Plex's JSON error 1001). plex.tv's
     /// real one is sometimes a 422 with an XML body.
@@ -418,6 +420,10 @@ impl PlexFake {
         let mut account = self.account_as_documented(token);
         if self.config.home_user_nulls {
             account["rememberExpiresAt"] = Value::Null;
+            account["subscription"]["subscribedAt"] = Value::Null;
+            account["services"] = json!([{"identifier": "community",
+                "endpoint": "https://community.plex.tv", "token": null, "secret": null,
+                "status": "online"}]);
         }
         account
     }
