@@ -55,11 +55,7 @@ impl AccessToken {
 /// # }
 /// ```
 #[derive(Debug)]
-pub struct ClientCredentials {
-    client: Client,
-    account_id: String,
-    grant: AuthToken,
-}
+pub struct ClientCredentials(FixedGrant);
 
 impl ClientCredentials {
     /// Tokens for `audience` in `account_id`, from the client `client_id` with `client_secret`,
@@ -71,24 +67,18 @@ impl ClientCredentials {
         client_secret: impl Into<Secret>,
         audience: impl Into<String>,
     ) -> Self {
-        Self {
-            client: Client::from(
-                client
-                    .core()
-                    .token_client(Credentials::basic(client_id, client_secret)),
-            ),
-            account_id: account_id.into(),
-            grant: models::ClientCredentials::new(audience).into(),
-        }
+        Self(FixedGrant::new(
+            client,
+            Credentials::basic(client_id, client_secret),
+            account_id.into(),
+            models::ClientCredentials::new(audience).into(),
+        ))
     }
 }
 
 impl TokenProvider for ClientCredentials {
     fn fetch(&self) -> FetchFuture<'_> {
-        Box::pin(async move {
-            let access = request_token(&self.client, &self.account_id, &self.grant).await?;
-            Ok(access.to_token())
-        })
+        self.0.fetch()
     }
 }
 
@@ -107,10 +97,7 @@ impl TokenProvider for ClientCredentials {
 /// # }
 /// ```
 #[derive(Debug)]
-pub struct AccountUserToken {
-    client: Client,
-    account_id: String,
-}
+pub struct AccountUserToken(FixedGrant);
 
 impl AccountUserToken {
     /// Tokens of `account_id` for the account user whose JWT is `user_jwt`, through `client`'s
@@ -120,18 +107,47 @@ impl AccountUserToken {
         account_id: impl Into<String>,
         user_jwt: impl Into<Secret>,
     ) -> Self {
-        Self {
-            client: Client::from(client.core().token_client(Credentials::bearer(user_jwt))),
-            account_id: account_id.into(),
-        }
+        Self(FixedGrant::new(
+            client,
+            Credentials::bearer(user_jwt),
+            account_id.into(),
+            models::AccountUserToken::new().into(),
+        ))
     }
 }
 
 impl TokenProvider for AccountUserToken {
     fn fetch(&self) -> FetchFuture<'_> {
+        self.0.fetch()
+    }
+}
+
+/// The same grant for every token, sent with the same credentials (what [`ClientCredentials`]
+/// and [`AccountUserToken`] are).
+#[derive(Debug)]
+struct FixedGrant {
+    client: Client,
+    account_id: String,
+    grant: AuthToken,
+}
+
+impl FixedGrant {
+    fn new(
+        client: &Client,
+        credentials: Credentials,
+        account_id: String,
+        grant: AuthToken,
+    ) -> Self {
+        Self {
+            client: Client::from(client.core().token_client(credentials)),
+            account_id,
+            grant,
+        }
+    }
+
+    fn fetch(&self) -> FetchFuture<'_> {
         Box::pin(async move {
-            let grant = models::AccountUserToken::new().into();
-            let access = request_token(&self.client, &self.account_id, &grant).await?;
+            let access = request_token(&self.client, &self.account_id, &self.grant).await?;
             Ok(access.to_token())
         })
     }
