@@ -17,7 +17,7 @@ use crate::api_error::{ApiError, ApiErrorKind};
 use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::request::{Operation, Request, Security};
+use crate::request::{Operation, OperationRef, Request, Security};
 use crate::response::Response;
 
 /// How a request to any endpoint failed. It has the shape of every operation's error; no status
@@ -93,7 +93,7 @@ impl AuthorizedRequest {
                 _ => api.security,
             };
             Request::of(
-                Cow::Owned(Operation {
+                OperationRef::Owned(Box::new(Operation {
                     api: api.name,
                     id: "request",
                     name: "request",
@@ -102,7 +102,7 @@ impl AuthorizedRequest {
                     path: "(any)",
                     security,
                     idempotent,
-                }),
+                })),
                 path.to_owned(),
             )
         });
@@ -156,7 +156,7 @@ impl AuthorizedRequest {
     /// is retried after an answer or failure that may have reached the server.
     pub fn retry_safe(self) -> Self {
         self.map(|mut request| {
-            request.operation.to_mut().idempotent = true;
+            request.operation.mark_idempotent();
             Ok(request)
         })
     }

@@ -61,11 +61,48 @@ pub(crate) struct Body {
     pub(crate) bytes: bytes::Bytes,
 }
 
+/// The operation a request belongs to: a generated operation's `static`, or a description made
+/// for one call of [`Client::request`](crate::Client::request), boxed. A pointer either way (a
+/// `Cow` would hold the whole description inline), so that every operation's future stays
+/// small: a request is held in it across awaits.
+#[derive(Debug)]
+pub(crate) enum OperationRef {
+    Static(&'static Operation),
+    Owned(Box<Operation>),
+}
+
+impl std::ops::Deref for OperationRef {
+    type Target = Operation;
+
+    fn deref(&self) -> &Operation {
+        match self {
+            Self::Static(operation) => operation,
+            Self::Owned(operation) => operation,
+        }
+    }
+}
+
+impl OperationRef {
+    /// Marks the operation safe to send twice, for this call only.
+    pub(crate) fn mark_idempotent(&mut self) {
+        match self {
+            Self::Owned(operation) => operation.idempotent = true,
+            Self::Static(operation) => {
+                let operation = *operation;
+                *self = Self::Owned(Box::new(Operation {
+                    idempotent: true,
+                    ..operation.clone()
+                }));
+            }
+        }
+    }
+}
+
 /// One call of an operation: the operation, the path (with its parameters already encoded),
 /// query, headers and body.
 #[derive(Debug)]
 pub struct Request {
-    pub(crate) operation: Cow<'static, Operation>,
+    pub(crate) operation: OperationRef,
     pub(crate) path: String,
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
@@ -77,11 +114,11 @@ impl Request {
     /// A call of `operation` to `path` (the template filled in, each parameter encoded with
     /// [`encode_path`](crate::encode_path)).
     pub fn new(operation: &'static Operation, path: String) -> Self {
-        Self::of(Cow::Borrowed(operation), path)
+        Self::of(OperationRef::Static(operation), path)
     }
 
     /// A call of an operation described for this call only.
-    pub(crate) fn of(operation: Cow<'static, Operation>, path: String) -> Self {
+    pub(crate) fn of(operation: OperationRef, path: String) -> Self {
         Self {
             operation,
             path,
