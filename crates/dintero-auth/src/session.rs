@@ -1,6 +1,6 @@
 //! Dintero's ways of obtaining access tokens ([`ClientCredentials`], [`PasswordLogin`],
-//! [`RefreshToken`], [`AccountUserToken`]), the login with an out-of-band second factor ([`LoginOutcome`],
-//! [`MfaPending`], [`OobChallenge`]), and MFA recovery ([`RecoveryOutcome`]).
+//! [`RefreshToken`], [`AccountUserToken`]), the login with an out-of-band second factor
+//! ([`LoginOutcome`], [`MfaPending`], [`OobChallenge`]), and MFA recovery ([`RecoveryOutcome`]).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

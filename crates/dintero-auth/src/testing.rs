@@ -1,8 +1,9 @@
 //! A local, stateful fake of Dintero's API for your own tests (the `testing` feature), served on
 //! 127.0.0.1 on a free port: client-credentials, password, refresh-token and account-user-token
-//! grants, access tokens that really expire, the MFA out-of-band challenge and recovery, and checkout sessions
-//! at `POST /sessions-profile` (point [`Server::Checkout`](crate::Server::Checkout) at the same
-//! URL). Its [`Server`] keeps a log of the requests and can make token requests fail.
+//! grants, access tokens that really expire, the MFA out-of-band challenge and recovery, and
+//! checkout sessions at `POST /sessions-profile` (point
+//! [`Server::Checkout`](crate::Server::Checkout) at the same URL). Its [`Server`] keeps a log of
+//! the requests and can make token requests fail.
 //!
 //! ```
 //! use dintero_auth::testing::{DinteroConfig, DinteroFake};
