@@ -175,14 +175,22 @@ async fn a_media_server_401_in_html_is_the_typed_unauthorized() {
     );
 }
 
-async fn sign_in_error(name: &str, content_type: &str) -> plex_auth::LoginError {
-    let server = serving(name, POST, "/api/v2/users/signin", 401, content_type).await;
+/// The sign-in answered with fixture `name` as `status` and `content_type`.
+async fn sign_in(
+    name: &str,
+    status: u16,
+    content_type: &str,
+) -> Result<plex_auth::models::SignedInUserPlexAccount, plex_auth::LoginError> {
+    let server = serving(name, POST, "/api/v2/users/signin", status, content_type).await;
     let form = plex_auth::models::SignInRequest::new("user@example.org", Secret::new("password"));
     plex(&server.base_url(), Credentials::None)
         .authentication()
         .post_users_sign_in_data(&form)
         .await
-        .unwrap_err()
+}
+
+async fn sign_in_error(name: &str, content_type: &str) -> plex_auth::LoginError {
+    sign_in(name, 401, content_type).await.unwrap_err()
 }
 
 #[tokio::test]
@@ -217,11 +225,7 @@ async fn plex_sign_in_codes_are_typed_in_json_and_xml() {
 }
 
 async fn signed_in(name: &str) -> plex_auth::models::SignedInUserPlexAccount {
-    let server = serving(name, POST, "/api/v2/users/signin", 201, "application/json").await;
-    let form = plex_auth::models::SignInRequest::new("user@example.org", Secret::new("password"));
-    plex(&server.base_url(), Credentials::None)
-        .authentication()
-        .post_users_sign_in_data(&form)
+    sign_in(name, 201, "application/json")
         .await
         .unwrap_or_else(|err| panic!("{name}: {err:?}"))
 }
