@@ -1,6 +1,7 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for the failures a mock framework cannot produce:
 //! a connection reset in the middle of a body, a server that never answers, a sequence of
-//! different answers to the same request.
+//! different answers to the same request, an answer chosen from what was asked (a hostile
+//! server). It keeps every request it saw, and counts connections, HTTP or not.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -60,42 +61,92 @@ impl Step {
     }
 }
 
-/// A running scripted server: the n-th request gets the n-th step, the last step repeats.
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The method.
+    pub method: String,
+    /// The request target (path and query).
+    pub target: String,
+    /// The headers, names in lower case, in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How a server of this module chooses its answer: from the request's number (0 for the first)
+/// and the request.
+pub type Handler = dyn Fn(usize, &Seen) -> Step + Send + Sync;
+
+/// A running scripted server: the n-th request gets the n-th step, the last step repeats (or
+/// the step its handler chooses).
 #[derive(Debug)]
 pub struct RawServer {
     url: String,
+    port: u16,
     requests: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<Seen>>>,
     task: JoinHandle<()>,
 }
 
 impl RawServer {
     /// Starts the server with its script (at least one step).
     pub async fn start(script: Vec<Step>) -> std::io::Result<RawServer> {
+        Self::serve(move |index, _| script[index.min(script.len() - 1)].clone()).await
+    }
+
+    /// Starts the server answering each request as `handler` says.
+    pub async fn serve(
+        handler: impl Fn(usize, &Seen) -> Step + Send + Sync + 'static,
+    ) -> std::io::Result<RawServer> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let address = listener.local_addr()?;
         let requests = Arc::new(AtomicUsize::new(0));
-        let script = Arc::new(Mutex::new(script));
-        let counter = Arc::clone(&requests);
+        let connections = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (counter, accepted, log) = (
+            Arc::clone(&requests),
+            Arc::clone(&connections),
+            Arc::clone(&seen),
+        );
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let script = Arc::clone(&script);
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let handler = Arc::clone(&handler);
                 let counter = Arc::clone(&counter);
+                let log = Arc::clone(&log);
                 tokio::spawn(async move {
-                    if read_request(&mut stream).await.is_err() {
+                    let Ok(request) = read_request(&mut stream).await else {
                         return;
-                    }
-                    let index = counter.fetch_add(1, Ordering::SeqCst);
-                    let step = {
-                        let script = script.lock().unwrap_or_else(PoisonError::into_inner);
-                        script[index.min(script.len() - 1)].clone()
                     };
+                    let index = counter.fetch_add(1, Ordering::SeqCst);
+                    let step = handler(index, &request);
+                    log.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(request);
                     let _ = play(&mut stream, step).await;
                 });
             }
         });
         Ok(RawServer {
-            url,
+            url: format!("http://{address}"),
+            port: address.port(),
             requests,
+            connections,
+            seen,
             task,
         })
     }
@@ -105,9 +156,28 @@ impl RawServer {
         &self.url
     }
 
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// How many requests arrived.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many connections were accepted, whether or not an HTTP request came on them (a TLS
+    /// handshake, say).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// The requests it saw, in the order they were answered.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -117,7 +187,7 @@ impl Drop for RawServer {
     }
 }
 
-async fn read_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<()> {
+async fn read_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<Seen> {
     let mut data = Vec::new();
     let mut buffer = [0u8; 4096];
     loop {
@@ -140,8 +210,27 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<()>
                 }
                 data.extend_from_slice(&buffer[..read]);
             }
-            return Ok(());
+            return Ok(parse(&data[..end], &data[end + 4..]));
         }
+    }
+}
+
+/// The request of `head` (its request line and headers) and `body`.
+fn parse(head: &[u8], body: &[u8]) -> Seen {
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or_default().to_owned();
+    let target = first.next().unwrap_or_default().to_owned();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    Seen {
+        method,
+        target,
+        headers,
+        body: body.to_vec(),
     }
 }
 
