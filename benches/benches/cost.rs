@@ -195,9 +195,6 @@ fn main() {
 }
 
 async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
-    // Our clients choose ring for themselves; a hand-written client on reqwest built without a
-    // provider (`rustls-no-provider`) needs one installed, the same ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let emnify = workspace_client(url);
     // The baseline is what a hand-written client uses: reqwest's defaults (which follow
     // redirects, as ours do within an origin), sending the same requests as ours, user agent

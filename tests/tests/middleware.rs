@@ -7,9 +7,8 @@ use workspace_tests::fakes::emnify::{EmnifyConfig, EmnifyFake};
 use workspace_tests::fakes::plex::{PlexConfig, PlexFake};
 use workspace_tests::{emnify_logged_in, plex_of_fake};
 
-/// The user's own reqwest client (rustls with ring, as the user's application would install it).
+/// The user's own reqwest client, with reqwest's defaults.
 fn users_client(middleware: auth_core::TokenMiddleware) -> ClientWithMiddleware {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     ClientBuilder::new(reqwest::Client::new())
         .with(middleware)
         .build()

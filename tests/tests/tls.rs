@@ -1,4 +1,4 @@
-//! TLS is chosen per client: a client trusts the CA it is given (besides the platform's roots),
+//! TLS as reqwest sets it up: a client trusts the CA it is given (besides the platform's roots),
 //! talks HTTPS to a local server with a certificate of that CA, and installs no rustls crypto
 //! provider for the whole process. The test CA and server certificate are in
 //! `tests/fixtures/tls/` (made with openssl, valid for 100 years, for `localhost` and 127.0.0.1).
@@ -80,7 +80,8 @@ async fn https_with_a_ca_given_to_the_client_and_no_process_wide_provider() {
         .await
         .unwrap();
     assert_eq!(types.len(), 1);
-    // The server installed nothing either: the client chose ring for itself.
+    // The server installed nothing either: the client used the default provider without
+    // installing it.
     assert!(
         rustls::crypto::CryptoProvider::get_default().is_none(),
         "no crypto provider is installed for the whole process"

@@ -200,8 +200,9 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .redirect(same_origin_redirects());
         #[cfg(feature = "rustls")]
-        let http = http.tls_backend_preconfigured(crate::tls::config(&self.root_certificates)?);
+        let http = http.tls_backend_rustls();
         #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let http = http.tls_backend_native();
         let http = self.root_certificates.iter().try_fold(http, |http, der| {
             reqwest::Certificate::from_der(der)
                 .map(|certificate| http.add_root_certificate(certificate))

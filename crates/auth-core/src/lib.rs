@@ -54,8 +54,6 @@ mod send;
 mod support;
 #[cfg(feature = "testing")]
 pub mod testing;
-#[cfg(feature = "rustls")]
-mod tls;
 mod token;
 mod token_source;
 mod token_store;
