@@ -1,6 +1,7 @@
 //! The `middleware` feature: [`TokenMiddleware`], a `reqwest-middleware` middleware that puts a
 //! vendor client's token on requests to that vendor's origins (and on no others), refreshed by
-//! the client's token source, and sends a request once more after a 401.
+//! the client's token source, sends them through the vendor client's own transport (whose
+//! redirects never leave the origin), and sends a request once more after a 401.
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,7 +22,13 @@ use crate::token::Token;
 /// client's credentials: made by the vendor clients' `token_middleware()`.
 ///
 /// - Only requests to the vendor's origins (scheme, host and port of the client's servers, as
-///   configured) get the token; requests to any other host pass through untouched.
+///   configured) get the token; requests to any other origin pass on down the stack untouched.
+/// - A request it authorizes is sent by the vendor client's own connection pool, not by the
+///   stack's inner `reqwest::Client`: that client's redirect policy (reqwest's default follows
+///   any redirect, and keeps headers such as `X-Plex-Token` on the way) is not ours to trust
+///   with a credential. The vendor client follows redirects within the origin only; one to
+///   another origin comes back as the 3xx it is. So add this middleware last: middlewares
+///   added after it do not see the vendor's requests.
 /// - The token comes from the client's token source, refreshed before it expires, one refresh
 ///   for all concurrent requests; the wait is bounded by the client's total timeout.
 /// - After a 401 the token is refreshed and the request sent once more, when its body can be
@@ -117,6 +124,18 @@ impl TokenMiddleware {
     }
 }
 
+impl TokenMiddleware {
+    /// Sends an authorized request through the vendor client's transport.
+    async fn execute(&self, request: Request) -> reqwest_middleware::Result<Response> {
+        self.client
+            .shared
+            .http
+            .execute(request)
+            .await
+            .map_err(reqwest_middleware::Error::Reqwest)
+    }
+}
+
 fn failed(error: Error) -> reqwest_middleware::Error {
     reqwest_middleware::Error::middleware(error)
 }
@@ -136,7 +155,7 @@ impl Middleware for TokenMiddleware {
         self.authorize(&mut request, token.as_deref())
             .map_err(failed)?;
         let replay = token.as_ref().and_then(|_| request.try_clone());
-        let response = next.clone().run(request, extensions).await?;
+        let response = self.execute(request).await?;
         let (
             Credentials::BearerSource(source) | Credentials::ApiKeySource(source),
             Some(rejected),
@@ -156,6 +175,6 @@ impl Middleware for TokenMiddleware {
             .await
             .map_err(failed)?;
         self.authorize(&mut replay, Some(&fresh)).map_err(failed)?;
-        next.run(replay, extensions).await
+        self.execute(replay).await
     }
 }
