@@ -185,3 +185,137 @@ async fn no_answer_is_a_typed_error_naming_every_connection() {
         Err(ConnectError::NoConnections { .. })
     ));
 }
+
+/// A resource as plex.tv lists it, reached at `uris` (remote, not relayed).
+fn resource(access_token: Option<&str>, owned: bool, uris: &[&str]) -> plex_auth::models::Resource {
+    let connections: Vec<_> = uris
+        .iter()
+        .map(|uri| serde_json::json!({"uri": uri, "local": false, "relay": false}))
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "name": "Friend's Server",
+        "clientIdentifier": "friend-machine",
+        "provides": "server",
+        "owned": owned,
+        "accessToken": access_token,
+        "connections": connections,
+    }))
+    .unwrap()
+}
+
+/// The X-Plex-Token `connect()` sent to a media server that answers 200, for `resource` made
+/// with `server`'s URL, and `options`.
+async fn token_sent(
+    access_token: Option<&str>,
+    owned: bool,
+    options: plex_auth::ConnectOptions,
+) -> Option<String> {
+    let server = workspace_tests::raw::RawServer::serve(|_, _| {
+        workspace_tests::raw::Step::json(200, r#"{"MediaContainer":{}}"#)
+    })
+    .await
+    .unwrap();
+    let account = workspace_tests::plex(
+        server.url(),
+        auth_core::Credentials::api_key("account-token"),
+    );
+    let resource = resource(access_token, owned, &[server.url()]);
+    account.connect_with(&resource, options).await.unwrap();
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    seen[0].header("x-plex-token").map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_server_gets_only_the_token_plex_tv_issued_for_it() {
+    use plex_auth::ConnectOptions;
+    // Its own token, owned or shared: never the account's.
+    for owned in [true, false] {
+        assert_eq!(
+            token_sent(Some("server-token"), owned, ConnectOptions::new())
+                .await
+                .as_deref(),
+            Some("server-token")
+        );
+    }
+    // Shared without a token of its own: no token at all, as python-plexapi connects.
+    assert_eq!(token_sent(None, false, ConnectOptions::new()).await, None);
+    // Unless the user names it.
+    for name in ["Friend's Server", "friend-machine"] {
+        assert_eq!(
+            token_sent(
+                None,
+                false,
+                ConnectOptions::new().send_account_token_to(name)
+            )
+            .await
+            .as_deref(),
+            Some("account-token"),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        token_sent(
+            None,
+            false,
+            ConnectOptions::new().send_account_token_to("another")
+        )
+        .await,
+        None
+    );
+    // The account's own server without a token of its own: the account's.
+    assert_eq!(
+        token_sent(None, true, ConnectOptions::new())
+            .await
+            .as_deref(),
+        Some("account-token")
+    );
+}
+
+#[tokio::test]
+async fn malformed_and_hostile_connections_are_passed_over_one_by_one() {
+    let server = workspace_tests::raw::RawServer::serve(|_, _| {
+        workspace_tests::raw::Step::json(200, r#"{"MediaContainer":{}}"#)
+    })
+    .await
+    .unwrap();
+    let account = workspace_tests::plex(
+        server.url(),
+        auth_core::Credentials::api_key("account-token"),
+    );
+    let bad = [
+        "not a url",
+        "",
+        "ftp://127.0.0.1:21",
+        "http://intruder:pw@127.0.0.1:1",
+        "http://127.0.0.1:1/?token=x",
+        "javascript:alert(1)",
+    ];
+    let mut uris: Vec<&str> = bad.to_vec();
+    uris.push(server.url());
+    let bound = account
+        .connect(&resource(Some("server-token"), true, &uris))
+        .await
+        .unwrap();
+    assert_eq!(
+        bound
+            .core()
+            .server_url(plex_auth::Server::MediaServer)
+            .unwrap(),
+        server.url()
+    );
+
+    let error = account
+        .connect(&resource(Some("server-token"), true, &bad))
+        .await
+        .unwrap_err();
+    let ConnectError::Unreachable { tried, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(tried.len(), bad.len(), "{tried:?}");
+    for ((uri, why), listed) in tried.iter().zip(bad) {
+        assert_eq!(uri, listed);
+        assert!(why.contains("base URL"), "{uri}: {why}");
+        assert!(!why.contains("pw"), "{why}");
+    }
+}

@@ -54,7 +54,7 @@ pub use generated::{Server, errors, models, operations};
 #[cfg(feature = "jwt")]
 pub use jwt::{DEFAULT_SCOPES, DeviceKey, DeviceKeyError, JwtDevice};
 pub use pin::{DEFAULT_POLL_INTERVAL, LINK_URL, PinLogin, PinOutcome, PinStartError, PinWaitError};
-pub use resources::{ConnectError, DEFAULT_CONNECT_TIMEOUT, ResourcesError};
+pub use resources::{ConnectError, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, ResourcesError};
 pub use session::{LoggedIn, LoginError, LoginOutcome, MfaPending};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use auth_core::{ApiError, Method, RetryPolicy};
+use auth_core::{ApiError, Credentials, Method, RetryPolicy};
 
+use crate::Client;
 use crate::errors::GetResourcesError;
 use crate::models::{Resource, ResourceConnection};
-use crate::{Client, Error};
 
 /// How long one connection is given to answer, unless told otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -26,7 +26,8 @@ pub enum ConnectError {
         /// The resource's name.
         name: String,
     },
-    /// No connection answered in time; each URI with why.
+    /// No connection answered in time; each URI with why (a URI that is no usable base URL is
+    /// one of them, with the reason).
     #[error("no connection to {name} answered ({} tried)", .tried.len())]
     Unreachable {
         /// The resource's name.
@@ -34,9 +35,55 @@ pub enum ConnectError {
         /// Each connection's URI and why it failed, in the order tried.
         tried: Vec<(String, String)>,
     },
-    /// A connection's URI is not a usable base URL.
-    #[error(transparent)]
-    Config(#[from] Error),
+}
+
+/// How [`Client::connect_with`] tries a resource's connections, and which token it sends them.
+///
+/// A resource gets the token plex.tv issued for it (its `accessToken`). One without a token of
+/// its own gets the account's token only when the account owns it, or when it is named here
+/// with [`ConnectOptions::send_account_token_to`]; any other gets no token.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ConnectOptions {
+    timeout: Duration,
+    account_token_for: Vec<String>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_CONNECT_TIMEOUT,
+            account_token_for: Vec::new(),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Each connection given [`DEFAULT_CONNECT_TIMEOUT`]; the account token to owned resources
+    /// only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Gives each connection `timeout` to answer.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends the account's token to the resource named `name` (its name or its client
+    /// identifier) when plex.tv gives it no token of its own, although the account does not own
+    /// it: for a server you know to be yours that plex.tv lists as shared.
+    pub fn send_account_token_to(mut self, name: impl Into<String>) -> Self {
+        self.account_token_for.push(name.into());
+        self
+    }
+
+    fn names(&self, resource: &Resource) -> bool {
+        self.account_token_for
+            .iter()
+            .any(|name| *name == resource.name || *name == resource.client_identifier)
+    }
 }
 
 /// Where a connection stands in the order Plex apps try them: local, then remote, then relay.
@@ -86,13 +133,14 @@ impl Client {
     }
 
     /// A client of the media server `resource`, bound to the first of its
-    /// [preferred connections](Resource::preferred_connections) that answers, sending the resource's
-    /// access token (this client's credentials when it has none). The connections are tried
-    /// together, each given [`DEFAULT_CONNECT_TIMEOUT`]; a connection answers when the
-    /// server's root answers 2xx to the token (one that refuses, stalls or answers 401 does
-    /// not).
+    /// [preferred connections](Resource::preferred_connections) that answers, sending the
+    /// resource's access token (see [`ConnectOptions`] for a resource without one). The
+    /// connections are tried together, each given [`DEFAULT_CONNECT_TIMEOUT`]; a connection
+    /// answers when the server's root answers 2xx to the token (one that refuses, stalls,
+    /// redirects or answers 401 does not, and one whose URI is no usable base URL is passed
+    /// over with its reason).
     pub async fn connect(&self, resource: &Resource) -> Result<Client, ConnectError> {
-        self.connect_within(resource, DEFAULT_CONNECT_TIMEOUT).await
+        self.connect_with(resource, ConnectOptions::new()).await
     }
 
     /// As [`Client::connect`], each connection given `timeout`.
@@ -101,37 +149,61 @@ impl Client {
         resource: &Resource,
         timeout: Duration,
     ) -> Result<Client, ConnectError> {
+        self.connect_with(resource, ConnectOptions::new().timeout(timeout))
+            .await
+    }
+
+    /// As [`Client::connect`], with `options`.
+    pub async fn connect_with(
+        &self,
+        resource: &Resource,
+        options: ConnectOptions,
+    ) -> Result<Client, ConnectError> {
         let connections = resource.preferred_connections();
         if connections.is_empty() {
             return Err(ConnectError::NoConnections {
                 name: resource.name.clone(),
             });
         }
-        let base = match &resource.access_token {
+        let timeout = options.timeout;
+        let base = match resource.access_token.as_ref().filter(|t| !t.is_empty()) {
             Some(token) => self.with_token(token.clone()),
-            None => self.clone(),
+            None if resource.owned == Some(true) || options.names(resource) => self.clone(),
+            None => self.with_credentials(Credentials::None),
         }
         .with_retry(RetryPolicy::disabled());
-        let mut candidates = Vec::with_capacity(connections.len());
-        for connection in connections {
-            let client = base.with_media_server(&connection.uri)?;
-            let probe = client.clone();
-            // Every connection is tried at once; each gets `timeout`.
-            let task = tokio::spawn(tokio::time::timeout(timeout, async move {
-                let answer = probe.request(Method::GET, "/").send().await;
-                match answer {
-                    Ok(answer) if answer.status().is_success() => Ok(()),
-                    Ok(answer) => Err(format!("HTTP {}", answer.status())),
-                    Err(error) => Err(error.to_string()),
-                }
-            }));
-            candidates.push((connection.uri.clone(), client, task));
-        }
+        // Each connection on its own: one whose URI is no usable base URL is passed over with
+        // its reason, and every other is tried at once, each given `timeout`.
+        let mut candidates: Vec<_> = connections
+            .into_iter()
+            .map(|connection| {
+                let attempt = base.with_media_server(&connection.uri).map(|client| {
+                    let probe = client.clone();
+                    let task = tokio::spawn(tokio::time::timeout(timeout, async move {
+                        match probe.request(Method::GET, "/").send().await {
+                            Ok(answer) if answer.status().is_success() => Ok(()),
+                            Ok(answer) => Err(format!("HTTP {}", answer.status())),
+                            Err(error) => Err(error.to_string()),
+                        }
+                    }));
+                    (client, task)
+                });
+                (connection.uri.clone(), attempt)
+            })
+            .collect();
         let mut tried = Vec::new();
         let mut chosen = None;
         // In order of preference: the first that answered wins, whichever answered first.
-        for (uri, client, task) in &mut candidates {
-            let task = &mut *task;
+        for (uri, attempt) in &mut candidates {
+            let (client, task) = match attempt {
+                Ok((client, task)) => (client, task),
+                Err(error) => {
+                    if chosen.is_none() {
+                        tried.push((uri.clone(), error.to_string()));
+                    }
+                    continue;
+                }
+            };
             if chosen.is_some() {
                 task.abort();
                 continue;
