@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use plex_auth::testing::{PlexConfig, PlexFake};
 use plex_auth::{PinLogin, PinOutcome};
+use workspace_tests::raw::{RawServer, Step};
 use workspace_tests::{plex_identity, plex_of_fake};
 
 #[tokio::test]
@@ -122,4 +123,120 @@ async fn a_pin_polled_with_another_client_identifier_is_not_found() {
         error.documented(),
         Some(plex_auth::errors::GetPinError::NotFound(_))
     ));
+}
+
+/// A hostile plex.tv: its first request creates a PIN (living `lifetime_secs`), and it answers
+/// the n-th poll after it with `polls[n]` (the last repeats).
+async fn hostile_plex_tv(lifetime_secs: u64, polls: Vec<Step>) -> RawServer {
+    RawServer::serve(move |index, seen| {
+        if seen.method == "POST" {
+            return Step::json(201, &pin_json(lifetime_secs, None));
+        }
+        polls[(index - 1).min(polls.len() - 1)].clone()
+    })
+    .await
+    .unwrap()
+}
+
+fn pin_json(lifetime_secs: u64, token: Option<&str>) -> String {
+    serde_json::json!({
+        "id": 1001, "code": "ABCD", "product": "auth-client", "trusted": false,
+        "clientIdentifier": "test-client-id", "expiresIn": lifetime_secs,
+        "createdAt": "2026-11-29T10:00:00Z", "expiresAt": "2026-11-29T10:15:00Z",
+        "authToken": token
+    })
+    .to_string()
+}
+
+/// A client of a plex.tv at `url`.
+fn plex_tv_at(url: &str) -> plex_auth::Client {
+    workspace_tests::plex(url, auth_core::Credentials::None)
+}
+
+#[tokio::test]
+async fn the_deadline_holds_whatever_plex_tv_answers() {
+    for (what, answer) in [
+        (
+            "a 429 asking for an hour",
+            Step::with(429, &[("retry-after", "3600")], ""),
+        ),
+        (
+            "a 503 asking for 20 s (within the client's own Retry-After limit)",
+            Step::with(503, &[("retry-after", "20")], ""),
+        ),
+        ("a poll that never answers", Step::Hang),
+        ("a 500, again and again", Step::with(500, &[], "")),
+    ] {
+        let server = hostile_plex_tv(900, vec![answer]).await;
+        let login = PinLogin::start(&plex_tv_at(server.url()), &plex_identity())
+            .await
+            .unwrap()
+            .poll_interval(Duration::from_millis(100));
+        let began = Instant::now();
+        let login = login.deadline(began + Duration::from_millis(600));
+        let outcome = login.wait().await;
+        let waited = began.elapsed();
+        assert!(
+            matches!(outcome, Ok(PinOutcome::TimedOut)),
+            "{what}: {outcome:?}"
+        );
+        assert!(
+            waited < Duration::from_millis(1_200),
+            "{what}: waited {waited:?} past a 600 ms deadline"
+        );
+    }
+}
+
+#[tokio::test]
+async fn transient_failures_and_an_edge_404_do_not_end_the_login() {
+    let server = hostile_plex_tv(
+        900,
+        vec![
+            Step::with(500, &[], "<html>oops</html>"),
+            // plex.tv's edge in an outage: a 404 with no body, no Plex code, no request id.
+            Step::with(404, &[], ""),
+            Step::with(502, &[], ""),
+            Step::json(200, &pin_json(900, None)),
+            Step::json(200, &pin_json(900, Some("the-account-token"))),
+        ],
+    )
+    .await;
+    let login = PinLogin::start(&plex_tv_at(server.url()), &plex_identity())
+        .await
+        .unwrap()
+        .poll_interval(Duration::from_millis(100))
+        .deadline(Instant::now() + Duration::from_secs(10));
+    let outcome = login.wait().await.unwrap();
+    assert!(matches!(outcome, PinOutcome::LoggedIn(_)), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn only_plex_tvs_code_1020_says_the_pin_expired() {
+    let server = hostile_plex_tv(
+        900,
+        vec![Step::json(
+            404,
+            r#"{"errors":[{"code":1020,"message":"Code not found or expired"}]}"#,
+        )],
+    )
+    .await;
+    let login = PinLogin::start(&plex_tv_at(server.url()), &plex_identity())
+        .await
+        .unwrap()
+        .poll_interval(Duration::from_millis(100));
+    assert!(matches!(login.wait().await.unwrap(), PinOutcome::Expired));
+
+    // A 400 (a request plex.tv refuses) is an error, not an expiry.
+    let server = hostile_plex_tv(
+        900,
+        vec![Step::json(
+            400,
+            r#"{"errors":[{"code":1000,"message":"X-Plex-Client-Identifier is missing","status":400}]}"#,
+        )],
+    )
+    .await;
+    let login = PinLogin::start(&plex_tv_at(server.url()), &plex_identity())
+        .await
+        .unwrap();
+    assert!(login.wait().await.is_err());
 }

@@ -3,11 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use auth_core::{ApiError, ErrorMetadata as _, Secret};
+use auth_core::{ApiError, ApiErrorKind, Error, ErrorMetadata as _, Secret, Timeouts};
 
 use crate::errors::{CreatePinError, GetPinError};
 use crate::models::Pin;
-use crate::{Client, ClientIdentity};
+use crate::{Client, ClientIdentity, PlexCode, VendorCode as _};
 
 /// Where users enter a 4-character code.
 pub const LINK_URL: &str = "https://plex.tv/link";
@@ -144,27 +144,39 @@ impl PinLogin {
 
     /// Polls plex.tv until the user approves the PIN, it expires, or the deadline passes.
     ///
-    /// The last pause is cut to the PIN's expiry (or the deadline) and one more poll is made
-    /// there, so that a PIN approved in its last seconds is not lost. A failure that may pass
-    /// (a 5xx, a 429, a transport error, after the client's retries) does not end the wait;
-    /// any other error does. Dropping the future stops the polling.
+    /// - The PIN has expired when plex.tv says so (code 1020, "Code not found or expired"), or
+    ///   when the lifetime it gave the PIN has passed; never from a bare status.
+    /// - A failure that may pass (a 5xx, a 408 or 429, a 404 without Plex's code, a transport
+    ///   failure or a stalled answer) does not end the wait: the next poll comes after a
+    ///   growing back-off, or after the `Retry-After` plex.tv asked for. Any other error ends
+    ///   it.
+    /// - Nothing runs past the deadline or the PIN's expiry: each poll's total timeout is cut
+    ///   to what is left, and so is every pause. The last pause ends there and one more poll is
+    ///   made, so that a PIN approved in its last seconds is not lost.
+    ///
+    /// Dropping the future stops the polling.
     pub async fn wait(&self) -> Result<PinOutcome, PinWaitError> {
-        let api = self.client.authentication();
+        let mut failures = 0u32;
         loop {
-            match api.get_pin(self.pin.id).await {
-                Ok(Pin {
-                    auth_token: Some(token),
-                    ..
-                }) if !token.is_empty() => {
-                    return Ok(PinOutcome::LoggedIn(self.client.with_token(token)));
+            let pause = match self.poll(Some(self.end())).await {
+                Ok(Some(token)) => return Ok(PinOutcome::LoggedIn(self.client.with_token(token))),
+                Ok(None) => {
+                    failures = 0;
+                    self.poll_interval
                 }
-                Ok(_) => {}
-                Err(error) if matches!(error.documented(), Some(GetPinError::NotFound(_))) => {
+                Err(error) if error.vendor_code() == Some(PlexCode::PinNotFound) => {
                     return Ok(PinOutcome::Expired);
                 }
-                Err(error) if error.is_retryable() => {}
+                Err(error) if may_pass(&error) => {
+                    failures = failures.saturating_add(1);
+                    let backoff = self.poll_interval.saturating_mul(1 << failures.min(5));
+                    error
+                        .retry_after()
+                        .unwrap_or(backoff)
+                        .max(self.poll_interval)
+                }
                 Err(error) => return Err(error),
-            }
+            };
             let now = Instant::now();
             if now >= self.expires_at {
                 return Ok(PinOutcome::Expired);
@@ -172,21 +184,54 @@ impl PinLogin {
             if self.deadline.is_some_and(|deadline| now >= deadline) {
                 return Ok(PinOutcome::TimedOut);
             }
-            let mut wake = now
-                .checked_add(self.poll_interval)
-                .unwrap_or(self.expires_at)
-                .min(self.expires_at);
-            if let Some(deadline) = self.deadline {
-                wake = wake.min(deadline);
-            }
+            let wake = now.checked_add(pause).unwrap_or(self.end()).min(self.end());
             tokio::time::sleep_until(wake.into()).await;
         }
     }
 
-    /// The account token of an approved PIN, if the PIN is approved now (one poll).
-    pub async fn check(&self) -> Result<Option<Secret>, PinWaitError> {
-        let pin = self.client.authentication().get_pin(self.pin.id).await?;
+    /// When the wait ends at the latest: the PIN's expiry, or the deadline if it comes first.
+    fn end(&self) -> Instant {
+        self.deadline
+            .map_or(self.expires_at, |deadline| deadline.min(self.expires_at))
+    }
+
+    /// One poll, its total timeout cut to what is left before `end`: the PIN's token once it is
+    /// approved.
+    async fn poll(&self, end: Option<Instant>) -> Result<Option<Secret>, PinWaitError> {
+        let client = match end {
+            Some(end) => {
+                let left = end.saturating_duration_since(Instant::now());
+                let timeouts = self.client.core().timeouts();
+                let total = timeouts.total.map_or(left, |total| total.min(left));
+                self.client.with_timeouts(Timeouts {
+                    total: Some(total),
+                    ..timeouts
+                })
+            }
+            None => self.client.clone(),
+        };
+        let pin = client.authentication().get_pin(self.pin.id).await?;
         Ok(pin.auth_token.filter(|token| !token.is_empty()))
+    }
+
+    /// The account token of an approved PIN, if the PIN is approved now (one poll, bounded by
+    /// the client's timeouts; the deadline is for [`PinLogin::wait`]).
+    pub async fn check(&self) -> Result<Option<Secret>, PinWaitError> {
+        self.poll(None).await
+    }
+}
+
+/// Whether a failed poll may pass: plex.tv's edge failing or throttling (5xx, 408, 429, a 404
+/// that carries no Plex code), the connection failing, or the poll running out of time.
+fn may_pass(error: &PinWaitError) -> bool {
+    match error.status() {
+        Some(status) if status.is_server_error() => true,
+        Some(status) if status == 404 => error.vendor_code().is_none(),
+        Some(_) => error.is_retryable(),
+        None => matches!(
+            error.kind(),
+            ApiErrorKind::Other(Error::Transport(_) | Error::Timeout(_))
+        ),
     }
 }
 
