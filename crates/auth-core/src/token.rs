@@ -100,6 +100,11 @@ impl Token {
             .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
+    /// How long ago it arrived.
+    pub(crate) fn age(&self) -> Duration {
+        self.issued_at.elapsed()
+    }
+
     /// The instant it arrived.
     pub(crate) fn issued_at(&self) -> Instant {
         self.issued_at
@@ -350,6 +355,13 @@ pub trait TokenProvider: Send + Sync {
     /// to try before a full login. Providers without refresh tokens ignore it (the default).
     fn resume(&self, refresh_token: Secret) {
         let _ = refresh_token;
+    }
+
+    /// Why the [`TokenStore`](crate::TokenStore) this provider keeps its tokens in failed last,
+    /// when its latest use failed (the token then came from the provider itself). `None` for
+    /// providers without a store (the default) and while the store works.
+    fn store_failure(&self) -> Option<crate::TokenStoreError> {
+        None
     }
 
     /// This provider with its tokens kept in `store` under `key` (one key per credential, such

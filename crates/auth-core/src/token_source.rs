@@ -330,6 +330,13 @@ impl TokenSource {
         &self.inner.policy
     }
 
+    /// Why the token store its provider keeps tokens in failed, while it fails (see
+    /// [`TokenProvider::store_failure`]): calls go on with tokens from the provider itself, but a
+    /// fleet sharing the store no longer shares them. `None` while the store works, or without one.
+    pub fn store_failure(&self) -> Option<crate::TokenStoreError> {
+        self.inner.provider.store_failure()
+    }
+
     /// Starts the cache with a token already in hand (from a login, say).
     pub fn seed(&self, token: Token) {
         self.inner.store(Arc::new(token));

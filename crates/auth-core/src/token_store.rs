@@ -81,6 +81,10 @@ pub struct StoredToken {
     /// `X-Plex-Client-Identifier`): a restored token is sent with it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_identifier: Option<String>,
+    /// When the access token arrived, in seconds since the Unix epoch (`None`: unknown, as in
+    /// entries written before it was kept). With `expires_at` it gives the token's lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<u64>,
 }
 
 impl fmt::Debug for StoredToken {
@@ -90,6 +94,7 @@ impl fmt::Debug for StoredToken {
             .field("refresh_token", &self.refresh_token)
             .field("expires_at", &self.expires_at)
             .field("client_identifier", &self.client_identifier)
+            .field("issued_at", &self.issued_at)
             .finish()
     }
 }
@@ -103,14 +108,29 @@ fn unix_now() -> u64 {
 impl StoredToken {
     /// `token` as a store keeps it, its expiry turned into wall-clock time.
     pub fn of(token: &Token) -> Self {
+        let now = unix_now();
         Self {
             access_token: token.secret().clone(),
             refresh_token: token.refresh_token().cloned(),
             expires_at: token
                 .expires_in()
-                .map(|left| unix_now().saturating_add(left.as_secs())),
+                .map(|left| now.saturating_add(left.as_secs())),
             client_identifier: None,
+            issued_at: Some(now.saturating_sub(token.age().as_secs())),
         }
+    }
+
+    /// How long the access token lived when it arrived, when both instants are known.
+    pub fn lifetime(&self) -> Option<Duration> {
+        let lifetime = self.expires_at?.checked_sub(self.issued_at?)?;
+        Some(Duration::from_secs(lifetime))
+    }
+
+    /// How long the access token has left now by the wall clock (zero once expired), when its
+    /// expiry is known.
+    pub fn expires_in(&self) -> Option<Duration> {
+        self.expires_at
+            .map(|at| Duration::from_secs(at.saturating_sub(unix_now())))
     }
 
     /// The same, tied to `client_identifier`.
@@ -142,9 +162,18 @@ impl StoredToken {
 
 /// Why a store could not load, save or clear a token. It names the place (a file path, say)
 /// and the reason, never a stored value.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenStoreError {
+    /// The store's server could not be reached, or its connection broke (the store connects
+    /// again by itself, with a bounded back-off).
+    #[error("the token store at {place} is unreachable: {reason}")]
+    Unreachable {
+        /// Where.
+        place: String,
+        /// Why.
+        reason: String,
+    },
     /// What is stored could not be read (permissions, I/O).
     #[error("cannot read the token store at {place}: {reason}")]
     Unreadable {
@@ -238,14 +267,18 @@ impl TokenStore for MemoryTokenStore {
 ///   while the others wait for the token it saves, each at most [`LOCK_TTL`].
 /// - Every token it fetches is saved, with the refresh token the provider will use next.
 /// - A store that fails (unreadable, corrupt, unwritable, unreachable) is passed over: the
-///   token comes from the provider, and the next save repairs the entry. The failure is logged
-///   with the `tracing` feature, without any stored value.
+///   token comes from the provider, and the next save repairs the entry. The failure is kept
+///   until the store works again ([`TokenProvider::store_failure`], and so
+///   [`TokenSource::store_failure`](crate::TokenSource::store_failure)) and logged as a
+///   `tracing` warning with the `tracing` feature, without any stored value.
 pub struct Stored<P> {
     provider: P,
     store: Box<dyn TokenStore>,
     key: String,
     /// The access token handed out last: a stored copy of it is no new token.
     last: Mutex<Option<Secret>>,
+    /// The store's latest failure, until one of its operations succeeds again.
+    failure: Mutex<Option<TokenStoreError>>,
 }
 
 impl<P> fmt::Debug for Stored<P> {
@@ -274,26 +307,44 @@ impl<P: TokenProvider> Stored<P> {
             store: Box::new(store),
             key: key.into(),
             last: Mutex::new(None),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// What a store operation gave: its value, with its failure recorded (and passed over) or
+    /// the record of an earlier one cleared.
+    fn kept<T>(&self, result: Result<T, TokenStoreError>) -> Option<T> {
+        let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+        match result {
+            Ok(value) => {
+                *failure = None;
+                Some(value)
+            }
+            Err(error) => {
+                #[cfg(feature = "tracing")]
+                tracing::warn!(%error, key = %self.key, "token store passed over");
+                *failure = Some(error);
+                None
+            }
         }
     }
 
     /// A usable stored token that is new to this provider; a stored refresh token goes to the
     /// provider.
     async fn stored_token(&self) -> Option<Token> {
-        let stored = match self.store.load(&self.key).await {
-            Ok(stored) => stored?,
-            Err(error) => {
-                passed_over(&error);
-                return None;
-            }
-        };
+        let stored = self.kept(self.store.load(&self.key).await)??;
         let last = self
             .last
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
+        // A token with no more than this left is as good as gone: half its lifetime for a
+        // short-lived one, so that a fleet shares tokens of any lifetime.
+        let margin = stored
+            .lifetime()
+            .map_or(STORED_MARGIN, |lifetime| STORED_MARGIN.min(lifetime / 2));
         if last.as_ref() != Some(&stored.access_token)
-            && let Some(token) = stored.to_token(STORED_MARGIN)
+            && let Some(token) = stored.to_token(margin)
         {
             return Some(token);
         }
@@ -308,13 +359,10 @@ impl<P: TokenProvider> Stored<P> {
     /// holder's token arrived.
     async fn lock_or_wait(&self) -> Result<bool, Token> {
         loop {
-            match self.store.try_lock(&self.key, LOCK_TTL).await {
-                Ok(true) => return Ok(true),
-                Ok(false) => {}
-                Err(error) => {
-                    passed_over(&error);
-                    return Ok(false);
-                }
+            match self.kept(self.store.try_lock(&self.key, LOCK_TTL).await) {
+                Some(true) => return Ok(true),
+                Some(false) => {}
+                None => return Ok(false),
             }
             tokio::time::sleep(POLL).await;
             if let Some(token) = self.stored_token().await {
@@ -327,14 +375,6 @@ impl<P: TokenProvider> Stored<P> {
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.secret().clone());
         token
     }
-}
-
-/// Records that the store failed and was passed over.
-fn passed_over(error: &TokenStoreError) {
-    #[cfg(feature = "tracing")]
-    tracing::warn!(%error, "token store passed over");
-    #[cfg(not(feature = "tracing"))]
-    let _ = error;
 }
 
 impl<P: TokenProvider> TokenProvider for Stored<P> {
@@ -357,17 +397,14 @@ impl<P: TokenProvider> TokenProvider for Stored<P> {
                 Some(token) => Ok(token),
                 None => {
                     let fetched = self.provider.fetch().await;
-                    if let Ok(token) = &fetched
-                        && let Err(error) =
-                            self.store.save(&self.key, &StoredToken::of(token)).await
-                    {
-                        passed_over(&error);
+                    if let Ok(token) = &fetched {
+                        self.kept(self.store.save(&self.key, &StoredToken::of(token)).await);
                     }
                     fetched
                 }
             };
-            if locked && let Err(error) = self.store.unlock(&self.key).await {
-                passed_over(&error);
+            if locked {
+                self.kept(self.store.unlock(&self.key).await);
             }
             result.map(|token| self.handed_out(token))
         })
@@ -375,5 +412,12 @@ impl<P: TokenProvider> TokenProvider for Stored<P> {
 
     fn resume(&self, refresh_token: Secret) {
         self.provider.resume(refresh_token);
+    }
+
+    fn store_failure(&self) -> Option<TokenStoreError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
