@@ -27,7 +27,7 @@ fn accepted<T, E: ErrorMetadata + Debug>(result: Result<T, E>) -> T {
     result.unwrap_or_else(|error| {
         let body = error
             .response_meta()
-            .map(|meta| String::from_utf8_lossy(meta.body_excerpt()).into_owned())
+            .map(|meta| String::from_utf8_lossy(meta.raw_body_excerpt()).into_owned())
             .unwrap_or_default();
         panic!("Prism rejected the request: {error:?}\n{body}")
     })

@@ -153,7 +153,7 @@ async fn an_error_that_is_a_plain_string_is_still_the_typed_status() {
         "{error:?}"
     );
     assert_eq!(dintero_auth::VendorCode::vendor_code(&error), None);
-    let excerpt = error.response_meta().unwrap().body_excerpt();
+    let excerpt = error.response_meta().unwrap().raw_body_excerpt();
     assert!(String::from_utf8_lossy(excerpt).contains("invalid_token"));
 }
 

@@ -630,5 +630,5 @@ async fn undocumented_status_keeps_status_and_excerpt() {
     let auth_core::ApiErrorKind::ServerError(meta) = error.kind() else {
         panic!("expected a server error, got {error:?}");
     };
-    assert_eq!(meta.body_excerpt(), b"<html>maintenance</html>");
+    assert_eq!(meta.raw_body_excerpt(), b"<html>maintenance</html>");
 }

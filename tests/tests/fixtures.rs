@@ -122,7 +122,7 @@ async fn plex_tv_rejects_a_token_with_422_and_xml() {
         panic!("{error:?}");
     };
     assert!(rejected.is_none(), "XML is no JSON body");
-    let excerpt = error.response_meta().unwrap().body_excerpt();
+    let excerpt = error.response_meta().unwrap().raw_body_excerpt();
     assert!(String::from_utf8_lossy(excerpt).contains("Invalid token"));
     assert_eq!(plex_auth::VendorCode::vendor_code(&error), None);
 }

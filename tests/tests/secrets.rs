@@ -501,3 +501,34 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
         assert_clean(what.as_str(), &text);
     }
 }
+
+#[tokio::test]
+async fn a_decode_error_names_the_field_and_the_type_but_never_the_value() {
+    let server = MockServer::start_async().await;
+    // A numeric token where a string belongs: serde's own message would print the number.
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/T1/auth/mfa/recovery");
+            then.status(200)
+                .json_body(json!({"challenge_type": "oob", "oob_code": 987_654_321_987_u64}));
+        })
+        .await;
+    let client = workspace_tests::dintero(&server.base_url(), Credentials::bearer("b"));
+    let recovery =
+        dintero_auth::models::MfaRecovery::new(dintero_auth::models::ChallengeType::Oob, "u", "a");
+    let error = client
+        .challenge()
+        .aid_auth_mfa_recovery_post("T1", &recovery)
+        .await
+        .unwrap_err();
+    let auth_core::ApiErrorKind::Other(auth_core::Error::Decode { path, message, .. }) =
+        error.kind()
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(path, "oob_code");
+    assert!(message.contains("expected a string"), "{message}");
+    for shown in [format!("{error}"), format!("{error:?}"), message.clone()] {
+        assert!(!shown.contains("987654321987"), "{shown}");
+    }
+}

@@ -685,7 +685,7 @@ async fn bounded_memory_an_error_keeps_an_excerpt_of_a_multi_megabyte_body() {
     let error = call(&client).await.unwrap_err();
     let meta = error.response_meta().unwrap();
     assert_eq!(meta.body_len(), huge.len());
-    assert_eq!(meta.body_excerpt().len(), auth_core::BODY_EXCERPT_BYTES);
+    assert_eq!(meta.raw_body_excerpt().len(), auth_core::BODY_EXCERPT_BYTES);
     assert!(format!("{error:?}").len() < 2048);
     let recovery = dintero_auth::models::MfaRecovery::new(ChallengeType::Oob, "u", "a");
     let error = client
@@ -695,6 +695,6 @@ async fn bounded_memory_an_error_keeps_an_excerpt_of_a_multi_megabyte_body() {
         .unwrap_err();
     let meta = error.response_meta().unwrap();
     assert!(matches!(core_error(&error), Error::Decode { .. }));
-    assert_eq!(meta.body_excerpt().len(), auth_core::BODY_EXCERPT_BYTES);
+    assert_eq!(meta.raw_body_excerpt().len(), auth_core::BODY_EXCERPT_BYTES);
     let _ = Arc::new(());
 }

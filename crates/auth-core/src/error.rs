@@ -121,7 +121,7 @@ impl Error {
         Error::Decode {
             meta,
             path,
-            message: redact_quoted(&message),
+            message: without_values(&message),
         }
     }
 }
@@ -156,21 +156,43 @@ impl fmt::Display for TimeoutKind {
     }
 }
 
-/// serde_json quotes offending string values (`invalid type: string "…"`); field and variant names
-/// come in backticks. Keep the names, drop the values, which may be secrets.
-fn redact_quoted(message: &str) -> String {
+/// A decoder's message with the values from the body left out, which may be secrets: serde
+/// writes them quoted (`invalid type: string "…"`) or in backticks (`integer `987``, `unknown
+/// variant `…``). What it expected (after `, expected`) comes from our types and is kept, and
+/// so are field names (`missing field `auth_token``).
+fn without_values(message: &str) -> String {
+    let (said, expected) = message
+        .find(", expected")
+        .map_or((message, ""), |at| message.split_at(at));
     let mut out = String::with_capacity(message.len());
-    let mut parts = message.split('"');
-    if let Some(first) = parts.next() {
-        out.push_str(first);
-    }
-    for (index, part) in parts.enumerate() {
-        if index % 2 == 0 {
-            out.push_str("\"…\"");
-        } else {
-            out.push_str(part);
+    let mut rest = said;
+    while let Some(start) = rest.find(['"', '`']) {
+        let (before, quoted) = rest.split_at(start);
+        let quote = quoted.as_bytes()[0];
+        // The closing quote: the next one not escaped (serde escapes `"` in strings as `\"`).
+        let mut end = None;
+        let mut escaped = false;
+        for (i, byte) in quoted.bytes().enumerate().skip(1) {
+            match byte {
+                b'\\' if !escaped => escaped = true,
+                _ if byte == quote && !escaped => {
+                    end = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
         }
+        let end = end.map_or(quoted.len(), |end| end + 1);
+        out.push_str(before.trim_end());
+        if before.trim_end().ends_with("field") {
+            // A field name: ours or the body's key, not a value.
+            out.push(' ');
+            out.push_str(&quoted[..end]);
+        }
+        rest = &quoted[end..];
     }
+    out.push_str(rest);
+    out.push_str(expected);
     out
 }
 
@@ -179,18 +201,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decode_messages_keep_names_and_drop_values() {
-        let err = serde_json::from_str::<u32>("\"p4ssw0rd\"").unwrap_err();
-        let message = redact_quoted(&err.to_string());
-        assert!(!message.contains("p4ssw0rd"), "{message}");
-        assert!(message.contains("invalid type"), "{message}");
-
+    fn decode_messages_keep_names_and_expectations_and_drop_values() {
         #[derive(Debug, serde::Deserialize)]
         #[allow(dead_code)]
         struct Token {
             auth_token: String,
         }
-        let err = serde_json::from_str::<Token>("{}").unwrap_err();
-        assert!(redact_quoted(&err.to_string()).contains("`auth_token`"));
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Kind {
+            Known,
+        }
+        let cases: [(&str, serde_json::Error, &str); 5] = [
+            (
+                "p4ssw0rd",
+                serde_json::from_str::<u32>(r#""p4ssw0rd""#).unwrap_err(),
+                "invalid type: string, expected u32",
+            ),
+            (
+                "987654321987",
+                serde_json::from_str::<Token>(r#"{"auth_token":987654321987}"#).unwrap_err(),
+                "invalid type: integer, expected a string",
+            ),
+            (
+                "s3cr",
+                serde_json::from_str::<Token>(r#"{"auth_token":["s3cr\"et"]}"#).unwrap_err(),
+                "invalid type: sequence, expected a string",
+            ),
+            (
+                "hunter2",
+                serde_json::from_str::<Kind>(r#""hunter2""#).unwrap_err(),
+                "unknown variant, expected `Known`",
+            ),
+            (
+                "(none)",
+                serde_json::from_str::<Token>("{}").unwrap_err(),
+                "missing field `auth_token`",
+            ),
+        ];
+        for (value, error, kept) in cases {
+            let message = without_values(&error.to_string());
+            assert!(!message.contains(value), "{value} in {message}");
+            assert!(message.starts_with(kept), "{kept:?} of {message:?}");
+        }
+        // A value with a quote of its own, or one never closed, leaves nothing behind.
+        assert_eq!(without_values("invalid value: `ab"), "invalid value:");
+        assert_eq!(
+            without_values(r#"invalid type: string "a\"b\"c", expected u8"#),
+            "invalid type: string, expected u8"
+        );
     }
 }

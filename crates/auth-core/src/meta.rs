@@ -18,8 +18,8 @@ pub const BODY_EXCERPT_BYTES: usize = 4 * 1024;
 /// a copy of the first [`BODY_EXCERPT_BYTES`] bytes of the raw body.
 ///
 /// `Debug` shows the status, the request id, the header names and a short excerpt of the body
-/// with its secrets masked; header values and the raw excerpt can hold secrets and are only
-/// available through their accessors.
+/// with its secrets masked ([`ResponseMeta::masked_excerpt`]); header values and the raw
+/// excerpt can hold secrets and are only available through their accessors, whose names say so.
 #[derive(Clone)]
 pub struct ResponseMeta(Box<MetaInner>);
 
@@ -73,9 +73,18 @@ impl ResponseMeta {
         self.0.request_id.as_deref()
     }
 
-    /// The first bytes of the raw body (at most [`BODY_EXCERPT_BYTES`]). May hold secrets.
-    pub fn body_excerpt(&self) -> &[u8] {
+    /// The first bytes of the body as received (at most [`BODY_EXCERPT_BYTES`]). **Raw**:
+    /// nothing is masked, so whatever the vendor echoed is in it; to show or log the body, use
+    /// [`ResponseMeta::masked_excerpt`].
+    pub fn raw_body_excerpt(&self) -> &[u8] {
         &self.0.body_excerpt
+    }
+
+    /// The start of the body as text for people, as `Debug` shows it: the values of fields that
+    /// hold secrets, anything shaped like a JWT and every credential the request was sent with
+    /// masked, cut to 256 characters.
+    pub fn masked_excerpt(&self) -> &str {
+        &self.0.shown
     }
 
     /// The length of the body as received (up to the client's body limit).
@@ -146,7 +155,7 @@ mod tests {
     fn excerpt_is_a_bounded_copy_and_debug_masks_it() {
         let body = Bytes::from(vec![b'x'; 5 * 1024 * 1024]);
         let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), &[], &body, &[]);
-        assert_eq!(meta.body_excerpt().len(), BODY_EXCERPT_BYTES);
+        assert_eq!(meta.raw_body_excerpt().len(), BODY_EXCERPT_BYTES);
         assert_eq!(meta.body_len(), 5 * 1024 * 1024);
         // The meta holds a copy, not a view of the 5 MiB buffer: ours is the only reference.
         assert!(body.is_unique());

@@ -31,10 +31,12 @@ pub trait ErrorMetadata {
         self.response_meta().and_then(ResponseMeta::request_id)
     }
 
-    /// The start of the response body ([`ResponseMeta::body_excerpt`]) as JSON, when it is JSON:
-    /// where the vendor crates read their error codes from.
-    fn body_json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(self.response_meta()?.body_excerpt()).ok()
+    /// The start of the response body ([`ResponseMeta::raw_body_excerpt`]) as JSON, when it is
+    /// JSON: where the vendor crates read their error codes from. **Raw**: nothing is masked, so
+    /// whatever the vendor echoed (a password, a token) is in it. Read fields from it; to show
+    /// or log the body, use [`ResponseMeta::masked_excerpt`].
+    fn raw_body_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(self.response_meta()?.raw_body_excerpt()).ok()
     }
 
     /// How long the server asked the client to wait (`Retry-After`), when it did.

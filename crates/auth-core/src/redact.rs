@@ -1,9 +1,12 @@
 //! Masks secrets in text that is shown to people: excerpts of response bodies (in `Debug` of
 //! errors) and URLs (in configuration errors and `Debug`).
 //!
-//! A body excerpt loses the values of secret-named fields (`password`, `*token*`, `*secret*`,
-//! ... as `"key": "value"`, `key=value` or `key: value`), anything shaped like a JWT, and every
-//! occurrence of a credential the client holds; it is cut to [`SHOWN_EXCERPT_CHARS`] characters.
+//! A body excerpt loses the values of fields that hold secrets (`password`, `*token*`,
+//! `*secret*`, ... as `"key": "value"`, `key=value` or `key: value`), anything shaped like a JWT,
+//! and every occurrence of a credential the client holds; it is cut to [`SHOWN_EXCERPT_CHARS`]
+//! characters. Whether a field holds a secret is read from its whole name: `error_token` (an
+//! error's code), `token_type` and `expires_in`-like names hold none, so their values stay
+//! readable, and so do `true`, `false` and `null`.
 
 use url::Url;
 
@@ -125,9 +128,12 @@ fn is_value_end(c: char) -> bool {
     c.is_whitespace() || matches!(c, ',' | '&' | ';' | '}' | ']' | '"' | '\'' | '<' | '>')
 }
 
+/// Whether the field `key` holds a secret: its name has a secret's part, and does not say it
+/// holds something about one instead (its kind, an error's code, an expiry).
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
+    let describes = key.ends_with("type") || key.starts_with("error") || key.contains("expire");
+    !describes && SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
 }
 
 /// Replaces the values of secret-named fields: `"key": "value"`, `key=value`, `key: value`.
@@ -183,7 +189,10 @@ fn mask_keyed_values(text: &str) -> String {
                 i = k.min(bytes.len());
             }
             Some(b'{' | b'[') | None => {}
-            Some(_) if text[i..].starts_with("null") => {}
+            Some(_)
+                if ["null", "true", "false"]
+                    .iter()
+                    .any(|word| text[i..].starts_with(word)) => {}
             Some(_) => {
                 let end = text[i..].find(is_value_end).map_or(text.len(), |n| i + n);
                 out.push_str(REDACTED);
@@ -248,6 +257,25 @@ mod tests {
         );
         let prose = excerpt(b"<p>Invalid X-Plex-Token: abc123</p>", false, &[]);
         assert_eq!(prose, "<p>Invalid X-Plex-Token: [REDACTED]</p>");
+    }
+
+    #[test]
+    fn fields_about_a_secret_stay_readable() {
+        let shown = excerpt(
+            br#"{"error_code":1101,"error_token":"InvalidCredentials","token_type":"Bearer","tokenExpiresAt":1,"has_password":true,"password":"hunter2","refresh_token":null}"#,
+            false,
+            &[],
+        );
+        for readable in [
+            "InvalidCredentials",
+            r#""token_type":"Bearer""#,
+            r#""tokenExpiresAt":1"#,
+            r#""has_password":true"#,
+            r#""refresh_token":null"#,
+        ] {
+            assert!(shown.contains(readable), "{readable} in {shown}");
+        }
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

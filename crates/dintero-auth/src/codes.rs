@@ -48,7 +48,7 @@ pub trait VendorCode {
 
 impl<E: ErrorMetadata + ?Sized> VendorCode for E {
     fn vendor_code(&self) -> Option<DinteroCode> {
-        self.body_json()?
+        self.raw_body_json()?
             .get("error")?
             .get("code")?
             .as_str()

@@ -70,7 +70,7 @@ pub trait VendorCode {
 
 impl<E: ErrorMetadata + ?Sized> VendorCode for E {
     fn vendor_code(&self) -> Option<EmnifyCode> {
-        self.body_json()?
+        self.raw_body_json()?
             .get("error_code")?
             .as_i64()
             .map(EmnifyCode::from_number)

@@ -69,9 +69,9 @@ pub trait VendorCode {
 
 impl<E: ErrorMetadata + ?Sized> VendorCode for E {
     fn vendor_code(&self) -> Option<PlexCode> {
-        match self.body_json() {
+        match self.raw_body_json() {
             Some(json) => code_in_json(&json),
-            None => code_in_xml(self.response_meta()?.body_excerpt()),
+            None => code_in_xml(self.response_meta()?.raw_body_excerpt()),
         }
     }
 }
