@@ -210,3 +210,69 @@ async fn plex_keeps_the_token_with_the_client_identifier_it_is_tied_to() {
             .is_none()
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_file_that_is_a_link_is_never_followed() {
+    let dir = TempDir::new("links");
+    let store = FileTokenStore::new(&dir.0);
+    std::fs::create_dir_all(&dir.0).unwrap();
+    // Someone links the token file to a file of theirs, holding a token of theirs.
+    let planted = dir.0.join("planted.json");
+    let theirs = StoredToken::of(&Token::expiring_in(
+        "planted-token",
+        Duration::from_secs(600),
+    ));
+    std::fs::write(&planted, serde_json::to_vec(&theirs).unwrap()).unwrap();
+    let path = store.path_of("application");
+    std::os::unix::fs::symlink(&planted, &path).unwrap();
+
+    // Reading does not follow it.
+    let error = store.load("application").await.unwrap_err();
+    assert!(
+        matches!(&error, TokenStoreError::Unreadable { reason, .. } if reason.contains("symbolic link")),
+        "{error:?}"
+    );
+    // Writing replaces the link, and leaves what it pointed to as it was.
+    let ours = StoredToken::of(&Token::expiring_in("our-token", Duration::from_secs(600)));
+    store.save("application", &ours).await.unwrap();
+    assert!(
+        !std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let loaded = store.load("application").await.unwrap().unwrap();
+    assert_eq!(loaded.access_token.expose(), "our-token");
+    let untouched: StoredToken = serde_json::from_slice(&std::fs::read(&planted).unwrap()).unwrap();
+    assert_eq!(untouched.access_token.expose(), "planted-token");
+}
+
+#[tokio::test]
+async fn any_key_names_a_file_of_its_own_however_long() {
+    let dir = TempDir::new("long-keys");
+    let store = FileTokenStore::new(&dir.0);
+    let long = "k".repeat(10_000);
+    let longer = format!("{long}!");
+    let unicode = "ü".repeat(500);
+    for (i, key) in [&long, &longer, &unicode].into_iter().enumerate() {
+        let name = store.path_of(key).file_name().unwrap().len();
+        assert!(
+            name <= auth_core::LONGEST_KEY_NAME + ".json".len(),
+            "{name}"
+        );
+        let token = StoredToken::of(&Token::new(format!("token-{i}")));
+        store.save(key, &token).await.unwrap();
+    }
+    assert_ne!(store.path_of(&long), store.path_of(&longer));
+    for (i, key) in [&long, &longer, &unicode].into_iter().enumerate() {
+        let loaded = store.load(key).await.unwrap().unwrap();
+        assert_eq!(loaded.access_token.expose(), format!("token-{i}"));
+    }
+    // A short key keeps its readable name.
+    assert!(
+        store
+            .path_of("emnify:application")
+            .ends_with("emnify%3Aapplication.json")
+    );
+}

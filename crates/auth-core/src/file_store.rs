@@ -17,6 +17,10 @@ use crate::token_store::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
 ///   save at once, the later rename wins, and both files were whole.
 /// - A file that is not a token ([`TokenStoreError::Corrupt`]) or cannot be read is passed over
 ///   by [`Stored`](crate::Stored), which logs in afresh and saves a repaired file.
+/// - A token file that is a symbolic link is never followed: reading it fails
+///   ([`TokenStoreError::Unreadable`]), and a save replaces the link itself, not what it points
+///   to. (The directory is yours to choose, links and all.)
+/// - Any key names one file: see [`FileTokenStore::path_of`].
 ///
 /// ```
 /// use auth_core::{FileTokenStore, StoredToken, Token, TokenStore};
@@ -45,15 +49,37 @@ impl FileTokenStore {
     }
 
     /// The file that holds the token of `key`: the key with every byte other than ASCII
-    /// letters, digits, `-` and `_` written as `%XX`, so that any key is one safe file name.
+    /// letters, digits, `-` and `_` written as `%XX`, so that any key is one safe file name. A
+    /// key whose name would be longer than [`LONGEST_KEY_NAME`] bytes (file systems allow 255,
+    /// and the temporary file of a save needs room) is cut there and followed by `~` and a hash
+    /// of the whole key (128-bit FNV-1a), so that it still names a file of its own.
     pub fn path_of(&self, key: &str) -> PathBuf {
         // `.` too: a key of `..` must not name the parent.
         const FILE_NAME: &percent_encoding::AsciiSet =
             &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_');
         let mut name: String = percent_encoding::utf8_percent_encode(key, FILE_NAME).collect();
+        if name.len() > LONGEST_KEY_NAME {
+            // The name is ASCII: any cut is a character boundary. Room for `~` and the hash.
+            name.truncate(LONGEST_KEY_NAME - 33);
+            name.push('~');
+            name.push_str(&format!("{:032x}", fnv1a_128(key.as_bytes())));
+        }
         name.push_str(".json");
         self.dir.join(name)
     }
+}
+
+/// The longest file name (without `.json`) a key is written as.
+pub const LONGEST_KEY_NAME: usize = 160;
+
+/// The 128-bit FNV-1a hash of `bytes`: stable across versions and platforms (file names must
+/// not change), and spread enough that two keys an application chooses never meet.
+fn fnv1a_128(bytes: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    bytes.iter().fold(OFFSET, |hash, byte| {
+        (hash ^ u128::from(*byte)).wrapping_mul(PRIME)
+    })
 }
 
 fn place(path: &Path) -> String {
@@ -61,15 +87,19 @@ fn place(path: &Path) -> String {
 }
 
 fn read(path: &Path) -> Result<Option<StoredToken>, TokenStoreError> {
-    let bytes = match std::fs::read(path) {
+    let unreadable = |reason: String| TokenStoreError::Unreadable {
+        place: place(path),
+        reason,
+    };
+    let bytes = match read_no_follow(path) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => {
-            return Err(TokenStoreError::Unreadable {
-                place: place(path),
-                reason: error.to_string(),
-            });
+        Err(error) if is_link(path) => {
+            return Err(unreadable(format!(
+                "it is a symbolic link, which the store does not follow ({error})"
+            )));
         }
+        Err(error) => return Err(unreadable(error.to_string())),
     };
     serde_json::from_slice(&bytes)
         .map(Some)
@@ -83,6 +113,35 @@ fn read(path: &Path) -> Result<Option<StoredToken>, TokenStoreError> {
                 error.column()
             ),
         })
+}
+
+/// Whether `path` is a symbolic link (not followed).
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+}
+
+/// The whole file at `path`, refusing a symbolic link in its last component (`O_NOFOLLOW`, so
+/// that no link swapped in between a check and the open is followed).
+#[cfg(unix)]
+fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The whole file at `path`, refusing a symbolic link.
+#[cfg(not(unix))]
+fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    if is_link(path) {
+        return Err(std::io::Error::other("a symbolic link"));
+    }
+    std::fs::read(path)
 }
 
 static TEMPORARY: AtomicU64 = AtomicU64::new(0);
@@ -103,6 +162,8 @@ fn write(dir: &Path, path: &Path, token: &StoredToken) -> Result<(), TokenStoreE
         std::process::id(),
         TEMPORARY.fetch_add(1, Ordering::Relaxed)
     ));
+    // The temporary file is created new (`O_EXCL`: never through a link), and the rename
+    // replaces whatever the target is, a link included, without following it.
     let written = (|| {
         let mut file = owner_only().open(&temporary)?;
         file.write_all(&bytes)?;

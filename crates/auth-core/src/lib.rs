@@ -66,7 +66,7 @@ pub use client::{Client, SpecServer};
 pub use credentials::Credentials;
 pub use encode::encode_path;
 pub use error::{Error, TimeoutKind};
-pub use file_store::FileTokenStore;
+pub use file_store::{FileTokenStore, LONGEST_KEY_NAME};
 #[cfg(feature = "keyring")]
 pub use keyring_store::KeyringTokenStore;
 pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
