@@ -4,14 +4,14 @@
 //! | what | types |
 //! |---|---|
 //! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
-//! | credentials | [`Credentials`], [`Secret`] |
+//! | credentials | [`Credentials`] (one, or [`Credentials::several`] for schemes required together), [`Secret`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
 //! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`], `KeyringTokenStore` (feature `keyring`), `RedisTokenStore` (feature `redis`) |
 //! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`], `TokenMiddleware` (feature `middleware`) |
 //! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
 //! | path segments | [`encode_path`] |
-//! | a success with its documented headers; a body that is not JSON | [`WithHeaders`], [`Bytes`] |
+//! | a success with its documented headers; a body that is not JSON; a documented 3xx | [`WithHeaders`], [`Bytes`], [`Redirect`], [`Redirected`] |
 //!
 //! - The client holds one reqwest connection pool, a base URL per server, limits, timeouts, and
 //!   redirects that never carry credentials to another origin.
@@ -44,6 +44,7 @@ mod metadata;
 mod middleware;
 mod redact;
 mod redirect;
+mod redirected;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod request;
@@ -73,6 +74,7 @@ pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
 pub use metadata::ErrorMetadata;
 #[cfg(feature = "middleware")]
 pub use middleware::TokenMiddleware;
+pub use redirected::{Redirect, Redirected};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisTokenStore;
 pub use retry::{Repeat, RetryPolicy, Timeouts};

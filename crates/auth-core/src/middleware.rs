@@ -7,15 +7,15 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::Extensions;
+use reqwest::header::COOKIE;
 use reqwest::{Request, Response, StatusCode};
 use reqwest_middleware::{Middleware, Next};
 use url::{Origin, Url};
 
 use crate::authorized::Api;
 use crate::client::Client;
-use crate::credentials::Credentials;
+use crate::credentials::{Applied, cookie_header};
 use crate::error::Error;
-use crate::request::Security;
 use crate::token::Token;
 
 /// A [`reqwest_middleware::Middleware`] that authorizes requests to one vendor with a vendor
@@ -90,37 +90,63 @@ impl TokenMiddleware {
 
     /// The token to send now (for a token source), or `None` for fixed credentials.
     async fn token(&self) -> Result<Option<Arc<Token>>, Error> {
-        match self.client.credentials() {
-            Credentials::BearerSource(source) | Credentials::ApiKeySource(source) => source
+        match self.source() {
+            Some(source) => source
                 .token_until(self.client.call_deadline())
                 .await
                 .map(Some),
-            _ => Ok(None),
+            None => Ok(None),
         }
+    }
+
+    /// The token source the API's schemes take a token from, if the credentials have one.
+    fn source(&self) -> Option<&crate::TokenSource> {
+        self.client.credentials().source_for(self.api.security)
     }
 
     /// Puts the credentials on `request` as the first of the API's schemes they fit.
     fn authorize(&self, request: &mut Request, token: Option<&Token>) -> Result<(), Error> {
-        for scheme in self.api.security {
-            if let Some((name, value)) =
-                self.client
-                    .credentials()
-                    .header(scheme, token, "token_middleware")?
-            {
-                request.headers_mut().insert(name, value);
-                return Ok(());
+        let applied =
+            self.client
+                .credentials()
+                .applied("token_middleware", self.api.security, token)?;
+        let mut cookies = Vec::new();
+        for applied in applied {
+            match applied {
+                Applied::Header(name, value) => {
+                    request.headers_mut().insert(name, value);
+                }
+                Applied::Query(name, key) => {
+                    request
+                        .url_mut()
+                        .query_pairs_mut()
+                        .append_pair(name, key.expose());
+                }
+                Applied::Cookie(name, key) => cookies.push((name, key)),
             }
         }
-        Err(Error::MissingCredentials {
-            operation: "token_middleware",
-            accepted: self
-                .api
-                .security
+        let mut all: Vec<(String, String)> = request
+            .headers()
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|text| text.split("; "))
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        if cookies.is_empty() {
+            return Ok(());
+        }
+        all.extend(
+            cookies
                 .iter()
-                .map(Security::to_string)
-                .collect::<Vec<_>>()
-                .join(" or "),
-        })
+                .map(|(name, key)| ((*name).to_owned(), key.expose().to_owned())),
+        );
+        let pairs: Vec<(&str, &str)> = all.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        if let Some(cookie) = cookie_header(&pairs, true)? {
+            request.headers_mut().insert(COOKIE, cookie);
+        }
+        Ok(())
     }
 }
 
@@ -156,11 +182,7 @@ impl Middleware for TokenMiddleware {
             .map_err(failed)?;
         let replay = token.as_ref().and_then(|_| request.try_clone());
         let response = self.execute(request).await?;
-        let (
-            Credentials::BearerSource(source) | Credentials::ApiKeySource(source),
-            Some(rejected),
-            Some(mut replay),
-        ) = (self.client.credentials(), token, replay)
+        let (Some(source), Some(rejected), Some(mut replay)) = (self.source(), token, replay)
         else {
             return Ok(response);
         };

@@ -7,7 +7,7 @@
 pub use crate::authorized::Api;
 pub use crate::request::{Operation, Request, Security};
 pub use crate::response::Response;
-pub use crate::support::{concat, header_value};
+pub use crate::support::{concat, header_value, json_text};
 /// The generated models' serde adapters (`skip_serializing_none`, the string enums' derives).
 pub use serde_with;
 

@@ -9,16 +9,32 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-/// A security scheme an operation accepts, as its spec declares it.
+/// The header name cookie parameters are kept under until the request is built.
+pub(crate) const COOKIE: &str = "cookie";
+
+/// A security scheme an operation accepts, as its spec declares it. An operation lists the
+/// ones it accepts; the client sends the first its credentials fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Security {
-    /// `Authorization: Bearer <token>`.
+    /// `Authorization: Bearer <token>` (HTTP bearer, and OAuth 2 and OpenID Connect, whose
+    /// tokens travel so).
     Bearer,
     /// `Authorization: Basic <base64(username:password)>`.
     Basic,
     /// An API key sent in the named header.
     ApiKeyHeader(&'static str),
+    /// An API key sent as the named query parameter.
+    ApiKeyQuery(&'static str),
+    /// An API key sent as the named cookie.
+    ApiKeyCookie(&'static str),
+    /// `Authorization: <scheme> <key>`, for an HTTP scheme other than bearer and basic (such as
+    /// `Token`), from an API key.
+    HttpScheme(&'static str),
+    /// Every one of these at once (a requirement that names several schemes).
+    All(&'static [Security]),
+    /// Nothing: the operation may also be sent without credentials (an empty requirement).
+    Anonymous,
 }
 
 impl std::fmt::Display for Security {
@@ -27,6 +43,19 @@ impl std::fmt::Display for Security {
             Security::Bearer => f.write_str("bearer token"),
             Security::Basic => f.write_str("HTTP Basic"),
             Security::ApiKeyHeader(name) => write!(f, "API key in {name}"),
+            Security::ApiKeyQuery(name) => write!(f, "API key in the query parameter {name}"),
+            Security::ApiKeyCookie(name) => write!(f, "API key in the cookie {name}"),
+            Security::HttpScheme(scheme) => write!(f, "HTTP {scheme}"),
+            Security::All(schemes) => {
+                for (index, scheme) in schemes.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(" and ")?;
+                    }
+                    write!(f, "{scheme}")?;
+                }
+                Ok(())
+            }
+            Security::Anonymous => f.write_str("none"),
         }
     }
 }
@@ -105,6 +134,8 @@ pub struct Request {
     pub(crate) operation: OperationRef,
     pub(crate) path: String,
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
+    /// Header parameters, and cookie parameters as `cookie` entries of `name=value` (joined
+    /// into one `Cookie` header when the request is built).
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
     pub(crate) accept: Option<&'static str>,
     pub(crate) body: Option<Body>,
@@ -171,6 +202,15 @@ impl Request {
     /// Adds a header parameter.
     pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
         self.headers.push((Cow::Borrowed(name), value.to_string()));
+        self
+    }
+
+    /// Adds a cookie parameter (all of a request's cookies go in one `Cookie` header).
+    pub fn cookie(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.headers.push((
+            Cow::Borrowed(COOKIE),
+            format!("{name}={}", value.to_string()),
+        ));
         self
     }
 

@@ -116,6 +116,18 @@ impl Response {
         }
     }
 
+    /// A 3xx answer as a [`Redirect`](crate::Redirect): its status and `Location`.
+    pub fn redirect(&self) -> crate::Redirect {
+        crate::Redirect {
+            status: self.status,
+            location: self
+                .headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
     /// The body as it came (a success of a media type that is neither JSON nor text).
     pub fn bytes(self) -> Bytes {
         self.body

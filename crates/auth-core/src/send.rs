@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, HeaderValue};
 use url::Url;
 
 use crate::client::Client;
+use crate::credentials::{Applied, cookie_header};
 use crate::error::{Error, TimeoutKind};
 use crate::request::Request;
 use crate::response::{Response, Sent};
@@ -127,20 +128,39 @@ impl Client {
     ) -> Result<reqwest::RequestBuilder, Error> {
         let operation = &*request.operation;
         let base = self.base_url(operation.server)?;
+        let applied = if operation.security.is_empty() {
+            Vec::new()
+        } else {
+            self.credentials
+                .applied(operation.id, operation.security, token)?
+        };
         let mut full = String::with_capacity(base.len() + request.path.len());
         full.push_str(base);
         full.push_str(&request.path);
         let mut url = Url::parse(&full).map_err(|err| {
             Error::InvalidRequest(format!("cannot build the URL of {}: {err}", operation.id))
         })?;
-        if !request.query.is_empty() {
+        let query_keys = applied.iter().filter_map(|applied| match applied {
+            Applied::Query(name, key) => Some((*name, key.expose())),
+            _ => None,
+        });
+        let mut query_keys = query_keys.peekable();
+        if !request.query.is_empty() || query_keys.peek().is_some() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &request.query {
                 pairs.append_pair(name, value);
             }
+            for (name, key) in query_keys {
+                pairs.append_pair(name, key);
+            }
         }
         let mut builder = self.shared.http.request(operation.method.clone(), url);
+        let mut cookies: Vec<(&str, &str)> = Vec::new();
         for (name, value) in &request.headers {
+            if name == crate::request::COOKIE {
+                cookies.push(value.split_once('=').unwrap_or((value, "")));
+                continue;
+            }
             let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
                 Error::InvalidRequest(format!("header {name} has a value that is not allowed"))
             })?;
@@ -154,11 +174,21 @@ impl Client {
                 .header(CONTENT_TYPE, body.content_type)
                 .body(body.bytes.clone());
         }
-        if operation.security.is_empty() {
-            return Ok(builder);
+        let mut secret_cookie = false;
+        for applied in &applied {
+            match applied {
+                Applied::Header(name, value) => builder = builder.header(name, value.clone()),
+                Applied::Cookie(name, key) => {
+                    cookies.push((name, key.expose()));
+                    secret_cookie = true;
+                }
+                Applied::Query(..) => {}
+            }
         }
-        self.credentials
-            .apply(builder, operation.id, operation.security, token)
+        if let Some(cookie) = cookie_header(&cookies, secret_cookie)? {
+            builder = builder.header(COOKIE, cookie);
+        }
+        Ok(builder)
     }
 }
 

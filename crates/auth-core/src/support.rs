@@ -1,4 +1,5 @@
-//! Helpers the generated code calls (through `__private`): path joining and response headers.
+//! Helpers the generated code calls (through `__private`): path joining, response headers and
+//! parameters sent as JSON text.
 
 /// Joins the pieces of a path in one allocation of the exact size (cheaper than `format!`, which
 /// the generated operations would otherwise call on every request).
@@ -17,4 +18,10 @@ pub fn header_value<T: std::str::FromStr>(
     name: &str,
 ) -> Option<T> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// `value` as JSON text: a parameter whose spec sends an object (or any value) as JSON.
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, crate::Error> {
+    serde_json::to_string(value)
+        .map_err(|err| crate::Error::InvalidRequest(format!("cannot encode a parameter: {err}")))
 }

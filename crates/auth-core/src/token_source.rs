@@ -325,6 +325,11 @@ impl TokenSource {
         }
     }
 
+    /// Whether `other` is this source (or a clone of it, sharing its cache).
+    pub(crate) fn same(&self, other: &TokenSource) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The policy it refreshes by.
     pub fn policy(&self) -> &TokenPolicy {
         &self.inner.policy
