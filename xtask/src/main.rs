@@ -7,8 +7,11 @@ const USAGE: &str =
 
   codegen           regenerate crates/*/src/generated/ from openapi/*.yaml
   codegen --check   exit 1, printing a diff, when a generated file is stale
-  check-spec FILE   read any OpenAPI 3.0 or 3.1 spec and list every problem the generator
-                    has with it (exit 1 when there is one)";
+  check-spec FILE   read any OpenAPI 3.0 or 3.1 spec and list every part the generator
+                    leaves out or reads loosely, each place once with its count of uses
+                    (exit 1 when there is one)
+  generate --spec FILE --out DIR --name CRATE
+                    write any spec as a standalone crate (warnings on stderr)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,26 +41,27 @@ fn main() -> ExitCode {
                 problems: vec![xtask::codegen::Problem {
                     location: String::new(),
                     message: format!("cannot read: {err}"),
+                    uses: 1,
                 }],
             }),
             Ok(text) => {
                 let started = std::time::Instant::now();
-                let result = xtask::codegen::generate_spec(file, &text);
+                let stem = std::path::Path::new(file)
+                    .file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let base = std::path::Path::new(file).parent();
+                let result = xtask::codegen::generate_api(file, &stem, &text, base);
                 let elapsed = started.elapsed().as_millis();
-                match result {
-                    Ok(files) => {
-                        println!("{file}: generates {} files in {elapsed} ms", files.len());
-                        Ok(true)
-                    }
-                    Err(err) => {
-                        println!("{err}");
-                        println!(
-                            "{file}: {} problem(s), found in {elapsed} ms",
-                            err.problems.len()
-                        );
-                        Ok(false)
-                    }
-                }
+                result.map(|generated| {
+                    print_warnings(file, &generated.warnings);
+                    println!(
+                        "{file}: generates {} operations in {elapsed} ms; {} problem(s) left out or read loosely",
+                        generated.operations,
+                        generated.warnings.len()
+                    );
+                    generated.warnings.is_empty()
+                })
             }
         },
         ["spec-diff", vendor, file] => {
@@ -92,11 +96,13 @@ fn main() -> ExitCode {
                 &root.join("crates/auth-core"),
             )
             .map(|report| {
+                print_warnings(spec, &report.warnings);
                 println!(
-                    "wrote {} ({} operations, codegen {} ms)",
+                    "wrote {} ({} operations, codegen {} ms, {} warning(s))",
                     report.dir.display(),
                     report.operations,
-                    report.codegen.as_millis()
+                    report.codegen.as_millis(),
+                    report.warnings.len()
                 );
                 true
             }),
@@ -116,6 +122,25 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints each warning of `file` on a line of its own (on stderr).
+fn print_warnings(file: &str, warnings: &[xtask::codegen::Problem]) {
+    for warning in warnings {
+        let uses = if warning.uses > 1 {
+            format!(" ({} uses)", warning.uses)
+        } else {
+            String::new()
+        };
+        if warning.location.is_empty() {
+            eprintln!("warning: {file}: {}{uses}", warning.message);
+        } else {
+            eprintln!(
+                "warning: {file} at {}: {}{uses}",
+                warning.location, warning.message
+            );
         }
     }
 }

@@ -44,9 +44,24 @@ pub fn new_vendor(root: &Path, name: &str, spec: &Path) -> Result<Scaffold, Code
     let text = fs::read_to_string(spec)
         .map_err(|err| fail("", format!("cannot read {}: {err}", spec.display())))?;
     let text = with_x_rust(&text, &crate_name).map_err(|message| fail("", message))?;
-    // The spec must generate before anything is written.
-    let title = codegen::generate_api(&spec_path.display().to_string(), name, &text)
-        .map(|_| spec_title(&text).unwrap_or_else(|| name.to_owned()))?;
+    // The spec must generate before anything is written. What it leaves out is said, and the
+    // spec is marked as allowed to (`allow-warnings`) until it is rewritten in our words.
+    let generated =
+        codegen::generate_api(&spec_path.display().to_string(), name, &text, spec.parent())?;
+    let text = if generated.warnings.is_empty() {
+        text
+    } else {
+        for warning in &generated.warnings {
+            eprintln!(
+                "warning: {} at {}: {}",
+                spec.display(),
+                warning.location,
+                warning.message
+            );
+        }
+        allow_warnings(&text)
+    };
+    let title = spec_title(&text).unwrap_or_else(|| name.to_owned());
 
     let manifest_path = root.join("Cargo.toml");
     let manifest = fs::read_to_string(&manifest_path)
@@ -104,6 +119,27 @@ fn with_x_rust(text: &str, crate_name: &str) -> Result<String, String> {
          x-rust:\n  crate: {crate_name}\n"
     ));
     Ok(text)
+}
+
+/// The spec with `allow-warnings: true` in its `x-rust` block.
+fn allow_warnings(text: &str) -> String {
+    let line = "  # What the generator leaves out of this spec: `cargo xtask check-spec` lists it.\n  \
+                allow-warnings: true\n";
+    if text.ends_with('\n')
+        && text[..text.len() - 1]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|last| last.starts_with("  crate: "))
+    {
+        return format!("{text}{line}");
+    }
+    let Ok(mut value) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) else {
+        return text.to_owned();
+    };
+    if let Some(serde_yaml_ng::Value::Mapping(rust)) = value.get_mut("x-rust") {
+        rust.insert("allow-warnings".into(), true.into());
+    }
+    serde_yaml_ng::to_string(&value).unwrap_or_else(|_| text.to_owned())
 }
 
 fn spec_title(text: &str) -> Option<String> {

@@ -146,13 +146,29 @@ fn file<'f>(files: &'f [(String, String)], name: &str) -> &'f str {
 }
 
 #[test]
-fn rejects_default_responses() {
+fn a_default_response_alone_is_the_success_and_the_error() {
     let text = spec_with_body("              type: string").replace(
         "'204': {description: done}",
-        "default: {description: anything}",
+        "default: {description: anything, content: {application/json: {schema: {type: object, title: Outcome, properties: {ok: {type: boolean}}}}}}",
     );
-    let message = rejection(&text);
-    assert!(message.contains("responses/default"), "{message}");
+    let files = generate_spec("openapi/test.yaml", &text).unwrap();
+    let operations = file(&files, "operations.rs");
+    assert!(
+        operations
+            .contains("Result<models::Outcome, auth_core::ApiError<errors::CreateThingError>>"),
+        "{operations}"
+    );
+    assert!(
+        operations.contains("200..=299 => Ok(response.json()?)"),
+        "{operations}"
+    );
+    // 429 keeps its own kind: the default's range leaves it out.
+    assert!(operations.contains("400..=428 | 430..=499"), "{operations}");
+    let errors = file(&files, "errors.rs");
+    assert!(
+        errors.contains("Default(Option<models::Outcome>)"),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -251,23 +267,56 @@ fn reads_openapi_3_1_as_3_0() {
 }
 
 #[test]
-fn reports_every_problem_at_once() {
-    let text = format!(
-        "{}  /more:\n    get:\n      tags: [things]\n      responses:\n        '200': {{description: ok}}\n  /other:\n    get:\n      operationId: other\n      tags: [things]\n      responses:\n        default: {{description: any}}\n",
-        spec_with_body("              anyOf: [{type: string}, {type: integer}]")
+fn reports_every_problem_at_once_each_place_once_with_its_uses() {
+    // No servers, no operationIds, no tags: nothing to report. An unresolved schema, an
+    // unknown scheme that three operations name, and an unresolved parameter: three reports.
+    let text = r##"openapi: 3.0.3
+info: {title: Test, version: '1'}
+security: [{missing: []}]
+paths:
+  /a:
+    get:
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Gone'}}}}}
+  /b:
+    get:
+      responses: {'204': {description: ok}}
+  /c:
+    get:
+      parameters: [{$ref: '#/components/parameters/Gone'}]
+      responses: {'204': {description: ok}}
+  /d:
+    get:
+      responses: {'204': {description: ok}}
+"##;
+    let generated = codegen::generate_api("test.yaml", "test", text, None).unwrap();
+    let reports: Vec<(String, usize)> = generated
+        .warnings
+        .iter()
+        .map(|w| (w.location.clone(), w.uses))
+        .collect();
+    assert_eq!(
+        reports,
+        [
+            ("#/security/0".to_owned(), 3),
+            (
+                "#/paths/~1a/get/responses/200/content/application~1json/schema".to_owned(),
+                1
+            ),
+            ("#/paths/~1c/get/parameters/0".to_owned(), 1),
+        ],
+        "{:#?}",
+        generated.warnings
     );
-    let message = rejection(&text);
-    assert!(message.contains("3 problems"), "{message}");
-    assert!(message.contains("#/paths/~1things/post"), "{message}");
-    assert!(message.contains("anyOf is not supported"), "{message}");
     assert!(
-        message.contains("an operation needs an operationId"),
-        "{message}"
+        generated.warnings[2]
+            .message
+            .ends_with("the operation is left out")
     );
-    assert!(
-        message.contains("default responses are not supported"),
-        "{message}"
-    );
+    // Everything else generates: three of the four operations, in one default group.
+    assert_eq!(generated.operations, 3);
+    let operations = file(&generated.files, "operations.rs");
+    assert!(operations.contains("pub struct DefaultApi"), "{operations}");
+    assert!(operations.contains("pub async fn get_a("), "{operations}");
 }
 
 #[test]

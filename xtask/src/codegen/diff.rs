@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::ir::{Api, ModelKind, Operation, ParamLocation, Ty};
+use super::ir::{Api, ModelKind, Operation, ParamLocation, Status, Ty};
 
 /// How deep nested models are followed when their fields are listed.
 const DEPTH: usize = 4;
@@ -180,6 +180,7 @@ fn operation_diff(
                     }
                     ParamLocation::Query => format!("query parameter {}", param.wire),
                     ParamLocation::Header => format!("header {}", param.wire.to_ascii_lowercase()),
+                    ParamLocation::Cookie => format!("cookie {}", param.wire),
                 };
                 let required = if param.required {
                     "required"
@@ -196,12 +197,18 @@ fn operation_diff(
         &params(theirs_api, theirs),
     );
     // Statuses.
-    let statuses = |operation: &Operation| -> BTreeSet<u16> {
+    let statuses = |operation: &Operation| -> BTreeSet<String> {
         operation
             .successes
             .iter()
             .chain(&operation.errors)
             .map(|outcome| outcome.status)
+            .chain(operation.redirects.iter().copied())
+            .map(|status| match status {
+                Status::Code(code) => code.to_string(),
+                Status::Range(hundreds) => format!("{hundreds}XX"),
+                Status::Default => "default".to_owned(),
+            })
             .collect()
     };
     let (ours_statuses, theirs_statuses) = (statuses(ours), statuses(theirs));
@@ -342,6 +349,7 @@ fn shape(api: &Api, ty: &Ty) -> String {
                     .join(", ")
             ),
             Some(ModelKind::Union { .. }) => "one of".into(),
+            Some(ModelKind::AnyOf(_)) => "any of".into(),
             Some(ModelKind::Alias(inner)) => shape(api, inner),
             Some(ModelKind::Headers(_)) | None => name.clone(),
         },

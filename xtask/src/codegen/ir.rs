@@ -66,9 +66,14 @@ pub struct Operation {
     pub security: Vec<Security>,
     /// Safe to send twice: GET, HEAD, PUT, DELETE, or marked `x-retry-safe: true`.
     pub idempotent: bool,
-    /// The 2xx responses, at least one; their bodies are of one type (`Option` of it when some
-    /// have none).
+    /// The 2xx responses (codes, the `2XX` range, or `default` when it is the only success);
+    /// their bodies are of one type (`Option` of it when some have none). None: any 2xx is a
+    /// success without a body.
     pub successes: Vec<Outcome>,
+    /// The documented 3xx statuses (codes, or the `3XX` range): the operation returns them as
+    /// `auth_core::Redirect`.
+    pub redirects: Vec<Status>,
+    /// The documented 4xx statuses (codes, the `4XX` range, `default` for the rest).
     pub errors: Vec<Outcome>,
     /// The model of the headers the 2xx responses document (`ModelKind::Headers`), if any:
     /// the operation then returns `auth_core::WithHeaders` of its body and them.
@@ -80,6 +85,7 @@ pub enum ParamLocation {
     Path,
     Query,
     Header,
+    Cookie,
 }
 
 #[derive(Debug)]
@@ -106,6 +112,9 @@ pub enum ParamStyle {
     /// An object in the query: a parameter per member (`form`), or `name[member]`
     /// (`deepObject`).
     Object { deep: bool },
+    /// Any other value (an object in a path or header, a parameter with `content`): its JSON
+    /// text.
+    Json,
 }
 
 /// How a body is written (a request's) or read (a response's).
@@ -131,15 +140,34 @@ pub struct Body {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Security {
+    /// HTTP bearer, OAuth 2 and OpenID Connect.
     Bearer,
     Basic,
     ApiKeyHeader(String),
+    ApiKeyQuery(String),
+    ApiKeyCookie(String),
+    /// Another HTTP scheme (`Authorization: <scheme> <key>`).
+    HttpScheme(String),
+    /// A requirement naming several schemes: all of them.
+    All(Vec<Security>),
+    /// An empty requirement: no credentials needed.
+    Anonymous,
+}
+
+/// Which statuses a documented response stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Code(u16),
+    /// `2XX`, `3XX`, `4XX`: the hundreds digit.
+    Range(u16),
+    /// `default`: every status not listed.
+    Default,
 }
 
 /// A documented response: its status, the error variant's name (for errors) and its body.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Outcome {
-    pub status: u16,
+    pub status: Status,
     pub variant: String,
     pub description: String,
     /// The JSON body's type; `None` for no body or one that is not JSON.
@@ -190,6 +218,8 @@ pub enum ModelKind {
         /// The discriminator property, for a tagged union.
         tag: Option<String>,
     },
+    /// An `anyOf`: every member the value is, each an `Option`.
+    AnyOf(Vec<UnionVariant>),
 }
 
 #[derive(Debug)]
@@ -225,5 +255,15 @@ impl Field {
     /// Whether the Rust field is an `Option`.
     pub fn optional(&self) -> bool {
         !self.required || self.nullable
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Code(code) => write!(f, "HTTP {code}"),
+            Status::Range(hundreds) => write!(f, "HTTP {hundreds}XX"),
+            Status::Default => f.write_str("Any other status (`default`)"),
+        }
     }
 }

@@ -29,6 +29,9 @@ pub struct Target {
     pub spec: String,
     /// The folder of generated code, relative to the workspace root.
     pub out_dir: PathBuf,
+    /// Whether the spec may generate with warnings (`x-rust: {allow-warnings: true}`, which
+    /// `new-vendor` writes for a spec that has some); otherwise a warning fails `codegen`.
+    pub allow_warnings: bool,
 }
 
 /// Where the vendors' specs are: every `*.yaml` there is generated into the crate its `x-rust`
@@ -46,8 +49,15 @@ pub fn targets(root: &Path) -> Result<Vec<Target>, CodegenError> {
     for spec in yaml_files(root, SPECS_DIR)? {
         let text = fs::read_to_string(root.join(&spec))
             .map_err(|err| CodegenError::one(&spec, "", format!("cannot read: {err}")))?;
-        let parsed = normalize::parse(&text)
-            .map_err(|(location, message)| CodegenError::one(&spec, &location, message))?;
+        let parsed = normalize::read(&text, root.join(&spec).parent())
+            .map_err(|(location, message)| CodegenError::one(&spec, &location, message))?
+            .spec;
+        let allow_warnings = parsed
+            .extensions
+            .get("x-rust")
+            .and_then(|rust| rust.get("allow-warnings"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
         let crate_name = parsed
             .extensions
             .get("x-rust")
@@ -66,6 +76,7 @@ pub fn targets(root: &Path) -> Result<Vec<Target>, CodegenError> {
         targets.push(Target {
             out_dir: Path::new("crates").join(crate_name).join("src/generated"),
             spec,
+            allow_warnings,
         });
     }
     for spec in yaml_files(root, FIXTURES_DIR)? {
@@ -76,6 +87,7 @@ pub fn targets(root: &Path) -> Result<Vec<Target>, CodegenError> {
         targets.push(Target {
             out_dir: Path::new(FIXTURES_DIR).join(stem),
             spec,
+            allow_warnings: false,
         });
     }
     Ok(targets)
@@ -95,13 +107,44 @@ fn yaml_files(root: &Path, dir: &str) -> Result<Vec<String>, CodegenError> {
     Ok(files)
 }
 
-/// One thing wrong with a spec: where, and what.
+/// One thing the generator left out or read loosely in a spec: where, what, and how many uses
+/// of that place it concerns (a security scheme that every operation names is one problem).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// A JSON pointer into the spec (`#/paths/~1user/get/...`), or empty.
+    /// A JSON pointer into the spec (`#/paths/~1user/get/...`), `line L column C`, or empty.
     pub location: String,
-    /// What is wrong.
+    /// What is wrong, and what the generator did instead.
     pub message: String,
+    /// How many times the spec met it there (at least 1).
+    pub uses: usize,
+}
+
+impl Problem {
+    fn new(location: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            location: location.into(),
+            message: message.into(),
+            uses: 1,
+        }
+    }
+}
+
+/// `problems` with each place and message once, counted, in the order first met.
+fn tally(problems: impl IntoIterator<Item = Problem>) -> Vec<Problem> {
+    let mut tallied: Vec<Problem> = Vec::new();
+    let mut index: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    for problem in problems {
+        let key = (problem.location.clone(), problem.message.clone());
+        match index.get(&key) {
+            Some(&at) => tallied[at].uses += problem.uses,
+            None => {
+                index.insert(key, tallied.len());
+                tallied.push(problem);
+            }
+        }
+    }
+    tallied
 }
 
 /// Why generation failed: every problem found in one spec (or the file that could not be read
@@ -118,10 +161,7 @@ impl CodegenError {
     pub(crate) fn one(file: &str, location: &str, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),
-            problems: vec![Problem {
-                location: location.to_owned(),
-                message: message.into(),
-            }],
+            problems: vec![Problem::new(location, message)],
         }
     }
 }
@@ -144,6 +184,9 @@ impl fmt::Display for CodegenError {
                     self.file, problem.location, problem.message
                 )?;
             }
+            if problem.uses > 1 {
+                write!(f, " ({} uses)", problem.uses)?;
+            }
         }
         Ok(())
     }
@@ -160,14 +203,24 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Generates the files of one spec given as text; `spec_path` is only used in headers and
-/// errors, and its file stem names the API in errors (`emnify user_mfa_type_get: ...`).
+/// Generates the files of one of our specs given as text, strictly: anything the generator
+/// would leave out or read loosely is an error (our specs must say exactly what they mean).
+/// `spec_path` (relative to the current folder, or absolute) is used in headers and errors,
+/// and to find the files its `$ref`s name; its file stem names the API in errors.
 pub fn generate_spec(spec_path: &str, text: &str) -> Result<Vec<(String, String)>, CodegenError> {
     let api_name = Path::new(spec_path)
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
         .unwrap_or_default();
-    generate_api(spec_path, &api_name, text).map(|generated| generated.files)
+    let base = Path::new(spec_path).parent();
+    let generated = generate_api(spec_path, &api_name, text, base)?;
+    if !generated.warnings.is_empty() {
+        return Err(CodegenError {
+            file: spec_path.to_owned(),
+            problems: generated.warnings,
+        });
+    }
+    Ok(generated.files)
 }
 
 /// What one spec generates.
@@ -175,23 +228,33 @@ pub fn generate_spec(spec_path: &str, text: &str) -> Result<Vec<(String, String)
 pub struct Generated {
     /// File name (such as `models.rs`) and text of each file.
     pub files: Vec<(String, String)>,
-    /// How many operations the spec has (each one a method).
+    /// How many operations the generated code has (each one a method).
     pub operations: usize,
+    /// What was left out or read loosely, each place once (the code generated compiles
+    /// without it).
+    pub warnings: Vec<Problem>,
 }
 
-/// Generates the files of one spec given as text, naming the API `api_name` in errors.
+/// Generates the files of one spec given as text, naming the API `api_name` in errors;
+/// `$ref`s to other files are read from `base`. Only a document that cannot be read at all
+/// is an error; anything else the generator cannot do is left out, with a warning.
 pub fn generate_api(
     spec_path: &str,
     api_name: &str,
     text: &str,
+    base: Option<&Path>,
 ) -> Result<Generated, CodegenError> {
     let fail = |location: &str, message: String| CodegenError::one(spec_path, location, message);
-    let spec = normalize::parse(text).map_err(|(location, message)| fail(&location, message))?;
-    let mut api = lower::lower(&spec).map_err(|problems| CodegenError {
-        file: spec_path.to_owned(),
-        problems: problems.into_iter().map(Problem::from).collect(),
-    })?;
+    let read =
+        normalize::read(text, base).map_err(|(location, message)| fail(&location, message))?;
+    let (mut api, problems) = lower::lower(&read.spec);
     api.name = api_name.to_owned();
+    let warnings = tally(
+        read.notes
+            .into_iter()
+            .map(|note| Problem::new(note.location, note.message))
+            .chain(problems.into_iter().map(Problem::from)),
+    );
     let operations = api.groups.iter().map(|group| group.operations.len()).sum();
     let sha = hex(&Sha256::digest(text.as_bytes()));
     let header = format!(
@@ -210,7 +273,11 @@ pub fn generate_api(
             ))
         })
         .collect::<Result<_, CodegenError>>()?;
-    Ok(Generated { files, operations })
+    Ok(Generated {
+        files,
+        operations,
+        warnings,
+    })
 }
 
 /// What `cargo xtask spec-diff` found: the differences, and the problems the generator has with
@@ -238,25 +305,15 @@ pub fn spec_diff(root: &Path, vendor: &str, file: &Path) -> Result<SpecDiffRepor
 fn lower_file(path: &str, full: &Path) -> Result<(ir::Api, Vec<Problem>), CodegenError> {
     let text = fs::read_to_string(full)
         .map_err(|err| CodegenError::one(path, "", format!("cannot read: {err}")))?;
-    let spec = normalize::parse(&text)
+    let read = normalize::read(&text, full.parent())
         .map_err(|(location, message)| CodegenError::one(path, &location, message))?;
-    let (api, problems) = lower::lower_partly(&spec);
-    let problems: Vec<Problem> = problems.into_iter().map(Problem::from).collect();
-    match api {
-        Some(api) => Ok((api, problems)),
-        None => Err(CodegenError {
-            file: path.to_owned(),
-            problems,
-        }),
-    }
+    let (api, problems) = lower::lower(&read.spec);
+    Ok((api, tally(problems.into_iter().map(Problem::from))))
 }
 
 impl From<lower::LowerError> for Problem {
     fn from(problem: lower::LowerError) -> Self {
-        Problem {
-            location: problem.location,
-            message: problem.message,
-        }
+        Problem::new(problem.location, problem.message)
     }
 }
 
@@ -267,7 +324,20 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     for target in &targets {
         let text = fs::read_to_string(root.join(&target.spec))
             .map_err(|err| CodegenError::one(&target.spec, "", format!("cannot read: {err}")))?;
-        for (name, contents) in generate_spec(&target.spec, &text)? {
+        let spec_path = root.join(&target.spec);
+        let generated = generate_api(
+            &target.spec,
+            &api_name_of(&target.spec),
+            &text,
+            spec_path.parent(),
+        )?;
+        if !generated.warnings.is_empty() && !target.allow_warnings {
+            return Err(CodegenError {
+                file: target.spec.clone(),
+                problems: generated.warnings,
+            });
+        }
+        for (name, contents) in generated.files {
             files.push(GeneratedFile {
                 path: target.out_dir.join(name),
                 contents,
@@ -284,6 +354,14 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
         contents: fixtures_lib(&fixtures),
     });
     Ok(files)
+}
+
+/// The API name of a spec: its file stem.
+fn api_name_of(spec_path: &str) -> String {
+    Path::new(spec_path)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The fixtures crate's root: one module per fixture.

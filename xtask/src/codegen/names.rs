@@ -3,8 +3,22 @@
 /// Splits `name` into lowercase words at separators and case changes:
 /// `adsConsentSetAt` → ads, consent, set, at; `X-Plex-Token` → x, plex, token; `HTTPServer` → http, server.
 pub fn words(name: &str) -> Vec<String> {
-    // Mixed-case acronyms that the case rule would cut in two (`IPv6` → i, pv6).
-    let name = name.replace("IPv4", "Ipv4").replace("IPv6", "Ipv6");
+    // Mixed-case acronyms and brand names that the case rule would cut in two (`IPv6` → i,
+    // pv6; `OAuth2` → o, auth2).
+    let mut name = name.to_owned();
+    for (mixed, whole) in [
+        ("IPv4", "Ipv4"),
+        ("IPv6", "Ipv6"),
+        ("OAuth", "Oauth"),
+        ("OpenID", "Openid"),
+        ("OpenId", "Openid"),
+        ("GraphQL", "Graphql"),
+        ("WebAuthn", "Webauthn"),
+        ("macOS", "Macos"),
+        ("iOS", "Ios"),
+    ] {
+        name = name.replace(mixed, whole);
+    }
     let chars: Vec<char> = name.chars().collect();
     let mut words = Vec::new();
     let mut word = String::new();
@@ -17,11 +31,18 @@ pub fn words(name: &str) -> Vec<String> {
         }
         let previous = index.checked_sub(1).map(|i| chars[i]);
         let next = chars.get(index + 1).copied();
+        // An acronym's plural stays one word: `IDs`, `URLs`, `JWKs` (an `s` that ends the word).
+        let plural = next == Some('s')
+            && chars
+                .get(index + 2)
+                .is_none_or(|after| !after.is_ascii_lowercase());
         let boundary = c.is_ascii_uppercase()
             && previous.is_some_and(|p| {
                 p.is_ascii_lowercase()
                     || p.is_ascii_digit()
-                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+                    || (p.is_ascii_uppercase()
+                        && !plural
+                        && next.is_some_and(|n| n.is_ascii_lowercase()))
             });
         if boundary && !word.is_empty() {
             words.push(std::mem::take(&mut word));
@@ -128,5 +149,12 @@ mod tests {
         assert_eq!(pascal("user_id"), "UserId");
         assert_eq!(pascal("client_credentials"), "ClientCredentials");
         assert_eq!(pascal("Bearer"), "Bearer");
+        assert_eq!(snake("OAuth2"), "oauth2");
+        assert_eq!(snake("getOAuth2Client"), "get_oauth2_client");
+        assert_eq!(snake("OpenIDConnect"), "openid_connect");
+        assert_eq!(snake("userIDs"), "user_ids");
+        assert_eq!(snake("listJWKs"), "list_jwks");
+        assert_eq!(snake("URLsAndIDs"), "urls_and_ids");
+        assert_eq!(snake("HTTPSession"), "http_session");
     }
 }

@@ -19,6 +19,8 @@ pub struct Report {
     pub operations: usize,
     /// The time to read, lower, emit and format the spec (writing excluded).
     pub codegen: Duration,
+    /// What the generator left out or read loosely.
+    pub warnings: Vec<super::Problem>,
 }
 
 /// Generates the crate `name` from `spec` into `out`, with a path dependency on `auth_core`
@@ -47,7 +49,7 @@ pub fn generate(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| spec_name.clone());
-    let generated = generate_api(&file_name, name, &text)?;
+    let generated = generate_api(&file_name, name, &text, spec.parent())?;
     let codegen = started.elapsed();
 
     let io_error = |path: &Path, err: std::io::Error| {
@@ -74,6 +76,7 @@ pub fn generate(
         dir: out.to_path_buf(),
         operations: generated.operations,
         codegen,
+        warnings: generated.warnings,
     })
 }
 

@@ -45,11 +45,14 @@ impl<'a> ChallengeApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::AidAuthMfaChallengePostError>,
         > = async {
-            let aid_segment = auth_core::encode_path(aid)?;
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
-                    &["/accounts/", &aid_segment, "/auth/mfa/challenge"],
+                    &[
+                        "/accounts/",
+                        &*auth_core::encode_path(aid)?,
+                        "/auth/mfa/challenge",
+                    ],
                 ),
             );
             let request = request.accept("application/json");
@@ -125,11 +128,10 @@ impl<'a> ChallengeApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::AidAuthMfaRecoveryPostError>,
         > = async {
-            let aid_segment = auth_core::encode_path(aid)?;
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
-                    &["/accounts/", &aid_segment, "/auth/mfa/recovery"],
+                    &["/accounts/", &*auth_core::encode_path(aid)?, "/auth/mfa/recovery"],
                 ),
             );
             let request = request.accept("application/json");
@@ -219,11 +221,10 @@ impl<'a> AuthenticateApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::AidAuthsOauthTokenPostError>,
         > = async {
-            let oid_segment = auth_core::encode_path(oid)?;
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
-                    &["/accounts/", &oid_segment, "/auth/token"],
+                    &["/accounts/", &*auth_core::encode_path(oid)?, "/auth/token"],
                 ),
             );
             let request = request.accept("application/json");
@@ -291,11 +292,14 @@ impl<'a> AuthenticateApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::AidAuthsOauthExchangeTokenPostError>,
         > = async {
-            let partner_id_segment = auth_core::encode_path(partner_id)?;
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
-                    &["/accounts/", &partner_id_segment, "/auth/exchange_token"],
+                    &[
+                        "/accounts/",
+                        &*auth_core::encode_path(partner_id)?,
+                        "/auth/exchange_token",
+                    ],
                 ),
             );
             let request = request.accept("application/json");

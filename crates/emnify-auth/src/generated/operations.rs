@@ -125,10 +125,11 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: false,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::UserMfaByIdPatchError>> = async {
-            let key_id_segment = key_id.to_string();
             let request = auth_core::__private::Request::new(
                 &OPERATION,
-                auth_core::__private::concat(&["/api/v1/user/mfa/", &key_id_segment]),
+                auth_core::__private::concat(
+                    &["/api/v1/user/mfa/", &*key_id.to_string()],
+                ),
             );
             let request = request.accept("application/json");
             let request = request.json(body)?;
@@ -193,12 +194,15 @@ impl<'a> AuthenticationApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::UserMfaByUserIdAndKeyIdDeleteError>,
         > = async {
-            let user_id_segment = user_id.to_string();
-            let key_id_segment = key_id.to_string();
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
-                    &["/api/v1/user/", &user_id_segment, "/mfa/", &key_id_segment],
+                    &[
+                        "/api/v1/user/",
+                        &*user_id.to_string(),
+                        "/mfa/",
+                        &*key_id.to_string(),
+                    ],
                 ),
             );
             let request = request.accept("application/json");
@@ -340,11 +344,10 @@ impl<'a> AuthenticationApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::UserMfaTrustedDeviceByUserIdGetError>,
         > = async {
-            let user_id_segment = user_id.to_string();
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
-                    &["/api/v1/user/", &user_id_segment, "/mfa/trusted_device"],
+                    &["/api/v1/user/", &*user_id.to_string(), "/mfa/trusted_device"],
                 ),
             );
             let request = request.accept("application/json");
@@ -406,16 +409,14 @@ impl<'a> AuthenticationApi<'a> {
                 errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError,
             >,
         > = async {
-            let user_id_segment = user_id.to_string();
-            let device_id_segment = device_id.to_string();
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
                     &[
                         "/api/v1/user/",
-                        &user_id_segment,
+                        &*user_id.to_string(),
                         "/mfa/trusted_device/",
-                        &device_id_segment,
+                        &*device_id.to_string(),
                     ],
                 ),
             );
@@ -587,11 +588,10 @@ impl<'a> ApplicationTokensApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::ApplicationTokenByIdPatchError>,
         > = async {
-            let app_token_id_segment = app_token_id.to_string();
             let request = auth_core::__private::Request::new(
                 &OPERATION,
                 auth_core::__private::concat(
-                    &["/api/v1/application_token/", &app_token_id_segment],
+                    &["/api/v1/application_token/", &*app_token_id.to_string()],
                 ),
             );
             let request = request.accept("application/json");

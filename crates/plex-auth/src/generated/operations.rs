@@ -47,8 +47,8 @@ impl<'a> AuthenticationApi<'a> {
                 &OPERATION,
                 "/security/token".to_owned(),
             );
-            let request = request.query("type", r#type);
-            let request = request.query("scope", scope);
+            let request = request.query("type", r#type.to_string());
+            let request = request.query("scope", scope.to_string());
             let request = request.accept("application/json");
             let response = auth_core::__private::send(self.client, request).await?;
             match response.status().as_u16() {
@@ -274,7 +274,7 @@ impl<'a> AuthenticationApi<'a> {
                 "/pins".to_owned(),
             );
             let request = match strong {
-                Some(value) => request.query("strong", value),
+                Some(value) => request.query("strong", value.to_string()),
                 None => request,
             };
             let request = request.accept("application/json");
@@ -311,10 +311,9 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::GetPinError>> = async {
-            let pin_id_segment = pin_id.to_string();
             let request = auth_core::__private::Request::new(
                 &OPERATION,
-                auth_core::__private::concat(&["/pins/", &pin_id_segment]),
+                auth_core::__private::concat(&["/pins/", &*pin_id.to_string()]),
             );
             let request = request.accept("application/json");
             let response = auth_core::__private::send(self.client, request).await?;
@@ -360,15 +359,15 @@ impl<'a> AuthenticationApi<'a> {
                 "/resources".to_owned(),
             );
             let request = match include_https {
-                Some(value) => request.query("includeHttps", value),
+                Some(value) => request.query("includeHttps", value.to_string()),
                 None => request,
             };
             let request = match include_relay {
-                Some(value) => request.query("includeRelay", value),
+                Some(value) => request.query("includeRelay", value.to_string()),
                 None => request,
             };
             let request = match include_ipv6 {
-                Some(value) => request.query("includeIPv6", value),
+                Some(value) => request.query("includeIPv6", value.to_string()),
                 None => request,
             };
             let request = request.accept("application/json");

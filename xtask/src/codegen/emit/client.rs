@@ -47,15 +47,31 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
         }
     });
     // How a token the user holds is sent: as a bearer token, or as the spec's API-key header.
-    let schemes: Vec<&Security> = api
+    // Every scheme operations accept, those required together included.
+    fn flatten<'s>(scheme: &'s Security, into: &mut Vec<&'s Security>) {
+        match scheme {
+            Security::All(all) => all.iter().for_each(|s| flatten(s, into)),
+            other => into.push(other),
+        }
+    }
+    let mut schemes: Vec<&Security> = Vec::new();
+    for scheme in api
         .groups
         .iter()
         .flat_map(|group| &group.operations)
         .flat_map(|operation| &operation.security)
-        .collect();
+    {
+        flatten(scheme, &mut schemes);
+    }
     let bearer = schemes.iter().any(|s| matches!(s, Security::Bearer));
+    // The API key's scheme, and how the docs say where it goes.
     let api_key = schemes.iter().find_map(|s| match s {
-        Security::ApiKeyHeader(header) => Some(header.clone()),
+        Security::ApiKeyHeader(name) => Some(((*s).clone(), format!("`{name}`"))),
+        Security::ApiKeyQuery(name) => {
+            Some(((*s).clone(), format!("the query parameter `{name}`")))
+        }
+        Security::ApiKeyCookie(name) => Some(((*s).clone(), format!("the cookie `{name}`"))),
+        Security::HttpScheme(name) => Some(((*s).clone(), format!("`Authorization: {name}`"))),
         _ => None,
     });
     let with_token = if bearer {
@@ -82,12 +98,12 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
             }
         })
     } else {
-        api_key.as_ref().map(|header| {
+        api_key.as_ref().map(|(_, place)| {
             let docs = doc(&format!(
-                "The same client (sharing its connection pool) sending `token` in `{header}`."
+                "The same client (sharing its connection pool) sending `token` in {place}."
             ));
             let provider_docs = doc(&format!(
-                "The same client sending tokens from `provider` in `{header}`: fetched when a \
+                "The same client sending tokens from `provider` in {place}: fetched when a \
                  call first needs one, refreshed before they expire (and after a 401), one \
                  refresh for all concurrent calls, paced by the client's `TokenPolicy`."
             ));
@@ -113,7 +129,7 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
     } else {
         api_key
             .as_ref()
-            .map(|header| quote!(auth_core::__private::Security::ApiKeyHeader(#header)))
+            .map(|(scheme, _)| super::operations::security_tokens(scheme))
     };
     let request = api.servers.first().map(|first| {
         let default = ident(&first.variant);
@@ -167,9 +183,14 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
             servers: &[#(#servers),*],
         };
     };
+    let operations = (!api.groups.is_empty()).then(|| {
+        quote!(
+            use super::operations;
+        )
+    });
     quote! {
         #about
-        use super::operations;
+        #operations
 
         #docs
         #[derive(Clone, Debug)]

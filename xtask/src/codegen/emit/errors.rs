@@ -46,14 +46,14 @@ pub(super) fn emit_error(group: &str, operation: &Operation) -> TokenStream {
         match &outcome.ty {
             Some(ty) => {
                 let docs = doc(&format!(
-                    "HTTP {}: {} The body, when it decoded as documented.",
+                    "{}: {} The body, when it decoded as documented.",
                     outcome.status, outcome.description
                 ));
                 let ty = rust_type(ty, true);
                 quote!(#docs #variant(Option<#ty>),)
             }
             None => {
-                let docs = doc(&format!("HTTP {}: {}", outcome.status, outcome.description));
+                let docs = doc(&format!("{}: {}", outcome.status, outcome.description));
                 quote!(#docs #variant,)
             }
         }

@@ -63,6 +63,8 @@ fn ident(name: &str) -> Ident {
 
 /// `#[doc]` attributes, one per line of `text`.
 fn doc(text: &str) -> TokenStream {
+    // Tabs (which rustdoc and clippy take badly) as four spaces.
+    let text = text.replace('\t', "    ");
     let lines = text.trim().lines().map(|line| {
         let line = if line.trim().is_empty() {
             String::new()
@@ -75,6 +77,7 @@ fn doc(text: &str) -> TokenStream {
 }
 
 fn inner_doc(text: &str) -> TokenStream {
+    let text = text.replace('\t', "    ");
     let lines = text.trim().lines().map(|line| {
         let line = format!(" {}", line.trim_end());
         quote!(#![doc = #line])

@@ -54,6 +54,7 @@ pub(super) fn emit_model(api: &Api, model: &Model) -> TokenStream {
             emit_union(api, &name, &docs, variants, tag.as_deref())
         }
         ModelKind::Headers(fields) => emit_headers(&name, &docs, fields),
+        ModelKind::AnyOf(members) => emit_any_of(&name, &docs, members),
         ModelKind::Alias(ty) => {
             let ty = rust_type(ty, false);
             quote! {
@@ -212,9 +213,12 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
     } else {
         doc("A value with the required fields; the others are unset.")
     };
+    // Every required field is an argument, as the spec lists them.
+    let many = (required.len() >= 8).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         impl #name {
             #new_doc
+            #many
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
@@ -392,11 +396,13 @@ pub(super) fn emit_union(
         let docs = doc(&text);
         quote!(#docs #rename #name(#ty),)
     });
-    // `From` each member's type, where no other member has the same type.
+    // `From` each member's type, where no other member has the same Rust type (aliases are
+    // the types they name).
+    let resolved = |ty: &Ty| resolve_alias(api, ty);
     let conversions = variants.iter().filter(|variant| {
         variants
             .iter()
-            .filter(|other| other.ty == variant.ty)
+            .filter(|other| resolved(&other.ty) == resolved(&variant.ty))
             .count()
             == 1
     });
@@ -512,4 +518,108 @@ pub(super) fn one_pass_deserialize(
             }
         }
     })
+}
+
+/// An `anyOf`: a struct with each member the value is, as an `Option`. Reading tries every
+/// member on the same value and keeps each that reads (where members overlap, several do);
+/// writing merges the members that are objects, or writes the first one set.
+pub(super) fn emit_any_of(
+    name: &Ident,
+    docs: &TokenStream,
+    members: &[UnionVariant],
+) -> TokenStream {
+    let mut fields: Vec<String> = members.iter().map(|m| names::snake(&m.name)).collect();
+    let mut taken = std::collections::BTreeSet::new();
+    for field in &mut fields {
+        let mut candidate = field.clone();
+        let mut n = 2;
+        while taken.contains(&candidate) {
+            candidate = format!("{field}_{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        *field = candidate;
+    }
+    let declarations = members.iter().zip(&fields).map(|(member, field)| {
+        let field = ident(field);
+        let ty = rust_type(&member.ty, false);
+        let shown = match member.model() {
+            Some(model) => format!("[`{model}`]"),
+            None => format!("`{ty}`").replace(" < ", "<").replace(" >", ">"),
+        };
+        let docs = doc(&format!("The value as {shown}, when it is one."));
+        quote!(#docs pub #field: Option<#ty>,)
+    });
+    let reads = members.iter().zip(&fields).map(|(member, field)| {
+        let field = ident(field);
+        let ty = rust_type(&member.ty, false);
+        quote!(#field: <#ty as Deserialize>::deserialize(&value).ok(),)
+    });
+    let parts = fields.iter().map(|field| {
+        let field = ident(field);
+        quote!(self.#field.as_ref().map(serde_json::to_value))
+    });
+    let set = fields.iter().map(|field| {
+        let field = ident(field);
+        quote!(any.#field.is_some())
+    });
+    let expected = format!(
+        "expected any of {}",
+        members
+            .iter()
+            .map(|m| m.model().map_or_else(|| m.name.clone(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Default)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#declarations)*
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut merged: Option<serde_json::Value> = None;
+                for part in [#(#parts),*].into_iter().flatten() {
+                    let part = part.map_err(serde::ser::Error::custom)?;
+                    merged = Some(match (merged, part) {
+                        (Some(serde_json::Value::Object(mut all)), serde_json::Value::Object(more)) => {
+                            all.extend(more);
+                            serde_json::Value::Object(all)
+                        }
+                        (Some(first), _) => first,
+                        (None, part) => part,
+                    });
+                }
+                merged.unwrap_or(serde_json::Value::Null).serialize(serializer)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let any = Self { #(#reads)* };
+                if #(#set)||* {
+                    Ok(any)
+                } else {
+                    Err(serde::de::Error::custom(#expected))
+                }
+            }
+        }
+    }
+}
+
+/// The type `ty` stands for, through aliases.
+fn resolve_alias(api: &Api, ty: &Ty) -> Ty {
+    let mut ty = ty.clone();
+    for _ in 0..64 {
+        let Ty::Named(name) = &ty else { break };
+        match api.models.iter().find(|m| &m.name == name).map(|m| &m.kind) {
+            Some(ModelKind::Alias(inner)) => ty = inner.clone(),
+            _ => break,
+        }
+    }
+    ty
 }

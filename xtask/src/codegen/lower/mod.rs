@@ -96,22 +96,17 @@ struct Lowerer<'a> {
     inline: HashMap<String, String>,
     servers: Vec<Server>,
     client_headers: Vec<String>,
+    /// Names held by models being lowered (their members must not take them).
+    reserved: BTreeSet<String>,
     /// What was refused so far; lowering goes on past each.
     problems: Vec<LowerError>,
 }
 
-/// Lowers `spec`, or reports every problem found: each component schema, server and operation
-/// is lowered on its own, so that one that is refused does not hide the others' problems.
-pub fn lower(spec: &OpenAPI) -> std::result::Result<Api, Vec<LowerError>> {
-    match lower_partly(spec) {
-        (Some(api), problems) if problems.is_empty() => Ok(api),
-        (_, problems) => Err(problems),
-    }
-}
-
-/// Lowers what of `spec` can be lowered, leaving out each part that is refused, and lists the
-/// problems; no API at all when the spec's names or servers are unusable.
-pub fn lower_partly(spec: &OpenAPI) -> (Option<Api>, Vec<LowerError>) {
+/// Lowers `spec` as far as it goes, and lists what was left out or read loosely: each
+/// component schema, server and operation is lowered on its own, so that one problem neither
+/// hides another nor costs the rest of the spec. A schema the generator cannot type is any JSON
+/// value; an operation it cannot generate is left out.
+pub fn lower(spec: &OpenAPI) -> (Api, Vec<LowerError>) {
     let mut problems = Vec::new();
     let client_headers = client_headers(spec).unwrap_or_else(|problem| {
         problems.push(problem);
@@ -125,46 +120,62 @@ pub fn lower_partly(spec: &OpenAPI) -> (Option<Api>, Vec<LowerError>) {
         inline: HashMap::new(),
         servers: Vec::new(),
         client_headers,
+        reserved: BTreeSet::new(),
         problems,
     };
-    // Names are needed by everything after: without them, stop here.
-    if let Err(problem) = lowerer.name_components() {
-        lowerer.problems.push(problem);
-        return (None, lowerer.problems);
-    }
+    lowerer.name_components();
     let schemas = spec.components.iter().flat_map(|c| &c.schemas);
     for (key, schema) in schemas {
         let location = format!("{SCHEMAS}{}", pointer(key));
+        let name = lowerer.names[key.as_str()].clone();
         let lowered = match schema {
             ReferenceOr::Item(schema) => {
-                let name = lowerer.names[key.as_str()].clone();
-                lowerer.lower_model(Some(key), name, schema, &location)
+                lowerer.lower_model(Some(key), name.clone(), schema, &location)
             }
+            // Another name for the schema it points at.
             ReferenceOr::Reference { .. } => {
-                reject(&location, "a component schema must not be a bare $ref")
+                lowerer.lower_type(schema, &location).map(|(ty, _)| {
+                    lowerer.models.push(Model {
+                        name: name.clone(),
+                        description: None,
+                        kind: ModelKind::Alias(ty),
+                        request_side: false,
+                    });
+                })
             }
         };
-        lowerer.record(lowered);
-    }
-    match spec.servers.first() {
-        Some(default) => {
-            let variant = rust_name(default).unwrap_or_else(|| "Default".into());
-            let variables = lowerer.server_variables(&variant, default);
-            lowerer.servers.push(Server {
-                variant,
-                url: default.url.clone(),
-                description: text(&default.description),
-                variables,
-            })
-        }
-        None => {
-            lowerer.problems.push(LowerError {
-                location: "#/servers".into(),
-                message: "the spec needs a server".into(),
-            });
-            return (None, lowerer.problems);
+        // A schema the generator cannot type is any JSON value, under its name.
+        if let Err(mut problem) = lowered {
+            problem.message.push_str("; read as any JSON value");
+            lowerer.problems.push(problem);
+            if !lowerer.models.iter().any(|model| model.name == name) {
+                lowerer.models.push(Model {
+                    name,
+                    description: Some(format!(
+                        "`{key}`, read as any JSON value (the generator could not type it)."
+                    )),
+                    kind: ModelKind::Alias(Ty::Json),
+                    request_side: false,
+                });
+            }
         }
     }
+    // Without servers, OpenAPI's default is `/`: relative to where the spec is served, so a
+    // client must be given the base URL (`MissingServerUrl` until it is).
+    let implied = openapiv3::Server {
+        url: "/".into(),
+        description: Some("The spec names no server: give the base URL.".into()),
+        ..openapiv3::Server::default()
+    };
+    let default = spec.servers.first().unwrap_or(&implied);
+    let variant = rust_name(default).unwrap_or_else(|| "Default".into());
+    let variables = lowerer.server_variables(&variant, default);
+    lowerer.servers.push(Server {
+        variant,
+        url: default.url.clone(),
+        description: text(&default.description),
+        variables,
+    });
     // The spec's other servers (another API of the vendor that takes the same token, say) get
     // variants too, so that requests to any endpoint can name them; operations use the first.
     for (index, server) in spec.servers.iter().enumerate().skip(1) {
@@ -185,7 +196,7 @@ pub fn lower_partly(spec: &OpenAPI) -> (Option<Api>, Vec<LowerError>) {
         models,
         groups,
     };
-    (Some(api), lowerer.problems)
+    (api, lowerer.problems)
 }
 
 /// The header parameters the client sets once (`x-client-headers: { names: [...] }`).

@@ -3,6 +3,39 @@
 
 use super::*;
 
+/// The type names the generated `models.rs` uses itself (the prelude's, serde's and the derives'):
+/// no model may shadow them.
+pub(super) const RESERVED_TYPES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "Default",
+    "Debug",
+    "Clone",
+    "Copy",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "PartialOrd",
+    "Ord",
+    "Serialize",
+    "Deserialize",
+    "From",
+    "Into",
+    "ToString",
+    "Send",
+    "Sync",
+    "Sized",
+    "Fields",
+    "Self",
+];
+
 /// A type name for a spec name: `PascalCase`, starting with a letter (`40x Response` →
 /// `Schema40xResponse`), never `Self`.
 pub(super) fn type_name(raw: &str) -> String {
@@ -87,6 +120,9 @@ pub(super) fn rust_field_name(name: &str) -> String {
     let snake = snake(name);
     match snake.chars().next() {
         Some(c) if c.is_ascii_digit() => format!("_{snake}"),
+        // Keywords that cannot be raw identifiers; a name without a letter or digit.
+        _ if matches!(snake.as_str(), "self" | "super" | "crate") => format!("{snake}_"),
+        None => "value_".to_owned(),
         _ => snake,
     }
 }
@@ -145,9 +181,9 @@ pub(super) fn status_variant(code: u16) -> String {
 }
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn name_components(&mut self) -> Result<()> {
+    pub(super) fn name_components(&mut self) {
         let Some(components) = &self.spec.components else {
-            return Ok(());
+            return;
         };
         let mut taken = BTreeSet::new();
         for (key, schema) in &components.schemas {
@@ -156,10 +192,12 @@ impl<'a> Lowerer<'a> {
                 .and_then(|s| s.schema_data.title.as_deref());
             // The title names it; a title another schema has, its key; then a number.
             let mut name = type_name(title.unwrap_or(key));
-            if taken.contains(&name) {
+            if taken.contains(&name) || RESERVED_TYPES.contains(&name.as_str()) {
                 name = type_name(key);
             }
-            let name = unused(&name, "", |candidate| taken.contains(candidate));
+            let name = unused(&name, "", |candidate| {
+                taken.contains(candidate) || RESERVED_TYPES.contains(&candidate)
+            });
             taken.insert(name.clone());
             self.names.insert(key, name);
             if let Some(Schema {
@@ -167,6 +205,7 @@ impl<'a> Lowerer<'a> {
                 schema_kind: SchemaKind::OneOf { one_of },
             }) = schema.as_item()
                 && let Some(discriminator) = &schema_data.discriminator
+                && self.tags_members(one_of, &discriminator.property_name)
             {
                 for member in one_of {
                     if let ReferenceOr::Reference { reference } = member
@@ -183,12 +222,15 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        Ok(())
     }
 
-    /// Whether a model already has `name`.
+    /// Whether a model already has `name`, one being lowered holds it, or the generated models'
+    /// own code needs it (`Option`, `Serialize`, ...).
     pub(super) fn is_taken(&self, name: &str) -> bool {
-        self.models.iter().any(|m| m.name == name) || self.names.values().any(|n| n == name)
+        RESERVED_TYPES.contains(&name)
+            || self.reserved.contains(name)
+            || self.models.iter().any(|m| m.name == name)
+            || self.names.values().any(|n| n == name)
     }
 
     /// `name`, or the first of `name2`, `name3`, ... no model has.
@@ -220,6 +262,19 @@ impl<'a> Lowerer<'a> {
                 );
                 rest = tail;
             }
+            [components, section, key, tail @ ..] if components == "components" => {
+                // A response, request body, parameter or header written as a component: its
+                // key and what it is.
+                let what = match section.as_str() {
+                    "responses" => "Response",
+                    "requestBodies" => "Request",
+                    "parameters" => "Param",
+                    "headers" => "Header",
+                    _ => "",
+                };
+                parts.push(format!("{} {what}", pascal(key)));
+                rest = tail;
+            }
             [paths, path, method, tail @ ..] if paths == "paths" => {
                 let operation_id = self
                     .spec
@@ -229,9 +284,9 @@ impl<'a> Lowerer<'a> {
                     .and_then(ReferenceOr::as_item)
                     .and_then(|item| item.iter().find(|(m, _)| m == method))
                     .and_then(|(_, operation)| operation.operation_id.clone());
-                parts.push(pascal(
-                    &operation_id.unwrap_or_else(|| format!("{method} {path}")),
-                ));
+                parts.push(pascal(&operation_id.unwrap_or_else(|| {
+                    super::operations::operation_name(method, path)
+                })));
                 rest = tail;
             }
             _ => parts.push("Inline".into()),

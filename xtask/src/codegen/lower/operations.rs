@@ -3,6 +3,53 @@
 
 use super::*;
 
+/// The locals of a generated operation's method, which no parameter may be named.
+const LOCALS: &[&str] = &[
+    "request", "response", "result", "value", "item", "body", "path",
+];
+
+/// The accessor of the operation group of `tag` on the client: its snake case, unless that is
+/// one of the client's own methods (then with `_api`: a tag `Core` gives `core_api()`).
+fn group_accessor(tag: &str) -> String {
+    const CLIENT_METHODS: &[&str] = &[
+        "builder",
+        "new",
+        "core",
+        "with_credentials",
+        "with_token",
+        "with_token_provider",
+        "bearer_token",
+        "request",
+        "request_to",
+        "token_middleware",
+        "with_retry",
+        "with_timeouts",
+        "from",
+        "clone",
+        "fmt",
+        "default",
+    ];
+    let name = rust_field_name(tag);
+    if CLIENT_METHODS.contains(&name.as_str()) {
+        format!("{name}_api")
+    } else {
+        name
+    }
+}
+
+/// The name of an operation without an operationId: its method and path, each parameter as
+/// `by_<name>` (`GET /users/{id}/keys` → `get users by id keys`).
+pub(super) fn operation_name(method: &str, path: &str) -> String {
+    let mut words = vec![method.to_owned()];
+    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => words.push(format!("by {param}")),
+            None => words.push(segment.to_owned()),
+        }
+    }
+    words.join(" ")
+}
+
 /// How a body of `media_type` is written and read.
 pub(super) fn encoding(media_type: &str) -> Encoding {
     let essence = media_type
@@ -72,7 +119,7 @@ pub(super) fn mark_request_side(models: &mut [Model], groups: &[Group]) {
         }
         match &model.kind {
             ModelKind::Struct(fields) => fields.iter().for_each(|f| push(&f.ty, &mut pending)),
-            ModelKind::Union { variants, .. } => {
+            ModelKind::Union { variants, .. } | ModelKind::AnyOf(variants) => {
                 variants.iter().for_each(|v| push(&v.ty, &mut pending))
             }
             ModelKind::Alias(ty) => push(ty, &mut pending),
@@ -97,29 +144,29 @@ impl<'a> Lowerer<'a> {
                 let location = format!("{path_location}/{method}");
                 let merged = self.with_path_item(item, operation);
                 let operation = merged.as_ref().unwrap_or(operation);
-                let lowered = self.lower_operation(path, method, operation, &location);
+                let lowered = self
+                    .lower_operation(path, method, operation, &location)
+                    .map_err(|mut problem| {
+                        problem.message.push_str("; the operation is left out");
+                        problem
+                    });
                 let Some(lowered) = self.record(lowered) else {
                     continue;
                 };
-                let Some(tag) = operation.tags.first() else {
-                    self.record::<()>(reject(
-                        &location,
-                        "an operation needs a tag (it names the operation group)",
-                    ));
-                    continue;
-                };
-                let struct_name = format!("{}Api", pascal(tag));
+                // Operations without a tag are one group of their own.
+                let tag = operation.tags.first().map_or("default", String::as_str);
+                let struct_name = format!("{}Api", type_name(tag));
                 match groups.iter_mut().find(|g| g.struct_name == struct_name) {
                     Some(group) => group.operations.push(lowered),
                     None => groups.push(Group {
                         struct_name,
-                        accessor: rust_field_name(tag),
-                        tag: tag.clone(),
+                        accessor: group_accessor(tag),
+                        tag: tag.to_owned(),
                         description: self
                             .spec
                             .tags
                             .iter()
-                            .find(|t| &t.name == tag)
+                            .find(|t| t.name == tag)
                             .and_then(|t| text(&t.description)),
                         operations: vec![lowered],
                     }),
@@ -127,7 +174,9 @@ impl<'a> Lowerer<'a> {
             }
         }
         // operationIds that become one Rust name (`getThing`, `get_thing`) are numbered: the
-        // methods within their group, the error types across the API (one `errors` module).
+        // methods within their group, the error types across the API (one `errors` module), and
+        // the groups' accessors (tags `Core` and `core`).
+        number_clashes(groups.iter_mut().map(|g| &mut g.accessor), "_");
         for group in &mut groups {
             number_clashes(group.operations.iter_mut().map(|o| &mut o.name), "_");
         }
@@ -188,12 +237,13 @@ impl<'a> Lowerer<'a> {
         operation: &openapiv3::Operation,
         location: &str,
     ) -> Result<Operation> {
-        let Some(operation_id) = &operation.operation_id else {
-            return reject(
-                location,
-                "an operation needs an operationId (it names the method)",
-            );
-        };
+        // Without an operationId, the method and the path name it (`GET /users/{id}/keys` →
+        // `get_users_by_id_keys`).
+        let operation_id = operation
+            .operation_id
+            .clone()
+            .unwrap_or_else(|| operation_name(method, path));
+        let operation_id = &operation_id;
         let name = rust_field_name(operation_id);
         let server = self.server_variant(&operation.servers, &format!("{location}/servers"))?;
         let params = self.params(path, operation, location)?;
@@ -202,7 +252,7 @@ impl<'a> Lowerer<'a> {
             Some(body) => Some(self.body(body, &format!("{location}/requestBody"))?),
         };
         let security = self.security(operation, location)?;
-        let (successes, errors) = self.responses(operation, location)?;
+        let (successes, redirects, errors) = self.responses(operation, location)?;
         let headers = self.response_headers(operation_id, operation);
         let idempotent = match operation.extensions.get("x-retry-safe") {
             None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
@@ -228,6 +278,7 @@ impl<'a> Lowerer<'a> {
             body,
             security,
             successes,
+            redirects,
             errors,
             headers,
         })
@@ -252,9 +303,7 @@ impl<'a> Lowerer<'a> {
                 Parameter::Path { .. } => ParamLocation::Path,
                 Parameter::Query { .. } => ParamLocation::Query,
                 Parameter::Header { .. } => ParamLocation::Header,
-                Parameter::Cookie { .. } => {
-                    return reject(&param_location, "cookie parameters are not supported");
-                }
+                Parameter::Cookie { .. } => ParamLocation::Cookie,
             };
             let data = parameter.parameter_data_ref();
             if location_kind == ParamLocation::Header
@@ -265,13 +314,30 @@ impl<'a> Lowerer<'a> {
             {
                 continue;
             }
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-                return reject(
-                    &param_location,
-                    "parameters need a schema (content is not supported)",
-                );
+            // A parameter with `content` is its media type's schema, sent as JSON text.
+            let (ty, content) = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => (
+                    self.type_or_json(schema, &format!("{param_location}/schema"))
+                        .0,
+                    false,
+                ),
+                ParameterSchemaOrContent::Content(content) => {
+                    let schema = content.iter().find_map(|(media_type, content)| {
+                        Some((media_type, content.schema.as_ref()?))
+                    });
+                    let ty = match schema {
+                        Some((media_type, schema)) => {
+                            self.type_or_json(
+                                schema,
+                                &format!("{param_location}/content/{}/schema", pointer(media_type)),
+                            )
+                            .0
+                        }
+                        None => Ty::Json,
+                    };
+                    (ty, true)
+                }
             };
-            let (ty, _) = self.lower_type(schema, &format!("{param_location}/schema"))?;
             let plain = |ty: &Ty| {
                 !matches!(ty, Ty::Vec(_) | Ty::JsonObject | Ty::Json | Ty::Map(_))
                     && !self.is_struct_or_union(ty)
@@ -280,6 +346,7 @@ impl<'a> Lowerer<'a> {
                 matches!(ty, Ty::JsonObject | Ty::Json | Ty::Map(_)) || self.is_struct_or_union(ty)
             };
             let style = match (&ty, parameter) {
+                _ if content => ParamStyle::Json,
                 (Ty::Vec(item), Parameter::Query { style, .. }) if plain(item) => {
                     let explode = data
                         .explode
@@ -291,27 +358,25 @@ impl<'a> Lowerer<'a> {
                         _ => ParamStyle::Join(","),
                     }
                 }
-                (Ty::Vec(item), Parameter::Header { .. }) if plain(item) => ParamStyle::Join(","),
+                (Ty::Vec(item), Parameter::Header { .. } | Parameter::Path { .. })
+                    if plain(item) =>
+                {
+                    ParamStyle::Join(",")
+                }
                 (ty, Parameter::Query { style, .. }) if object(ty) => ParamStyle::Object {
                     deep: matches!(style, openapiv3::QueryStyle::DeepObject),
                 },
                 (ty, _) if plain(ty) => ParamStyle::Plain,
-                _ => {
-                    return reject(
-                        &param_location,
-                        "parameters must be plain values or arrays of them (objects only in the query)",
-                    );
-                }
+                // An object or a list of them anywhere else: its JSON text.
+                _ => ParamStyle::Json,
             };
-            if location_kind == ParamLocation::Path && !data.required {
-                return reject(&param_location, "path parameters must be required");
-            }
             params.push(Param {
                 wire: data.name.clone(),
                 rust: rust_field_name(&data.name),
                 location: location_kind,
                 ty,
-                required: data.required,
+                // A path parameter is always required (a spec that says otherwise is wrong).
+                required: data.required || location_kind == ParamLocation::Path,
                 description: text(&data.description),
                 style,
             });
@@ -343,8 +408,15 @@ impl<'a> Lowerer<'a> {
             ParamLocation::Path => in_template.iter().position(|n| *n == p.wire).unwrap_or(0),
             ParamLocation::Query => in_template.len(),
             ParamLocation::Header => in_template.len() + 1,
+            ParamLocation::Cookie => in_template.len() + 2,
         });
-        number_clashes(params.iter_mut().map(|p| &mut p.rust), "_");
+        // Names the generated method uses for itself are not the parameters'.
+        let mut taken: BTreeSet<String> = LOCALS.iter().map(|local| (*local).to_owned()).collect();
+        for param in &mut params {
+            let name = unused(&param.rust, "_", |candidate| taken.contains(candidate));
+            taken.insert(name.clone());
+            param.rust = name;
+        }
         Ok(params)
     }
 
@@ -365,9 +437,9 @@ impl<'a> Lowerer<'a> {
         };
         let encoding = encoding(media_type);
         let content_location = format!("{location}/content/{}/schema", pointer(media_type));
-        let ty = match (encoding, &content.schema) {
+        let mut ty = match (encoding, &content.schema) {
             (Encoding::Json | Encoding::Form, Some(schema)) => {
-                self.lower_type(schema, &content_location)?.0
+                self.type_or_json(schema, &content_location).0
             }
             (Encoding::Json, None) => Ty::Json,
             (Encoding::Form, None) => Ty::JsonObject,
@@ -375,7 +447,11 @@ impl<'a> Lowerer<'a> {
             (Encoding::Binary, _) => Ty::Json,
         };
         if encoding == Encoding::Form && !self.is_struct_or_union(&ty) && ty != Ty::JsonObject {
-            return reject(&content_location, "a form body must be an object");
+            self.record::<()>(reject(
+                &content_location,
+                "a form body is an object of fields; this schema is none, so the body is a map of them",
+            ));
+            ty = Ty::JsonObject;
         }
         Ok(Body {
             ty,
@@ -385,59 +461,88 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// The schemes an operation accepts, one per requirement (several schemes of one
+    /// requirement go together, an empty one allows no credentials). A requirement that names a
+    /// scheme the spec does not define is left out, with a problem.
     pub(super) fn security(
-        &self,
+        &mut self,
         operation: &openapiv3::Operation,
         location: &str,
     ) -> Result<Vec<Security>> {
-        let requirements = operation
-            .security
-            .as_ref()
-            .or(self.spec.security.as_ref())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let (requirements, requirements_location) = match &operation.security {
+            Some(own) => (own.as_slice(), format!("{location}/security")),
+            None => (
+                self.spec.security.as_deref().unwrap_or_default(),
+                "#/security".to_owned(),
+            ),
+        };
         let mut schemes = Vec::new();
-        for requirement in requirements {
-            if requirement.len() != 1 {
-                return reject(
-                    location,
-                    "each security requirement must name exactly one scheme (optional and combined schemes are not supported)",
-                );
+        'requirements: for (index, requirement) in requirements.iter().enumerate() {
+            if requirement.is_empty() {
+                if !schemes.contains(&Security::Anonymous) {
+                    schemes.push(Security::Anonymous);
+                }
+                continue;
             }
-            let (name, _) = requirement.first().expect("one scheme");
-            let scheme = self
-                .spec
-                .components
-                .as_ref()
-                .and_then(|c| c.security_schemes.get(name))
-                .and_then(ReferenceOr::as_item);
-            let scheme_location = format!("#/components/securitySchemes/{}", pointer(name));
-            schemes.push(match scheme {
-                Some(SecurityScheme::HTTP { scheme, .. })
-                    if scheme.eq_ignore_ascii_case("bearer") =>
-                {
-                    Security::Bearer
+            let mut all = Vec::new();
+            for name in requirement.keys() {
+                match self.scheme(name) {
+                    Some(scheme) => all.push(scheme),
+                    None => {
+                        self.record::<()>(reject(
+                            &format!("{requirements_location}/{index}"),
+                            format!(
+                                "the security scheme {name:?} is not in #/components/securitySchemes; this requirement is left out"
+                            ),
+                        ));
+                        continue 'requirements;
+                    }
                 }
-                Some(SecurityScheme::HTTP { scheme, .. })
-                    if scheme.eq_ignore_ascii_case("basic") =>
-                {
-                    Security::Basic
-                }
-                Some(SecurityScheme::APIKey {
-                    location: APIKeyLocation::Header,
-                    name,
-                    ..
-                }) => Security::ApiKeyHeader(name.clone()),
-                Some(_) => {
-                    return reject(
-                        &scheme_location,
-                        "only HTTP bearer, HTTP basic and header API keys are supported",
-                    );
-                }
-                None => return reject(location, format!("unknown security scheme {name}")),
-            });
+            }
+            let scheme = if all.len() == 1 {
+                all.remove(0)
+            } else {
+                Security::All(all)
+            };
+            if !schemes.contains(&scheme) {
+                schemes.push(scheme);
+            }
+        }
+        // Anonymous access is the last resort: the credentials that fit go first.
+        if let Some(index) = schemes.iter().position(|s| *s == Security::Anonymous) {
+            let anonymous = schemes.remove(index);
+            schemes.push(anonymous);
         }
         Ok(schemes)
+    }
+
+    /// The scheme the spec defines as `name`: OAuth 2 and OpenID Connect send the token source's
+    /// bearer token; an HTTP scheme other than bearer and basic sends an API key after its name.
+    fn scheme(&self, name: &str) -> Option<Security> {
+        let scheme = self
+            .spec
+            .components
+            .as_ref()?
+            .security_schemes
+            .get(name)?
+            .as_item()?;
+        Some(match scheme {
+            SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+                Security::Bearer
+            }
+            SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
+                Security::Basic
+            }
+            SecurityScheme::HTTP { scheme, .. } => Security::HttpScheme(scheme.clone()),
+            SecurityScheme::APIKey { location, name, .. } => match location {
+                APIKeyLocation::Header => Security::ApiKeyHeader(name.clone()),
+                APIKeyLocation::Query => Security::ApiKeyQuery(name.clone()),
+                APIKeyLocation::Cookie => Security::ApiKeyCookie(name.clone()),
+            },
+            SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. } => {
+                Security::Bearer
+            }
+        })
     }
 
     /// The model of the headers the operation's 2xx responses document (each once, the first
@@ -512,27 +617,58 @@ impl<'a> Lowerer<'a> {
         Some(name)
     }
 
+    /// The documented responses: the successes, the redirects and the errors. A 1xx never
+    /// reaches the caller, and 429 and 5xx are kinds of `ApiError` common to every operation:
+    /// they are left out. `default` is the error of every 4xx not listed, and also the success
+    /// when the operation lists no 2xx or 3xx.
     pub(super) fn responses(
         &mut self,
         operation: &openapiv3::Operation,
         location: &str,
-    ) -> Result<(Vec<Outcome>, Vec<Outcome>)> {
-        if operation.responses.default.is_some() {
-            return reject(
-                &format!("{location}/responses/default"),
-                "default responses are not supported; list the statuses",
-            );
-        }
-        let mut success = Vec::new();
+    ) -> Result<(Vec<Outcome>, Vec<Status>, Vec<Outcome>)> {
+        let listed = operation
+            .responses
+            .responses
+            .iter()
+            .map(|(status, response)| {
+                let status = match *status {
+                    StatusCode::Code(code) => Status::Code(code),
+                    StatusCode::Range(hundreds) => Status::Range(hundreds),
+                };
+                (
+                    status,
+                    response,
+                    format!(
+                        "{location}/responses/{status_key}",
+                        status_key = status_key(status)
+                    ),
+                )
+            });
+        let default = operation.responses.default.iter().map(|response| {
+            (
+                Status::Default,
+                response,
+                format!("{location}/responses/default"),
+            )
+        });
+        let mut successes = Vec::new();
+        let mut redirects = Vec::new();
         let mut errors = Vec::new();
-        for (status, response) in &operation.responses.responses {
-            let response_location = format!("{location}/responses/{status}");
-            let StatusCode::Code(code) = *status else {
-                return reject(
-                    &response_location,
-                    "status ranges are not supported; list the statuses",
-                );
+        let mut fallback = None;
+        for (status, response, response_location) in listed.chain(default) {
+            let class = match status {
+                Status::Code(code) => code / 100,
+                Status::Range(hundreds) => hundreds,
+                Status::Default => 0,
             };
+            match (class, status) {
+                (3, _) => {
+                    redirects.push(status);
+                    continue;
+                }
+                (0 | 2 | 4, _) if status != Status::Code(429) => {}
+                _ => continue,
+            }
             let (response, response_location) = resolve(
                 self.spec,
                 response,
@@ -550,7 +686,7 @@ impl<'a> Lowerer<'a> {
                                     "{response_location}/content/{}/schema",
                                     pointer(media_type)
                                 );
-                                self.lower_type(schema, &schema_location)?.0
+                                self.type_or_json(schema, &schema_location).0
                             }
                             None => Ty::Json,
                         };
@@ -560,34 +696,31 @@ impl<'a> Lowerer<'a> {
                 },
             };
             let outcome = Outcome {
-                status: code,
-                variant: status_variant(code),
+                status,
+                variant: match status {
+                    Status::Code(code) => status_variant(code),
+                    Status::Range(_) => "ClientError".into(),
+                    Status::Default => "Default".into(),
+                },
                 description: response.description.clone(),
                 ty,
                 raw,
             };
-            if (200..300).contains(&code) {
-                success.push(outcome);
-            } else if code == 429 || (500..600).contains(&code) {
-                // Kinds of `ApiError` common to every operation (`TooManyRequests`,
-                // `ServerError`): the operation's own errors leave them out.
-            } else if (400..500).contains(&code) {
-                errors.push(outcome);
-            } else {
-                return reject(
-                    &response_location,
-                    "only 2xx, 4xx and 5xx statuses are supported",
-                );
+            match class {
+                2 => successes.push(outcome),
+                4 => errors.push(outcome),
+                _ => fallback = Some(outcome),
             }
         }
-        if success.is_empty() {
-            return reject(
-                &format!("{location}/responses"),
-                "an operation needs a success (2xx) response",
-            );
+        if let Some(fallback) = fallback {
+            if successes.is_empty() && redirects.is_empty() {
+                successes.push(fallback.clone());
+            }
+            errors.push(fallback);
         }
-        // One Rust type for every 2xx: the same body (or none) in each.
-        let bodies: Vec<_> = success
+        // One Rust type for every 2xx: the same body (or none) in each; when they differ, any
+        // JSON value.
+        let bodies: Vec<_> = successes
             .iter()
             .filter(|outcome| outcome.ty.is_some() || outcome.raw.is_some())
             .map(|outcome| {
@@ -598,11 +731,26 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         if bodies.windows(2).any(|pair| pair[0] != pair[1]) {
-            return reject(
+            self.record::<()>(reject(
                 &format!("{location}/responses"),
-                "the 2xx responses have bodies of different types; the operation can return only one",
-            );
+                "the 2xx responses have bodies of different types; the success is read as any JSON value",
+            ));
+            for outcome in &mut successes {
+                if outcome.ty.is_some() || outcome.raw.is_some() {
+                    outcome.ty = Some(Ty::Json);
+                    outcome.raw = None;
+                }
+            }
         }
-        Ok((success, errors))
+        Ok((successes, redirects, errors))
+    }
+}
+
+/// How a status is written as a key of `responses`.
+fn status_key(status: Status) -> String {
+    match status {
+        Status::Code(code) => code.to_string(),
+        Status::Range(hundreds) => format!("{hundreds}XX"),
+        Status::Default => "default".into(),
     }
 }

@@ -130,6 +130,18 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The schema at a place inside a component schema (a `$ref` with a longer pointer), when
+    /// there is one.
+    pub(super) fn nested_schema(&self, reference: &str) -> Option<Schema> {
+        let rest = reference.strip_prefix(SCHEMAS)?;
+        let (key, inner) = rest.split_once('/')?;
+        let key = key.replace("~1", "/").replace("~0", "~");
+        let component = self.component_schema(&key)?;
+        let value = serde_json::to_value(component).ok()?;
+        let target = value.pointer(&format!("/{inner}"))?;
+        serde_json::from_value(target.clone()).ok()
+    }
+
     pub(super) fn component_schema(&self, key: &str) -> Option<&'a Schema> {
         self.spec.components.as_ref()?.schemas.get(key)?.as_item()
     }
@@ -160,12 +172,23 @@ impl<'a> Lowerer<'a> {
                 )?)
             }
             SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-                let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
+                // Each value once (a spec that lists one twice means it once).
+                let mut values: Vec<String> = Vec::new();
+                for value in string.enumeration.iter().flatten() {
+                    if !values.contains(value) {
+                        values.push(value.clone());
+                    }
+                }
                 let names = enum_names(schema, &values, |value| value.clone());
                 ModelKind::StringEnum(names.into_iter().zip(values).collect())
             }
             SchemaKind::Type(Type::Integer(integer)) if !integer.enumeration.is_empty() => {
-                let values: Vec<i64> = integer.enumeration.iter().flatten().copied().collect();
+                let mut values: Vec<i64> = Vec::new();
+                for value in integer.enumeration.iter().flatten() {
+                    if !values.contains(value) {
+                        values.push(*value);
+                    }
+                }
                 let names = enum_names(schema, &values, |value| match value {
                     value if *value < 0 => format!("value minus {}", value.unsigned_abs()),
                     value => format!("value {value}"),
@@ -203,6 +226,31 @@ impl<'a> Lowerer<'a> {
                     && one_of.iter().filter(|member| !is_null(member)).count() == 1) =>
             {
                 self.union(&name, schema, one_of, location)?
+            }
+            SchemaKind::AnyOf { any_of }
+                if !(any_of.iter().any(is_null)
+                    && any_of.iter().filter(|member| !is_null(member)).count() == 1) =>
+            {
+                let mut members: Vec<UnionVariant> = Vec::new();
+                for (index, member) in any_of.iter().enumerate() {
+                    if is_null(member) {
+                        continue;
+                    }
+                    let (ty, _) = self.type_or_json(member, &format!("{location}/anyOf/{index}"));
+                    let variant = match &ty {
+                        Ty::Named(model) => variant_name(&name, model),
+                        other => plain_variant(other),
+                    };
+                    let variant = unused(&variant, "", |candidate| {
+                        members.iter().any(|v| v.name == candidate)
+                    });
+                    members.push(UnionVariant {
+                        name: variant,
+                        ty,
+                        tag_value: None,
+                    });
+                }
+                ModelKind::AnyOf(members)
             }
             // A plain type, an array, a map, any JSON value, an allOf of one schema, or a oneOf
             // of one schema and null: a name for that type.
@@ -291,6 +339,16 @@ impl<'a> Lowerer<'a> {
                 self.fields(&object.properties, &object.required, None, &location)?,
                 object.required.clone(),
             )),
+            // A member that only adds requirements (`{required: [id]}`), or properties without
+            // saying `type: object`.
+            SchemaKind::Any(any)
+                if any.all_of.is_empty() && any.one_of.is_empty() && any.any_of.is_empty() =>
+            {
+                Ok((
+                    self.fields(&any.properties, &any.required, None, &location)?,
+                    any.required.clone(),
+                ))
+            }
             SchemaKind::AllOf { all_of } => {
                 let mut fields = Vec::new();
                 let mut required = Vec::new();
@@ -312,6 +370,28 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Whether every member of `one_of` (but `null`) is a `$ref` to an object component that
+    /// requires `property`: then `property` tells the members apart.
+    pub(super) fn tags_members(&self, one_of: &[ReferenceOr<Schema>], property: &str) -> bool {
+        one_of
+            .iter()
+            .filter(|member| !is_null(member))
+            .all(|member| {
+                let ReferenceOr::Reference { reference } = member else {
+                    return false;
+                };
+                let Some(schema) = reference
+                    .strip_prefix(SCHEMAS)
+                    .and_then(|key| self.component_schema(key))
+                else {
+                    return false;
+                };
+                matches!(&schema.schema_kind, SchemaKind::Type(Type::Object(object))
+                if object.properties.contains_key(property)
+                    && object.required.iter().any(|r| r == property))
+            })
+    }
+
     pub(super) fn union(
         &mut self,
         name: &str,
@@ -319,7 +399,13 @@ impl<'a> Lowerer<'a> {
         one_of: &[ReferenceOr<Schema>],
         location: &str,
     ) -> Result<ModelKind> {
-        let discriminator = schema.schema_data.discriminator.as_ref();
+        // A discriminator its members do not bear out (a member written in place, or without
+        // the property as a required field) is read as no discriminator: an untagged union.
+        let discriminator = schema
+            .schema_data
+            .discriminator
+            .as_ref()
+            .filter(|d| self.tags_members(one_of, &d.property_name));
         let mut variants: Vec<UnionVariant> = Vec::new();
         for (index, member) in one_of.iter().enumerate() {
             let member_location = format!("{location}/oneOf/{index}");
@@ -327,30 +413,8 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             let tag_value = match (discriminator, member) {
-                (None, _) => None,
-                (Some(_), ReferenceOr::Item(_)) => {
-                    return reject(
-                        &member_location,
-                        "a oneOf with a discriminator needs $refs to named schemas as members",
-                    );
-                }
                 (Some(discriminator), ReferenceOr::Reference { reference }) => {
                     let key = self.schema_key(reference, &member_location)?;
-                    let property = &discriminator.property_name;
-                    let has_property = matches!(
-                        self.component_schema(key).map(|s| &s.schema_kind),
-                        Some(SchemaKind::Type(Type::Object(object)))
-                            if object.properties.contains_key(property)
-                                && object.required.contains(property)
-                    );
-                    if !has_property {
-                        return reject(
-                            &member_location,
-                            format!(
-                                "{reference} must be an object with the required discriminator property {property}"
-                            ),
-                        );
-                    }
                     let mapped = discriminator
                         .mapping
                         .iter()
@@ -358,8 +422,9 @@ impl<'a> Lowerer<'a> {
                         .map(|(value, _)| value.clone());
                     Some(mapped.unwrap_or_else(|| key.to_owned()))
                 }
+                _ => None,
             };
-            let (ty, _) = self.lower_type(member, &member_location)?;
+            let (ty, _) = self.type_or_json(member, &member_location);
             let variant = match &ty {
                 Ty::Named(model) => variant_name(name, model),
                 other => plain_variant(other),
@@ -394,7 +459,7 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             let field_location = format!("{location}/properties/{}", pointer(wire));
-            let (ty, nullable) = self.lower_type(schema, &field_location)?;
+            let (ty, nullable) = self.type_or_json(schema, &field_location);
             let data = match schema {
                 ReferenceOr::Item(schema) => Some(&schema.schema_data),
                 ReferenceOr::Reference { .. } => None,
@@ -421,6 +486,12 @@ impl<'a> Lowerer<'a> {
     ) -> Result<(Ty, bool)> {
         let schema = match schema {
             ReferenceOr::Reference { reference } => {
+                if let Some(nested) = self.nested_schema(reference) {
+                    // A place inside a component (`#/components/schemas/X/properties/y`): that
+                    // schema, written in place, named after where it stands.
+                    let target = reference.trim_start_matches('#').to_owned();
+                    return self.lower_type(&ReferenceOr::Item(nested), &format!("#{target}"));
+                }
                 let key = self.schema_key(reference, location)?;
                 return Ok((Ty::Named(self.names[key].clone()), false));
             }
@@ -443,7 +514,11 @@ impl<'a> Lowerer<'a> {
                 .map(type_name)
                 .filter(|name| !this.is_taken(name))
                 .unwrap_or_else(|| this.free_name(&this.name_from_location(location)));
-            this.lower_model(None, name.clone(), schema, location)?;
+            // Held while its members are lowered, so that none of them takes the name.
+            this.reserved.insert(name.clone());
+            let lowered = this.lower_model(None, name.clone(), schema, location);
+            this.reserved.remove(&name);
+            lowered?;
             if let Some(key) = key {
                 this.inline.insert(key, name.clone());
             }
@@ -468,7 +543,7 @@ impl<'a> Lowerer<'a> {
                 None => Ty::Vec(Box::new(Ty::Json)),
                 Some(items) => {
                     let (item, item_nullable) =
-                        self.lower_type(items, &format!("{location}/items"))?;
+                        self.type_or_json(items, &format!("{location}/items"));
                     // `null` among the items is a value of its own: keep every item as JSON.
                     Ty::Vec(Box::new(if item_nullable { Ty::Json } else { item }))
                 }
@@ -478,7 +553,7 @@ impl<'a> Lowerer<'a> {
             {
                 Some(openapiv3::AdditionalProperties::Schema(values)) => {
                     let (value, value_nullable) = self
-                        .lower_type(values.as_ref(), &format!("{location}/additionalProperties"))?;
+                        .type_or_json(values.as_ref(), &format!("{location}/additionalProperties"));
                     Ty::Map(Box::new(if value_nullable { Ty::Json } else { value }))
                 }
                 _ => Ty::JsonObject,
@@ -493,7 +568,7 @@ impl<'a> Lowerer<'a> {
                     .enumerate()
                     .find(|(_, member)| !is_null(member))
                     .expect("one member is not null");
-                let (ty, _) = self.lower_type(member, &format!("{location}/oneOf/{index}"))?;
+                let (ty, _) = self.type_or_json(member, &format!("{location}/oneOf/{index}"));
                 return Ok((ty, true));
             }
             // An allOf of one schema (beside empty ones that only describe), or of plain
@@ -507,11 +582,22 @@ impl<'a> Lowerer<'a> {
             SchemaKind::Type(_) | SchemaKind::AllOf { .. } | SchemaKind::OneOf { .. } => {
                 named(self)?
             }
-            SchemaKind::AnyOf { .. } => {
-                return reject(location, "anyOf is not supported; use oneOf");
+            // An anyOf of one type and `null` is that type, nullable.
+            SchemaKind::AnyOf { any_of }
+                if any_of.iter().any(is_null)
+                    && any_of.iter().filter(|member| !is_null(member)).count() == 1 =>
+            {
+                let (index, member) = any_of
+                    .iter()
+                    .enumerate()
+                    .find(|(_, member)| !is_null(member))
+                    .expect("one member is not null");
+                let (ty, _) = self.type_or_json(member, &format!("{location}/anyOf/{index}"));
+                return Ok((ty, true));
             }
-            SchemaKind::Not { .. } => return reject(location, "not is not supported"),
-            SchemaKind::Any(_) => Ty::Json,
+            SchemaKind::AnyOf { .. } => named(self)?,
+            // "Anything but ..." is any JSON value to a Rust type.
+            SchemaKind::Not { .. } | SchemaKind::Any(_) => Ty::Json,
         };
         Ok((ty, nullable))
     }
@@ -520,9 +606,33 @@ impl<'a> Lowerer<'a> {
     /// paths, which are the only callers, so `self.models` holds every named type by then.
     pub(super) fn is_struct_or_union(&self, ty: &Ty) -> bool {
         let Ty::Named(name) = ty else { return false };
-        self.models
+        match self
+            .models
             .iter()
             .find(|m| &m.name == name)
-            .is_some_and(|m| matches!(m.kind, ModelKind::Struct(_) | ModelKind::Union { .. }))
+            .map(|m| &m.kind)
+        {
+            Some(ModelKind::Struct(_) | ModelKind::Union { .. } | ModelKind::AnyOf(_)) => true,
+            Some(ModelKind::Alias(Ty::JsonObject | Ty::Map(_))) => true,
+            Some(ModelKind::Alias(inner @ Ty::Named(_))) => self.is_struct_or_union(inner),
+            _ => false,
+        }
+    }
+
+    /// The type of `schema`, or any JSON value (with the problem recorded) when it cannot be
+    /// lowered: one schema the generator cannot type never costs the rest of the spec.
+    pub(super) fn type_or_json<S: std::borrow::Borrow<Schema>>(
+        &mut self,
+        schema: &ReferenceOr<S>,
+        location: &str,
+    ) -> (Ty, bool) {
+        match self.lower_type(schema, location) {
+            Ok(lowered) => lowered,
+            Err(mut problem) => {
+                problem.message.push_str("; read as any JSON value");
+                self.problems.push(problem);
+                (Ty::Json, false)
+            }
+        }
     }
 }
