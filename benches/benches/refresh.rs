@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use auth_core::{Credentials, FetchFuture, Token, TokenPolicy, TokenSource};
 use benches::{ServerProcess, pin_to_cpu};
-use dintero_auth::models::{AuthChallenge, ChallengeType};
+use dintero_auth::models::AuthChallenge;
 
 const LIFETIME: Duration = Duration::from_millis(100);
 const DUE_AFTER: Duration = Duration::from_millis(50);
@@ -85,7 +85,7 @@ async fn fetch(fetches: &Fetches) -> Token {
 }
 
 fn body() -> AuthChallenge {
-    AuthChallenge::new(ChallengeType::Oob, "mfa-token")
+    AuthChallenge::new("mfa-token")
 }
 
 /// Ours: a client whose `TokenSource` refreshes in the background.

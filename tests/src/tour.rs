@@ -581,8 +581,7 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         }
     }
 
-    let recovery = MfaRecovery::new(dintero_auth::models::ChallengeType::Oob, username, audience)
-        .with_oob_channel(OobChannel::Email);
+    let recovery = MfaRecovery::new(username, audience).with_oob_channel(OobChannel::Email);
     step(
         report,
         V,

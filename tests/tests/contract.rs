@@ -231,7 +231,7 @@ async fn dintero_aid_auths_oauth_exchange_token_post() {
 #[tokio::test]
 #[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn dintero_aid_auth_mfa_challenge_post() {
-    let body = dintero_models::AuthChallenge::new(dintero_models::ChallengeType::Oob, "mfa")
+    let body = dintero_models::AuthChallenge::new("mfa")
         .with_oob_channel(dintero_models::OobChannel::Email);
     accepted(
         dintero(Credentials::bearer("account-jwt"))
@@ -244,12 +244,8 @@ async fn dintero_aid_auth_mfa_challenge_post() {
 #[tokio::test]
 #[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn dintero_aid_auth_mfa_recovery_post() {
-    let body = dintero_models::MfaRecovery::new(
-        dintero_models::ChallengeType::Oob,
-        "user@example.org",
-        "https://aud",
-    )
-    .with_oob_channel(dintero_models::OobChannel::Sms);
+    let body = dintero_models::MfaRecovery::new("user@example.org", "https://aud")
+        .with_oob_channel(dintero_models::OobChannel::Sms);
     accepted(
         dintero(Credentials::bearer("account-jwt"))
             .challenge()

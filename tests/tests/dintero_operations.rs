@@ -200,7 +200,7 @@ async fn mfa_challenge_requests_an_sms() {
         })
         .await;
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
-    let body = AuthChallenge::new(ChallengeType::Oob, "mfa-2").with_oob_channel(OobChannel::Sms);
+    let body = AuthChallenge::new("mfa-2").with_oob_channel(OobChannel::Sms);
     let challenge = client
         .challenge()
         .aid_auth_mfa_challenge_post("P00000000", &body)
@@ -223,7 +223,7 @@ async fn mfa_challenge_not_found_is_typed() {
         })
         .await;
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
-    let body = AuthChallenge::new(ChallengeType::Oob, "mfa-2");
+    let body = AuthChallenge::new("mfa-2");
     let error = client
         .challenge()
         .aid_auth_mfa_challenge_post("P00000001", &body)
@@ -251,8 +251,8 @@ async fn mfa_recovery_sends_the_user_and_audience() {
         })
         .await;
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
-    let body = MfaRecovery::new(ChallengeType::Oob, "user@example.org", "https://aud")
-        .with_oob_channel(OobChannel::Email);
+    let body =
+        MfaRecovery::new("user@example.org", "https://aud").with_oob_channel(OobChannel::Email);
     let recovery = client
         .challenge()
         .aid_auth_mfa_recovery_post("P00000000", &body)
@@ -273,7 +273,7 @@ async fn mfa_recovery_step_answers_a_typed_mfa_required() {
         })
         .await;
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
-    let body = MfaRecovery::new(ChallengeType::Oob, "user@example.org", "https://aud");
+    let body = MfaRecovery::new("user@example.org", "https://aud");
     let error = client
         .challenge()
         .aid_auth_mfa_recovery_post("P00000000", &body)

@@ -145,8 +145,7 @@ async fn too_many_requests_and_server_errors_are_kinds_on_every_vendor() {
         "emnify user_mfa_type_get: too many requests (HTTP 429), retry after 0 s"
     );
 
-    let body =
-        dintero_auth::models::AuthChallenge::new(dintero_auth::models::ChallengeType::Oob, "mfa");
+    let body = dintero_auth::models::AuthChallenge::new("mfa");
     let error = dintero(&server.base_url(), Credentials::bearer("t"))
         .with_retry(no_retry)
         .challenge()

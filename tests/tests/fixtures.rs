@@ -696,7 +696,7 @@ async fn dintero_documented_token_answers_decode() {
 
 #[tokio::test]
 async fn dintero_documented_challenge_decodes() {
-    use dintero_auth::models::{AuthChallenge, BindingMethod, ChallengeType};
+    use dintero_auth::models::{AuthChallenge, BindingMethod};
     let server = serving(
         "dintero/doc_mfa_challenge_200.json",
         POST,
@@ -707,7 +707,7 @@ async fn dintero_documented_challenge_decodes() {
     .await;
     let challenge = dintero(&server.base_url(), Credentials::bearer("jwt"))
         .challenge()
-        .aid_auth_mfa_challenge_post("P00000000", &AuthChallenge::new(ChallengeType::Oob, "mfa"))
+        .aid_auth_mfa_challenge_post("P00000000", &AuthChallenge::new("mfa"))
         .await
         .unwrap();
     assert_eq!(challenge.binding_method, Some(BindingMethod::Prompt));

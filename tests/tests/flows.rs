@@ -5,7 +5,7 @@ use std::time::Duration;
 use auth_core::{Credentials, Secret};
 use dintero_auth::RecoveryOutcome;
 use dintero_auth::errors::AidAuthsOauthTokenPostError;
-use dintero_auth::models::{ChallengeType, MfaRecovery, OobChannel, Password};
+use dintero_auth::models::{MfaRecovery, OobChannel, Password};
 use emnify_auth::errors::AuthenticateError;
 use emnify_auth::{ApplicationToken, LoginOutcome, PasswordLogin};
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
@@ -120,7 +120,7 @@ async fn a_thousand_concurrent_requests_on_an_expired_token_cause_one_refresh() 
     let config = DinteroConfig::default();
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = workspace_tests::dintero_of_fake(&server.url(), &config);
-    let recovery = MfaRecovery::new(ChallengeType::Oob, config.username, "https://aud");
+    let recovery = MfaRecovery::new(config.username, "https://aud");
     client
         .recover_mfa(&config.account_id, &recovery)
         .await
@@ -221,7 +221,7 @@ async fn dintero_recovery_leads_to_the_next_challenge() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = workspace_tests::dintero_of_fake(&server.url(), &config);
-    let recovery = MfaRecovery::new(ChallengeType::Oob, config.username, "https://aud");
+    let recovery = MfaRecovery::new(config.username, "https://aud");
     let RecoveryOutcome::MfaRequired(required) = client
         .recover_mfa(&config.account_id, &recovery)
         .await
@@ -230,7 +230,7 @@ async fn dintero_recovery_leads_to_the_next_challenge() {
         panic!("a recovery that goes on answers mfa_required");
     };
     required.challenge(OobChannel::Sms).await.unwrap();
-    let unknown = MfaRecovery::new(ChallengeType::Oob, "nobody", "https://aud");
+    let unknown = MfaRecovery::new("nobody", "https://aud");
     assert!(
         client
             .recover_mfa(&config.account_id, &unknown)

@@ -286,8 +286,7 @@ async fn errors_never_print_secrets() {
         .unwrap_err();
     printed.push(format!("{error:?} {error}"));
 
-    let challenge =
-        dintero_auth::models::AuthChallenge::new(dintero_auth::models::ChallengeType::Oob, CANARY);
+    let challenge = dintero_auth::models::AuthChallenge::new(CANARY);
     let error = client
         .challenge()
         .aid_auth_mfa_challenge_post("T1", &challenge)
@@ -295,8 +294,7 @@ async fn errors_never_print_secrets() {
         .unwrap_err();
     printed.push(format!("{error:?} {error}"));
 
-    let recovery =
-        dintero_auth::models::MfaRecovery::new(dintero_auth::models::ChallengeType::Oob, "u", "a");
+    let recovery = dintero_auth::models::MfaRecovery::new("u", "a");
     let error = client
         .challenge()
         .aid_auth_mfa_recovery_post("T1", &recovery)
@@ -514,8 +512,7 @@ async fn a_decode_error_names_the_field_and_the_type_but_never_the_value() {
         })
         .await;
     let client = workspace_tests::dintero(&server.base_url(), Credentials::bearer("b"));
-    let recovery =
-        dintero_auth::models::MfaRecovery::new(dintero_auth::models::ChallengeType::Oob, "u", "a");
+    let recovery = dintero_auth::models::MfaRecovery::new("u", "a");
     let error = client
         .challenge()
         .aid_auth_mfa_recovery_post("T1", &recovery)

@@ -15,7 +15,7 @@ use auth_core::{
     TokenErrorKind, TokenPolicy,
 };
 use dintero_auth::errors::AidAuthMfaChallengePostError;
-use dintero_auth::models::{AuthChallenge, ChallengeResponse, ChallengeType};
+use dintero_auth::models::{AuthChallenge, ChallengeResponse};
 use emnify_auth::ApplicationToken;
 use httpmock::prelude::*;
 use serde_json::json;
@@ -53,7 +53,7 @@ fn default_client(url: &str, policy: TokenPolicy) -> dintero_auth::Client {
 async fn call(
     client: &dintero_auth::Client,
 ) -> Result<ChallengeResponse, ApiError<AidAuthMfaChallengePostError>> {
-    let body = AuthChallenge::new(ChallengeType::Oob, "mfa-token");
+    let body = AuthChallenge::new("mfa-token");
     client
         .challenge()
         .aid_auth_mfa_challenge_post("T1", &body)
@@ -441,7 +441,7 @@ async fn dintero_with_vendor_clock(offset: i64) {
             let client = client.clone();
             let account = config.account_id.clone();
             tokio::spawn(async move {
-                let body = AuthChallenge::new(ChallengeType::Oob, "unknown-mfa-token");
+                let body = AuthChallenge::new("unknown-mfa-token");
                 client
                     .challenge()
                     .aid_auth_mfa_challenge_post(&account, &body)
@@ -552,7 +552,7 @@ async fn no_panicking_arithmetic_on_extreme_server_and_user_values() {
         .request_timeout(Duration::MAX);
     let client = client(&server.base_url(), policy, extreme, retry);
     for (mfa_token, status) in [("huge", 429), ("far", 503)] {
-        let body = AuthChallenge::new(ChallengeType::Oob, mfa_token);
+        let body = AuthChallenge::new(mfa_token);
         let error = client
             .challenge()
             .aid_auth_mfa_challenge_post("T1", &body)
@@ -687,7 +687,7 @@ async fn bounded_memory_an_error_keeps_an_excerpt_of_a_multi_megabyte_body() {
     assert_eq!(meta.body_len(), huge.len());
     assert_eq!(meta.raw_body_excerpt().len(), auth_core::BODY_EXCERPT_BYTES);
     assert!(format!("{error:?}").len() < 2048);
-    let recovery = dintero_auth::models::MfaRecovery::new(ChallengeType::Oob, "u", "a");
+    let recovery = dintero_auth::models::MfaRecovery::new("u", "a");
     let error = client
         .challenge()
         .aid_auth_mfa_recovery_post("T1", &recovery)

@@ -1,8 +1,9 @@
 //! `cargo xtask new-vendor NAME --spec FILE`: scaffolds a vendor crate around a spec.
 //!
 //! It writes `openapi/NAME.yaml` (the spec, with an `x-rust` block naming the crate), the crate
-//! `crates/NAME-auth/` (manifest, `lib.rs`, README, CHANGELOG), adds the crate to the workspace's
-//! members and dependencies, and generates its code. CI needs no entry of its own: its steps run
+//! `crates/NAME-auth/` (manifest, `lib.rs`, README, CHANGELOG, and a smoke test of one operation
+//! against a mock server in `tests/smoke.rs`), adds the crate to the workspace's members and
+//! dependencies, and generates its code. CI needs no entry of its own: its steps run
 //! over the whole workspace and over every spec in `openapi/`.
 
 use std::fs;
@@ -62,6 +63,18 @@ pub fn new_vendor(root: &Path, name: &str, spec: &Path) -> Result<Scaffold, Code
         allow_warnings(&text)
     };
     let title = spec_title(&text).unwrap_or_else(|| name.to_owned());
+    let module = crate_name.replace('-', "_");
+    let smoke_test = match &generated.smoke_test {
+        Some(test) => Some(test.render(&module)),
+        None => {
+            eprintln!(
+                "note: no operation of {} takes only arguments a test can write: \
+                 {crate_name} has no smoke test",
+                spec.display()
+            );
+            None
+        }
+    };
 
     let manifest_path = root.join("Cargo.toml");
     let manifest = fs::read_to_string(&manifest_path)
@@ -79,7 +92,9 @@ pub fn new_vendor(root: &Path, name: &str, spec: &Path) -> Result<Scaffold, Code
         (crate_dir.join("README.md"), readme(&crate_name, &title)),
         (crate_dir.join("CHANGELOG.md"), changelog(&crate_name)),
         (PathBuf::from("Cargo.toml"), manifest),
-    ];
+    ]
+    .into_iter()
+    .chain(smoke_test.map(|test| (crate_dir.join("tests/smoke.rs"), test)));
     let mut written = Vec::new();
     for (path, contents) in files {
         let full = root.join(&path);
@@ -91,11 +106,27 @@ pub fn new_vendor(root: &Path, name: &str, spec: &Path) -> Result<Scaffold, Code
             .map_err(|err| fail("", format!("cannot write {}: {err}", path.display())))?;
         written.push(path);
     }
+    if written.iter().any(|path| path.ends_with("tests/smoke.rs")) {
+        format_in_place(&root.join(&crate_dir).join("tests/smoke.rs"));
+    }
     written.extend(codegen::write(root)?);
     Ok(Scaffold {
         crate_name,
         written,
     })
+}
+
+/// Formats a written Rust file with `rustfmt` where it is installed (the workspace's `cargo fmt
+/// --check` then passes); without it, the file stays as written, which is formatted already
+/// in all but long lines.
+fn format_in_place(file: &Path) {
+    let formatted = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(file)
+        .status();
+    if !formatted.is_ok_and(|status| status.success()) {
+        eprintln!("note: rustfmt did not format {}", file.display());
+    }
 }
 
 /// The spec's text with `x-rust: {crate: ..}` appended at its top level, unless it has one. A
@@ -148,12 +179,19 @@ fn spec_title(text: &str) -> Option<String> {
 }
 
 /// The workspace manifest with the crate among `members`, `default-members` and
-/// `[workspace.dependencies]` (each added after the last vendor crate there).
+/// `[workspace.dependencies]` (after the last crate under `crates/` there).
 fn with_member(manifest: &str, name: &str, crate_name: &str) -> Result<String, String> {
     let member = format!("\"crates/{crate_name}\"");
     let mut out = String::with_capacity(manifest.len() + 200);
     let mut added = 0;
-    for line in manifest.lines() {
+    // The last workspace dependency on a crate of ours: the new one goes after it.
+    let last_path_dependency = manifest
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("= { path = \"crates/"))
+        .map(|(number, _)| number)
+        .last();
+    for (number, line) in manifest.lines().enumerate() {
         if line.starts_with("members = [") || line.starts_with("default-members = [") {
             // Before the first entry that is not a crate under `crates/`.
             let Some(open) = line.find('[') else {
@@ -177,7 +215,7 @@ fn with_member(manifest: &str, name: &str, crate_name: &str) -> Result<String, S
         }
         out.push_str(line);
         out.push('\n');
-        if line.starts_with("plex-auth = { path = ") {
+        if Some(number) == last_path_dependency {
             out.push_str(&format!(
                 "{crate_name} = {{ path = \"crates/{crate_name}\", version = \"0.1.0\" }}\n"
             ));
@@ -187,7 +225,7 @@ fn with_member(manifest: &str, name: &str, crate_name: &str) -> Result<String, S
     if added != 3 {
         return Err(format!(
             "Cargo.toml: expected one-line `members` and `default-members` lists and a \
-             `plex-auth` workspace dependency; add {name} by hand"
+             workspace dependency on a crate under `crates/`; add {name} by hand"
         ));
     }
     Ok(out)
@@ -225,6 +263,10 @@ redis = ["auth-core/redis"]
 auth-core.workspace = true
 serde.workspace = true
 serde_json.workspace = true
+
+[dev-dependencies]
+httpmock.workspace = true
+tokio = {{ workspace = true, features = ["macros", "rt-multi-thread"] }}
 
 [lints]
 workspace = true

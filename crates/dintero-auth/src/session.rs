@@ -14,8 +14,8 @@ use crate::errors::{
     AidAuthMfaChallengePostError, AidAuthMfaRecoveryPostError, AidAuthsOauthTokenPostError,
 };
 use crate::models::{
-    self, AccessToken, AuthChallenge, AuthToken, BindingMethod, ChallengeType, ErrorResponse,
-    MfaOob, MfaRecovery, OobChannel, RecoveryChallengeResponse,
+    self, AccessToken, AuthChallenge, AuthToken, BindingMethod, ErrorResponse, MfaOob, MfaRecovery,
+    OobChannel, RecoveryChallengeResponse,
 };
 
 /// The error code with which Dintero asks for a second factor.
@@ -38,7 +38,7 @@ impl AccessToken {
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use dintero_auth::{Client, ClientCredentials, Credentials};
-/// use dintero_auth::models::{AuthChallenge, ChallengeType};
+/// use dintero_auth::models::AuthChallenge;
 ///
 /// let client = Client::new(Credentials::None)?;
 /// let client = client.with_token_provider(ClientCredentials::new(
@@ -49,7 +49,7 @@ impl AccessToken {
 ///     "https://api.dintero.com/v1/accounts/T00000000",
 /// ));
 /// // every call now carries a valid access token
-/// let body = AuthChallenge::new(ChallengeType::Oob, "mfa-token");
+/// let body = AuthChallenge::new("mfa-token");
 /// client.challenge().aid_auth_mfa_challenge_post("T00000000", &body).await?;
 /// # Ok(())
 /// # }
@@ -341,8 +341,7 @@ impl MfaPending {
         &self,
         channel: OobChannel,
     ) -> Result<OobChallenge, ApiError<AidAuthMfaChallengePostError>> {
-        let body = AuthChallenge::new(ChallengeType::Oob, self.mfa_token.clone())
-            .with_oob_channel(channel);
+        let body = AuthChallenge::new(self.mfa_token.clone()).with_oob_channel(channel);
         let answer = self
             .client
             .challenge()

@@ -325,6 +325,7 @@ fn shape(api: &Api, ty: &Ty) -> String {
         Ty::JsonObject => "object".into(),
         Ty::Json => "any".into(),
         Ty::Map(inner) => format!("map of {}", shape(api, inner)),
+        Ty::Boxed(inner) => shape(api, inner),
         Ty::Named(name) => match api
             .models
             .iter()

@@ -50,7 +50,10 @@ pub struct Group {
 
 #[derive(Debug)]
 pub struct Operation {
+    /// The spec's operationId, or (without one) the method's name.
     pub operation_id: String,
+    /// Whether the spec gave the operationId.
+    pub has_operation_id: bool,
     /// The method's name (snake case of the operationId).
     pub name: String,
     pub error_type: String,
@@ -192,6 +195,9 @@ pub enum Ty {
     Json,
     /// A JSON object of named values of one type (`additionalProperties: T`).
     Map(Box<Ty>),
+    /// A model held by a `Box`: a reference back to the type that holds it (a tree, a linked
+    /// list), which Rust cannot hold in place.
+    Boxed(Box<Ty>),
 }
 
 #[derive(Debug)]
@@ -249,6 +255,9 @@ pub struct Field {
     pub nullable: bool,
     pub description: Option<String>,
     pub deprecated: bool,
+    /// The one variant of the field's type, a string enum of a single value (OAuth's
+    /// `grant_type: [client_credentials]`): constructors set it instead of taking it.
+    pub constant: Option<String>,
 }
 
 impl Field {

@@ -219,7 +219,7 @@ fn pointer_of(segments: &[String]) -> String {
 
 /// A schema's `required: true` or `false` (draft 3's form, found in real 3.0 specs, which the
 /// parser refuses): `true` moves to the `required` list of the object holding the property,
-/// and both go. Maps with `in`, `content` or `schema` are parameters, bodies and headers,
+/// and both go. (And a key set to nothing is left out: the parser refuses that too.) Maps with `in`, `content` or `schema` are parameters, bodies and headers,
 /// whose `required` is a boolean as it should be.
 fn required_lists(value: &mut Value, location: &str, notes: &mut Vec<Note>) {
     match value {
@@ -229,6 +229,8 @@ fn required_lists(value: &mut Value, location: &str, notes: &mut Vec<Note>) {
             }
         }
         Value::Mapping(map) => {
+            // A key set to nothing (`parameters:` with no list after it) is read as absent.
+            map.retain(|_, value| !value.is_null());
             let schema_like = !["in", "content", "schema"]
                 .iter()
                 .any(|key| map.contains_key(*key));

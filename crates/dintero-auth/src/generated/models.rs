@@ -173,13 +173,10 @@ pub struct AuthChallenge {
     pub mfa_token: auth_core::Secret,
 }
 impl AuthChallenge {
-    /// A value with the required fields; the others are unset.
-    pub fn new(
-        challenge_type: ChallengeType,
-        mfa_token: impl Into<auth_core::Secret>,
-    ) -> Self {
+    /// A value with the required fields; the others are unset (the one value `challenge_type` can have is set).
+    pub fn new(mfa_token: impl Into<auth_core::Secret>) -> Self {
         Self {
-            challenge_type,
+            challenge_type: ChallengeType::Oob,
             oob_channel: None,
             mfa_token: mfa_token.into(),
         }
@@ -205,14 +202,10 @@ pub struct MfaRecovery {
     pub audience: String,
 }
 impl MfaRecovery {
-    /// A value with the required fields; the others are unset.
-    pub fn new(
-        challenge_type: ChallengeType,
-        username: impl Into<String>,
-        audience: impl Into<String>,
-    ) -> Self {
+    /// A value with the required fields; the others are unset (the one value `challenge_type` can have is set).
+    pub fn new(username: impl Into<String>, audience: impl Into<String>) -> Self {
         Self {
-            challenge_type,
+            challenge_type: ChallengeType::Oob,
             oob_channel: None,
             username: username.into(),
             audience: audience.into(),

@@ -31,6 +31,11 @@ pub fn emit(api: &Api) -> Vec<(&'static str, TokenStream)> {
     ]
 }
 
+/// `name` as Rust source text of an identifier (`r#type` for a keyword), as [`ident`] makes it.
+pub(super) fn ident_text(name: &str) -> String {
+    ident(name).to_string()
+}
+
 /// `name` as an identifier. The lowering gives valid names; anything else is made one here
 /// rather than panicking: other characters become `_`, a leading digit or an empty name gets a
 /// leading `_`, and `self`, `super`, `crate` and `Self` (which cannot be raw) a trailing `_`.
@@ -111,6 +116,10 @@ fn rust_type(ty: &Ty, qualified: bool) -> TokenStream {
             let values = rust_type(values, qualified);
             quote!(std::collections::BTreeMap<String, #values>)
         }
+        Ty::Boxed(inner) => {
+            let inner = rust_type(inner, qualified);
+            quote!(Box<#inner>)
+        }
     }
 }
 
@@ -141,7 +150,7 @@ fn template_pieces(
 fn mentions_model(ty: &Ty) -> bool {
     match ty {
         Ty::Named(_) => true,
-        Ty::Vec(inner) | Ty::Map(inner) => mentions_model(inner),
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Boxed(inner) => mentions_model(inner),
         _ => false,
     }
 }

@@ -172,7 +172,11 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
             _ => quote!(#value),
         }
     };
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    // A constant is set, not asked for.
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.required && f.constant.is_none())
+        .collect();
     let params = required.iter().map(|field| {
         let rust = ident(&field.rust);
         let ty = into(field);
@@ -187,6 +191,13 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
         let rust = ident(&field.rust);
         if !field.required {
             quote!(#rust: None)
+        } else if let (Some(variant), Ty::Named(ty)) = (&field.constant, &field.ty) {
+            let (ty, variant) = (ident(ty), ident(variant));
+            if field.nullable {
+                quote!(#rust: Some(#ty::#variant))
+            } else {
+                quote!(#rust: #ty::#variant)
+            }
         } else if field.nullable || !matches!(field.ty, Ty::String | Ty::Secret) {
             quote!(#rust)
         } else {
@@ -208,11 +219,24 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
             }
         }
     });
-    let new_doc = if required.is_empty() {
-        doc("A value with every field unset.")
+    let constants: Vec<String> = fields
+        .iter()
+        .filter(|f| f.required && f.constant.is_some())
+        .map(|f| format!("`{}`", f.wire))
+        .collect();
+    let mut new_doc = if required.is_empty() {
+        "A value with every field unset".to_owned()
     } else {
-        doc("A value with the required fields; the others are unset.")
+        "A value with the required fields; the others are unset".to_owned()
     };
+    if !constants.is_empty() {
+        new_doc.push_str(&format!(
+            " (the one value {} can have is set)",
+            constants.join(", ")
+        ));
+    }
+    new_doc.push('.');
+    let new_doc = doc(&new_doc);
     // Every required field is an argument, as the spec lists them.
     let many = (required.len() >= 8).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
@@ -458,6 +482,13 @@ pub(super) fn one_pass_deserialize(
     }
     let mut all: Vec<&Field> = Vec::new();
     for field in members.iter().flat_map(|(_, fields)| fields.iter()) {
+        // Two names on the wire that are one in Rust (`name`, `Name`) cannot share the struct.
+        if all
+            .iter()
+            .any(|f| f.rust == field.rust && f.wire != field.wire)
+        {
+            return None;
+        }
         match all.iter().find(|f| f.wire == field.wire) {
             Some(seen) if seen.ty != field.ty || seen.rust != field.rust => return None,
             Some(_) => {}

@@ -202,10 +202,17 @@ pub(super) fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
     if !documented.is_empty() {
         text.push_str(&format!("Parameters:\n{}\n\n", documented.join("\n")));
     }
-    text.push_str(&format!(
-        "`{} {}` (operation `{}`).",
-        operation.method, operation.path, operation.operation_id
-    ));
+    if operation.has_operation_id {
+        text.push_str(&format!(
+            "`{} {}` (operation `{}`).",
+            operation.method, operation.path, operation.operation_id
+        ));
+    } else {
+        text.push_str(&format!(
+            "`{} {}` (the spec gives it no operationId).",
+            operation.method, operation.path
+        ));
+    }
     if !operation.redirects.is_empty() {
         text.push_str(
             "\n\nA documented 3xx to another origin comes back as an `auth_core::Redirect` \

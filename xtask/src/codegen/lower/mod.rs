@@ -186,6 +186,8 @@ pub fn lower(spec: &OpenAPI) -> (Api, Vec<LowerError>) {
     let groups = lowerer.lower_paths();
     let client_headers = lowerer.client_headers;
     let mut models = lowerer.models;
+    box_cycles(&mut models);
+    mark_constants(&mut models);
     mark_request_side(&mut models, &groups);
     let api = Api {
         name: String::new(),
@@ -226,6 +228,140 @@ impl<'a> Lowerer<'a> {
                 self.problems.push(problem);
                 None
             }
+        }
+    }
+}
+
+/// Marks each required field whose type is a string enum of one value as that constant.
+fn mark_constants(models: &mut [Model]) {
+    let single: HashMap<String, String> = models
+        .iter()
+        .filter_map(|model| match &model.kind {
+            ModelKind::StringEnum(variants) if variants.len() == 1 => {
+                Some((model.name.clone(), variants[0].0.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    for model in models {
+        if let ModelKind::Struct(fields) = &mut model.kind {
+            for field in fields.iter_mut().filter(|field| field.required) {
+                if let Ty::Named(name) = &field.ty {
+                    field.constant = single.get(name).cloned();
+                }
+            }
+        }
+    }
+}
+
+/// Boxes every reference from a model to one that (directly or not) holds it in place again:
+/// such types would have no size. A `Vec` or a map holds its items on the heap and breaks a
+/// cycle by itself; a struct's field, a union's member and an alias do not. The references
+/// boxed are those within one strongly connected group of models (Tarjan's algorithm).
+fn box_cycles(models: &mut [Model]) {
+    let index: HashMap<String, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, model)| (model.name.clone(), i))
+        .collect();
+    /// The models `ty` holds in place.
+    fn held(ty: &Ty) -> Option<&str> {
+        match ty {
+            Ty::Named(name) => Some(name),
+            _ => None,
+        }
+    }
+    let edges: Vec<Vec<usize>> = models
+        .iter()
+        .map(|model| {
+            let types: Vec<&Ty> = match &model.kind {
+                ModelKind::Struct(fields) => fields.iter().map(|f| &f.ty).collect(),
+                ModelKind::Union { variants, .. } | ModelKind::AnyOf(variants) => {
+                    variants.iter().map(|v| &v.ty).collect()
+                }
+                ModelKind::Alias(ty) => vec![ty],
+                _ => Vec::new(),
+            };
+            types
+                .into_iter()
+                .filter_map(held)
+                .filter_map(|name| index.get(name).copied())
+                .collect()
+        })
+        .collect();
+    // Tarjan's strongly connected components, iteratively.
+    let count = models.len();
+    let mut order = vec![usize::MAX; count];
+    let mut low = vec![0; count];
+    let mut on_stack = vec![false; count];
+    let mut stack = Vec::new();
+    let mut component = vec![usize::MAX; count];
+    let mut next = 0;
+    let mut components = 0;
+    for start in 0..count {
+        if order[start] != usize::MAX {
+            continue;
+        }
+        let mut calls: Vec<(usize, usize)> = vec![(start, 0)];
+        while let Some(&mut (node, ref mut edge)) = calls.last_mut() {
+            if *edge == 0 && order[node] == usize::MAX {
+                order[node] = next;
+                low[node] = next;
+                next += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&to) = edges[node].get(*edge) {
+                *edge += 1;
+                if order[to] == usize::MAX {
+                    calls.push((to, 0));
+                } else if on_stack[to] {
+                    low[node] = low[node].min(order[to]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == order[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = components;
+                    if member == node {
+                        break;
+                    }
+                }
+                components += 1;
+            }
+        }
+    }
+    let cyclic = |from: usize, ty: &Ty| {
+        held(ty)
+            .and_then(|name| index.get(name))
+            .is_some_and(|&to| component[to] == component[from])
+    };
+    let boxed = |ty: &mut Ty| {
+        let inner = std::mem::replace(ty, Ty::Json);
+        *ty = Ty::Boxed(Box::new(inner));
+    };
+    for (from, model) in models.iter_mut().enumerate() {
+        match &mut model.kind {
+            ModelKind::Struct(fields) => {
+                for field in fields {
+                    if cyclic(from, &field.ty) {
+                        boxed(&mut field.ty);
+                    }
+                }
+            }
+            ModelKind::Union { variants, .. } | ModelKind::AnyOf(variants) => {
+                for variant in variants {
+                    if cyclic(from, &variant.ty) {
+                        boxed(&mut variant.ty);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }

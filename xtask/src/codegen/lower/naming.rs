@@ -6,6 +6,8 @@ use super::*;
 /// The type names the generated `models.rs` uses itself (the prelude's, serde's and the derives'):
 /// no model may shadow them.
 pub(super) const RESERVED_TYPES: &[&str] = &[
+    // A model `New` would have a constructor named like itself (clippy says so).
+    "New",
     "Option",
     "Some",
     "None",
@@ -109,6 +111,12 @@ pub(super) fn unused(name: &str, separator: &str, taken: impl Fn(&str) -> bool) 
     if !taken(name) {
         return name.to_owned();
     }
+    // `self_` numbers as `self_2`, not `self__2` (snake case has no double underscore).
+    let separator = if name.ends_with(separator) {
+        ""
+    } else {
+        separator
+    };
     (2..)
         .map(|n| format!("{name}{separator}{n}"))
         .find(|candidate| !taken(candidate))
@@ -250,6 +258,8 @@ impl<'a> Lowerer<'a> {
             .collect();
         let mut parts: Vec<String> = Vec::new();
         let mut rest: &[String] = &[];
+        // The operation the location is in, to name a parameter's schema after the parameter.
+        let mut in_operation: Option<&openapiv3::Operation> = None;
         match segments.as_slice() {
             [components, schemas, key, tail @ ..]
                 if components == "components" && schemas == "schemas" =>
@@ -276,14 +286,16 @@ impl<'a> Lowerer<'a> {
                 rest = tail;
             }
             [paths, path, method, tail @ ..] if paths == "paths" => {
-                let operation_id = self
+                in_operation = self
                     .spec
                     .paths
                     .paths
                     .get(path.as_str())
                     .and_then(ReferenceOr::as_item)
                     .and_then(|item| item.iter().find(|(m, _)| m == method))
-                    .and_then(|(_, operation)| operation.operation_id.clone());
+                    .map(|(_, operation)| operation);
+                let operation_id =
+                    in_operation.and_then(|operation| operation.operation_id.clone());
                 parts.push(pascal(&operation_id.unwrap_or_else(|| {
                     super::operations::operation_name(method, path)
                 })));
@@ -320,7 +332,16 @@ impl<'a> Lowerer<'a> {
                     index += 1;
                 }
                 ("parameters", Some(n)) => {
-                    parts.push(format!("Param{n}"));
+                    let name = in_operation
+                        .and_then(|operation| operation.parameters.get(n.parse::<usize>().ok()?))
+                        .and_then(|parameter| {
+                            resolve(self.spec, parameter, String::new(), "parameters", |c| {
+                                &c.parameters
+                            })
+                            .ok()
+                        })
+                        .map(|(parameter, _)| pascal(&parameter.parameter_data_ref().name));
+                    parts.push(name.unwrap_or_else(|| format!("Param{n}")));
                     index += 1;
                 }
                 // `content/<media type>/schema` and the like add nothing.

@@ -178,7 +178,12 @@ impl<'a> Lowerer<'a> {
         // the groups' accessors (tags `Core` and `core`).
         number_clashes(groups.iter_mut().map(|g| &mut g.accessor), "_");
         for group in &mut groups {
-            number_clashes(group.operations.iter_mut().map(|o| &mut o.name), "_");
+            // `new` is the group's own constructor.
+            let mut taken: BTreeSet<String> = BTreeSet::from(["new".to_owned()]);
+            for operation in &mut group.operations {
+                operation.name = unused(&operation.name, "_", |name| taken.contains(name));
+                taken.insert(operation.name.clone());
+            }
         }
         number_clashes(
             groups
@@ -239,10 +244,11 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Operation> {
         // Without an operationId, the method and the path name it (`GET /users/{id}/keys` →
         // `get_users_by_id_keys`).
-        let operation_id = operation
-            .operation_id
-            .clone()
-            .unwrap_or_else(|| operation_name(method, path));
+        let has_operation_id = operation.operation_id.is_some();
+        let operation_id = match &operation.operation_id {
+            Some(id) => id.clone(),
+            None => rust_field_name(&operation_name(method, path)),
+        };
         let operation_id = &operation_id;
         let name = rust_field_name(operation_id);
         let server = self.server_variant(&operation.servers, &format!("{location}/servers"))?;
@@ -266,6 +272,7 @@ impl<'a> Lowerer<'a> {
         };
         Ok(Operation {
             idempotent,
+            has_operation_id,
             operation_id: operation_id.clone(),
             error_type: type_name(&format!("{operation_id} error")),
             name,
@@ -598,6 +605,7 @@ impl<'a> Lowerer<'a> {
                     nullable: false,
                     description: text(&header.description),
                     deprecated: header.deprecated.unwrap_or(false),
+                    constant: None,
                 });
             }
         }

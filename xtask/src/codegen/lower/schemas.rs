@@ -58,6 +58,7 @@ pub(super) fn plain_variant(ty: &Ty) -> String {
         Ty::Map(_) | Ty::JsonObject => "Object".into(),
         Ty::Json => "Value".into(),
         Ty::Named(name) => name.clone(),
+        Ty::Boxed(inner) => plain_variant(inner),
     }
 }
 
@@ -472,6 +473,7 @@ impl<'a> Lowerer<'a> {
                 nullable,
                 description: data.and_then(|d| text(&d.description)),
                 deprecated: data.is_some_and(|d| d.deprecated),
+                constant: None,
             });
         }
         distinct_rust_names(&mut fields);
