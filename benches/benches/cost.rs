@@ -209,24 +209,20 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     let dintero_http = baseline_client("dintero-auth/0.1.0");
     let plex_http = baseline_client("plex-auth/0.1.0");
 
-    let dintero = dintero_auth::Client::from(
-        dintero_auth::Client::builder()
-            .server_url(dintero_auth::Server::Api, url)
-            .credentials(Credentials::basic("client-id", "client-secret"))
-            .build()
-            .expect("a client"),
-    );
+    let dintero = dintero_auth::Client::builder()
+        .server_url(dintero_auth::Server::Api, url)
+        .credentials(Credentials::basic("client-id", "client-secret"))
+        .build()
+        .expect("a client");
     let identity = plex_auth::ClientIdentity::new("bench-client")
         .product("bench")
         .version("1");
-    let plex = plex_auth::Client::from(
-        identity
-            .builder()
-            .server_url(plex_auth::Server::PlexTv, format!("{url}/api/v2"))
-            .credentials(Credentials::api_key("plex-token"))
-            .build()
-            .expect("a client"),
-    );
+    let plex = identity
+        .builder()
+        .server_url(plex_auth::Server::PlexTv, format!("{url}/api/v2"))
+        .credentials(Credentials::api_key("plex-token"))
+        .build()
+        .expect("a client");
     let emnify_body = emnify_auth::models::ApplicationTokenAuthentication::new("app-token").into();
     let dintero_grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
     let (emnify_http, dintero_http, plex_http) = (&emnify_http, &dintero_http, &plex_http);
@@ -395,10 +391,8 @@ fn leak(name: String) -> &'static str {
 }
 
 fn workspace_client(url: &str) -> emnify_auth::Client {
-    emnify_auth::Client::from(
-        emnify_auth::Client::builder()
-            .server_url(emnify_auth::Server::Api, url)
-            .build()
-            .expect("a client"),
-    )
+    emnify_auth::Client::builder()
+        .server_url(emnify_auth::Server::Api, url)
+        .build()
+        .expect("a client")
 }

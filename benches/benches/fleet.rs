@@ -63,12 +63,12 @@ async fn fleet(processes: usize, run: Duration, redis: Option<(u16, Duration)>) 
     let started = Instant::now();
     let tasks: Vec<_> = (0..processes)
         .map(|_| {
-            let core = emnify_auth::Client::builder()
+            let base = emnify_auth::Client::builder()
                 .server_url(emnify_auth::Server::Api, server.url())
                 .token_policy(policy)
                 .build()
-                .unwrap();
-            let base = emnify_auth::Client::from(core).with_credentials(Credentials::None);
+                .unwrap()
+                .with_credentials(Credentials::None);
             let provider = ApplicationToken::new(&base, config.application_token.clone());
             let client = match redis {
                 Some((port, _)) => {

@@ -157,12 +157,11 @@ async fn baseline(url: &str, calls: usize) -> Vec<Sample> {
 }
 
 fn workspace_client(url: &str, credentials: Credentials) -> dintero_auth::Client {
-    let core = dintero_auth::Client::builder()
+    dintero_auth::Client::builder()
         .server_url(dintero_auth::Server::Api, url)
         .credentials(credentials)
         .build()
-        .expect("a local URL");
-    dintero_auth::Client::from(core)
+        .expect("a local URL")
 }
 
 fn micros(d: Duration) -> String {

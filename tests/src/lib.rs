@@ -6,12 +6,11 @@ use auth_core::Credentials;
 
 /// An emnify client whose API is at `base_url` (a local server).
 pub fn emnify(base_url: &str, credentials: Credentials) -> emnify_auth::Client {
-    let core = emnify_auth::Client::builder()
+    emnify_auth::Client::builder()
         .server_url(emnify_auth::Server::Api, base_url)
         .credentials(credentials)
         .build()
-        .expect("a local base URL is valid");
-    emnify_auth::Client::from(core)
+        .expect("a local base URL is valid")
 }
 
 /// An emnify client of the fake at `url`, logged in as the fake's user (who has no MFA).
@@ -32,12 +31,11 @@ pub async fn emnify_logged_in(
 
 /// A Dintero client whose API is at `base_url` (a local server).
 pub fn dintero(base_url: &str, credentials: Credentials) -> dintero_auth::Client {
-    let core = dintero_auth::Client::builder()
+    dintero_auth::Client::builder()
         .server_url(dintero_auth::Server::Api, base_url)
         .credentials(credentials)
         .build()
-        .expect("a local base URL is valid");
-    dintero_auth::Client::from(core)
+        .expect("a local base URL is valid")
 }
 
 /// A Dintero client of the fake at `url` whose bearer token comes from the fake's client
@@ -64,20 +62,19 @@ pub fn plex_identity() -> plex_auth::ClientIdentity {
 
 /// A Plex client whose plex.tv and media server are both at `base_url` (a local server).
 pub fn plex(base_url: &str, credentials: Credentials) -> plex_auth::Client {
-    let core = plex_identity()
+    plex_identity()
         .builder()
         .server_url(plex_auth::Server::PlexTv, format!("{base_url}/api/v2"))
         .server_url(plex_auth::Server::PlexClients, format!("{base_url}/api/v2"))
         .server_url(plex_auth::Server::MediaServer, base_url)
         .credentials(credentials)
         .build()
-        .expect("a local base URL is valid");
-    plex_auth::Client::from(core)
+        .expect("a local base URL is valid")
 }
 
 /// A Plex client of the fake's plex.tv and media server, with no token yet.
 pub fn plex_of_fake(servers: &fakes::plex::PlexServers) -> plex_auth::Client {
-    let core = plex_identity()
+    plex_identity()
         .builder()
         .server_url(
             plex_auth::Server::PlexTv,
@@ -88,8 +85,7 @@ pub fn plex_of_fake(servers: &fakes::plex::PlexServers) -> plex_auth::Client {
             format!("{}/api/v2", servers.plex_tv.url()),
         )
         .build()
-        .expect("a local base URL is valid");
-    plex_auth::Client::from(core)
+        .expect("a local base URL is valid")
         .with_media_server(&servers.media_server.url())
         .expect("a local base URL is valid")
 }

@@ -667,13 +667,12 @@ async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()
         Some(_) => plex_tv.clone(),
         None => plex_auth::Server::PlexClients.spec_url().to_owned(),
     };
-    let core = identity
+    let client = identity
         .builder()
         .server_url(plex_auth::Server::PlexTv, plex_tv)
         .server_url(plex_auth::Server::PlexClients, plex_clients)
         .build()
-        .map_err(std::io::Error::other)?;
-    let client = plex_auth::Client::from(core)
+        .map_err(std::io::Error::other)?
         .with_media_server(&media_server)
         .map_err(std::io::Error::other)?;
 

@@ -309,13 +309,13 @@ async fn an_empty_body_where_json_is_expected_is_a_decode_error() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_refused_without_reading_it_whole() {
     let limited = |url: &str| {
-        let core = emnify_auth::Client::builder()
+        emnify_auth::Client::builder()
             .server_url(emnify_auth::Server::Api, url)
             .credentials(Credentials::bearer("token"))
             .max_body_bytes(64 * 1024)
             .build()
-            .unwrap();
-        emnify_auth::Client::from(core).with_retry(RetryPolicy::disabled())
+            .unwrap()
+            .with_retry(RetryPolicy::disabled())
     };
     // Announced with Content-Length: refused before reading.
     let big = "x".repeat(1024 * 1024);

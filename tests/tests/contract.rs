@@ -46,15 +46,14 @@ fn dintero(credentials: Credentials) -> dintero_auth::Client {
 
 fn plex() -> plex_auth::Client {
     let url = prism("PRISM_PLEX_URL");
-    let core = workspace_tests::plex_identity()
+    workspace_tests::plex_identity()
         .builder()
         .server_url(plex_auth::Server::PlexTv, url.clone())
         .server_url(plex_auth::Server::PlexClients, url.clone())
         .server_url(plex_auth::Server::MediaServer, url)
         .credentials(Credentials::api_key("contract-plex-token"))
         .build()
-        .unwrap();
-    plex_auth::Client::from(core)
+        .unwrap()
 }
 
 #[tokio::test]

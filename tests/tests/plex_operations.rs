@@ -301,12 +301,11 @@ async fn source_connection_information_bad_request_is_typed() {
 
 #[tokio::test]
 async fn media_server_operations_need_a_server_url() {
-    let core = workspace_tests::plex_identity()
+    let client = workspace_tests::plex_identity()
         .builder()
         .credentials(Credentials::api_key(TOKEN))
         .build()
         .unwrap();
-    let client = plex_auth::Client::from(core);
     let error = client
         .authentication()
         .get_transient_token(TransientTokenType::Delegation, TransientTokenScope::All)

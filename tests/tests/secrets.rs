@@ -310,7 +310,7 @@ async fn errors_never_print_secrets() {
     let identity = plex_auth::ClientIdentity::new(format!("{CANARY}\n"));
     let core = identity.builder().build();
     printed.push(format!("{:?}", core.as_ref().err()));
-    let plex = plex_auth::Client::from(workspace_tests::plex_identity().builder().build().unwrap());
+    let plex = workspace_tests::plex_identity().builder().build().unwrap();
     let error = plex.authentication().get_token_details().await.unwrap_err();
     printed.push(format!("{error:?} {error}"));
 
@@ -411,13 +411,11 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
         ("echo-huge", Some(1024)),
     ] {
         let client = match limit {
-            Some(limit) => emnify_auth::Client::from(
-                emnify_auth::Client::builder()
-                    .server_url(emnify_auth::Server::Api, server.base_url())
-                    .max_body_bytes(limit)
-                    .build()
-                    .unwrap(),
-            ),
+            Some(limit) => emnify_auth::Client::builder()
+                .server_url(emnify_auth::Server::Api, server.base_url())
+                .max_body_bytes(limit)
+                .build()
+                .unwrap(),
             None => emnify.clone(),
         };
         let body = emnify_auth::models::UserAuthentication::new(user, CANARY).into();
@@ -453,13 +451,11 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
         .await
         .unwrap_err();
     print("Transport", format!("{error:?} {error}"));
-    let plex = plex_auth::Client::from(
-        workspace_tests::plex_identity()
-            .builder()
-            .credentials(Credentials::api_key(CANARY))
-            .build()
-            .unwrap(),
-    );
+    let plex = workspace_tests::plex_identity()
+        .builder()
+        .credentials(Credentials::api_key(CANARY))
+        .build()
+        .unwrap();
     let error = plex
         .authentication()
         .get_transient_token(

@@ -68,7 +68,7 @@ fn client(port: u16, trust_test_ca: bool) -> emnify_auth::Client {
     if trust_test_ca {
         builder = builder.add_root_certificate(CA);
     }
-    emnify_auth::Client::from(builder.build().unwrap())
+    builder.build().unwrap()
 }
 
 #[tokio::test]

@@ -33,14 +33,13 @@ fn client(
     timeouts: Timeouts,
     retry: RetryPolicy,
 ) -> dintero_auth::Client {
-    let core = dintero_auth::Client::builder()
+    let client = dintero_auth::Client::builder()
         .server_url(dintero_auth::Server::Api, url)
         .token_policy(policy)
         .timeouts(timeouts)
         .retry(retry)
         .build()
         .unwrap();
-    let client = dintero_auth::Client::from(core);
     client.with_token_provider(dintero_auth::ClientCredentials::new(
         &client, "T1", "client", "secret", "aud",
     ))
@@ -424,11 +423,10 @@ async fn dintero_with_vendor_clock(offset: i64) {
         ..DinteroConfig::default()
     };
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
-    let core = dintero_auth::Client::builder()
+    let client = dintero_auth::Client::builder()
         .server_url(dintero_auth::Server::Api, server.url())
         .build()
         .unwrap();
-    let client = dintero_auth::Client::from(core);
     let client = client.with_token_provider(dintero_auth::ClientCredentials::new(
         &client,
         config.account_id.clone(),

@@ -190,15 +190,15 @@ async fn plex_keeps_the_token_with_the_client_identifier_it_is_tied_to() {
     assert_eq!(restored.product.as_deref(), Some("auth-client tests"));
     assert_eq!(token, logged_in.account.auth_token);
 
-    let core = restored
+    let client = restored
         .builder()
         .server_url(
             plex_auth::Server::PlexTv,
             format!("{}/api/v2", servers.plex_tv.url()),
         )
         .build()
-        .unwrap();
-    let client = plex_auth::Client::from(core).with_token(token);
+        .unwrap()
+        .with_token(token);
     let me = client.authentication().get_token_details().await.unwrap();
     assert_eq!(me.email, config.login);
 

@@ -1,6 +1,7 @@
 //! Configuring a client: the builder, its defaults, and the checks a base URL must pass.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +26,8 @@ pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &[
     "x-amzn-requestid",
 ];
 
-/// Configures a [`Client`].
+/// Configures a client: a [`Client`], or a vendor crate's client (`C`), which its
+/// `Client::builder()` starts and [`build`](ClientBuilder::build) returns.
 ///
 /// ```
 /// use std::time::Duration;
@@ -48,7 +50,7 @@ pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &[
 /// assert_eq!(client.server_url(Server::Api).unwrap(), "http://127.0.0.1:8080/v1");
 /// ```
 #[must_use]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
     servers: Vec<(&'static str, String)>,
     credentials: Credentials,
     headers: Vec<(&'static str, String)>,
@@ -60,9 +62,11 @@ pub struct ClientBuilder {
     request_id_headers: &'static [&'static str],
     token_policy: TokenPolicy,
     root_certificates: Vec<Vec<u8>>,
+    /// What `build` returns.
+    client: PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     /// Header values may be secrets: only their names are shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
@@ -81,7 +85,7 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl Default for ClientBuilder {
+impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         Self {
             servers: Vec::new(),
@@ -95,6 +99,7 @@ impl Default for ClientBuilder {
             request_id_headers: DEFAULT_REQUEST_ID_HEADERS,
             token_policy: TokenPolicy::default(),
             root_certificates: Vec::new(),
+            client: PhantomData,
         }
     }
 }
@@ -106,7 +111,7 @@ impl Client {
     }
 }
 
-impl ClientBuilder {
+impl<C> ClientBuilder<C> {
     /// Sends requests for `server` to `url` instead of the spec's URL.
     pub fn server_url(mut self, server: impl SpecServer, url: impl Into<String>) -> Self {
         let server = server.spec_url();
@@ -179,8 +184,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client.
-    pub fn build(self) -> Result<Client, Error> {
+    /// Builds the client (a vendor crate's, from its `Client::builder()`).
+    pub fn build(self) -> Result<C, Error>
+    where
+        C: From<Client>,
+    {
         let servers = self
             .servers
             .into_iter()
@@ -211,7 +219,7 @@ impl ClientBuilder {
         let http = http
             .build()
             .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
-        Ok(Client {
+        Ok(C::from(Client {
             shared: Arc::new(Shared {
                 http,
                 servers,
@@ -222,7 +230,7 @@ impl ClientBuilder {
             credentials: Arc::new(self.credentials),
             retry: self.retry,
             timeouts: self.timeouts,
-        })
+        }))
     }
 }
 

@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(url) = base_url {
         builder = builder.server_url(Server::Api, url);
     }
-    let client = Client::from(builder.build()?);
+    let client = builder.build()?;
 
     let audience = format!("https://api.dintero.com/v1/accounts/{account}");
     let grant = ClientCredentials::new(audience).into();

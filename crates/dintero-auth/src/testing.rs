@@ -13,12 +13,10 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = DinteroConfig::default();
 //! let (fake, server) = DinteroFake::start(config.clone()).await?;
-//! let client = Client::from(
-//!     Client::builder()
-//!         .server_url(Server::Api, server.url())
-//!         .server_url(Server::Checkout, server.url())
-//!         .build()?,
-//! );
+//! let client = Client::builder()
+//!     .server_url(Server::Api, server.url())
+//!     .server_url(Server::Checkout, server.url())
+//!     .build()?;
 //! let client = client.with_token_provider(ClientCredentials::new(
 //!     &client,
 //!     config.account_id.clone(),

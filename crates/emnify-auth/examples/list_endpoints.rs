@@ -20,11 +20,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = EmnifyConfig::default();
     let (_fake, server) = EmnifyFake::start(config.clone()).await?;
     // Against emnify itself: `Client::new(Credentials::None)?`.
-    let client = Client::from(
-        Client::builder()
-            .server_url(Server::Api, server.url())
-            .build()?,
-    );
+    let client = Client::builder()
+        .server_url(Server::Api, server.url())
+        .build()?;
 
     let client = match client
         .login(config.username.clone(), config.password.clone())

@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(url) = base_url {
         builder = builder.server_url(Server::Api, url);
     }
-    let client = Client::from(builder.build()?);
+    let client = builder.build()?;
 
     // The first call fetches an auth token with the application token; later calls reuse it.
     let client = client.with_token_provider(ApplicationToken::new(&client, token));

@@ -22,9 +22,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = EmnifyConfig::default();
 //! let (fake, server) = EmnifyFake::start(config.clone()).await?;
-//! let client = Client::from(
-//!     Client::builder().server_url(Server::Api, server.url()).build()?,
-//! );
+//! let client = Client::builder().server_url(Server::Api, server.url()).build()?;
 //! let LoginOutcome::LoggedIn(client) =
 //!     client.login(config.username.clone(), config.password.clone()).await?
 //! else {

@@ -5,7 +5,7 @@
 //! `cargo run -p plex-auth --features testing --example list_libraries`
 
 use plex_auth::testing::{PlexConfig, PlexFake};
-use plex_auth::{Client, ClientIdentity, LoginOutcome, Method, Server};
+use plex_auth::{ClientIdentity, LoginOutcome, Method, Server};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -35,13 +35,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_fake, servers) = PlexFake::start(config.clone()).await?;
     let identity = ClientIdentity::new("example-install-id").product("list_libraries");
     // Against Plex itself: `Client::new(&identity)?`, then `.with_media_server(url)?`.
-    let client = Client::from(
-        identity
-            .builder()
-            .server_url(Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
-            .build()?,
-    )
-    .with_media_server(&servers.media_server.url())?;
+    let client = identity
+        .builder()
+        .server_url(Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
+        .build()?
+        .with_media_server(&servers.media_server.url())?;
 
     let logged_in = match client.login(&config.login, config.password.clone()).await? {
         LoginOutcome::LoggedIn(logged_in) => *logged_in,

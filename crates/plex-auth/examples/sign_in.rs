@@ -5,7 +5,7 @@
 //! at another server). Without them it starts a local stand-in of plex.tv and runs against that.
 
 use httpmock::prelude::*;
-use plex_auth::{Client, ClientIdentity, LoggedIn, LoginOutcome, Secret, Server};
+use plex_auth::{ClientIdentity, LoggedIn, LoginOutcome, Secret, Server};
 use serde_json::json;
 
 #[tokio::main]
@@ -34,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(url) = base_url {
         builder = builder.server_url(Server::PlexTv, url);
     }
-    let client = Client::from(builder.build()?);
+    let client = builder.build()?;
 
     let LoggedIn {
         client, account, ..

@@ -111,8 +111,8 @@ impl ClientIdentity {
 
     /// A [`Client`] builder (see [`Client::builder`]) that sends this identity with every
     /// request. Set the media server's URL with `.server_url(plex_auth::Server::MediaServer, url)`
-    /// (or later with [`Client::with_media_server`]), then wrap the result with [`Client::from`].
-    pub fn builder(&self) -> auth_core::ClientBuilder {
+    /// (or later with [`Client::with_media_server`]); `build()` gives the [`Client`].
+    pub fn builder(&self) -> auth_core::ClientBuilder<Client> {
         self.headers()
             .fold(Client::builder(), |builder, (name, value)| {
                 builder.header(name, value)

@@ -77,7 +77,7 @@ impl Client {
     /// # Ok::<(), plex_auth::Error>(())
     /// ```
     pub fn new(identity: &crate::ClientIdentity) -> Result<Client, Error> {
-        Ok(Client::from(identity.builder().build()?))
+        identity.builder().build()
     }
 
     /// Logs in with `login` (user name or e-mail) and `password`. An account with two-factor

@@ -12,13 +12,11 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = PlexConfig { two_factor_code: None, ..PlexConfig::default() };
 //! let (_fake, servers) = PlexFake::start(config.clone()).await?;
-//! let client = Client::from(
-//!     ClientIdentity::new("test-install")
-//!         .builder()
-//!         .server_url(Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
-//!         .server_url(Server::MediaServer, servers.media_server.url())
-//!         .build()?,
-//! );
+//! let client = ClientIdentity::new("test-install")
+//!     .builder()
+//!     .server_url(Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
+//!     .server_url(Server::MediaServer, servers.media_server.url())
+//!     .build()?;
 //! let LoginOutcome::LoggedIn(logged_in) = client.login(&config.login, config.password.clone()).await?
 //! else {
 //!     panic!("no two-factor code configured");

@@ -8,12 +8,10 @@ use plex_auth::testing::{PlexConfig, PlexFake};
 async fn counts_emnify_endpoints() {
     let config = EmnifyConfig::default();
     let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let client = emnify_auth::Client::from(
-        emnify_auth::Client::builder()
-            .server_url(emnify_auth::Server::Api, server.url())
-            .build()
-            .unwrap(),
-    );
+    let client = emnify_auth::Client::builder()
+        .server_url(emnify_auth::Server::Api, server.url())
+        .build()
+        .unwrap();
     let emnify_auth::LoginOutcome::LoggedIn(client) = client
         .login(config.username.clone(), config.password.clone())
         .await
@@ -28,13 +26,11 @@ async fn counts_emnify_endpoints() {
 async fn opens_a_dintero_checkout() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
-    let client = dintero_auth::Client::from(
-        dintero_auth::Client::builder()
-            .server_url(dintero_auth::Server::Api, server.url())
-            .server_url(dintero_auth::Server::Checkout, server.url())
-            .build()
-            .unwrap(),
-    );
+    let client = dintero_auth::Client::builder()
+        .server_url(dintero_auth::Server::Api, server.url())
+        .server_url(dintero_auth::Server::Checkout, server.url())
+        .build()
+        .unwrap();
     let client = client.with_token_provider(dintero_auth::ClientCredentials::new(
         &client,
         config.account_id.clone(),
@@ -55,17 +51,15 @@ async fn lists_plex_libraries() {
         ..PlexConfig::default()
     };
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
-    let client = plex_auth::Client::from(
-        plex_auth::ClientIdentity::new("downstream-test")
-            .builder()
-            .server_url(
-                plex_auth::Server::PlexTv,
-                format!("{}/api/v2", servers.plex_tv.url()),
-            )
-            .server_url(plex_auth::Server::MediaServer, servers.media_server.url())
-            .build()
-            .unwrap(),
-    );
+    let client = plex_auth::ClientIdentity::new("downstream-test")
+        .builder()
+        .server_url(
+            plex_auth::Server::PlexTv,
+            format!("{}/api/v2", servers.plex_tv.url()),
+        )
+        .server_url(plex_auth::Server::MediaServer, servers.media_server.url())
+        .build()
+        .unwrap();
     let plex_auth::LoginOutcome::LoggedIn(logged_in) = client
         .login(&config.login, config.password.clone())
         .await

@@ -8,6 +8,10 @@ pub struct Api {
     pub title: String,
     pub description: Option<String>,
     pub servers: Vec<Server>,
+    /// The `Server` variant `Client::request()` sends to: the spec's one server, or the one its
+    /// `x-rust: {request-server: <variant>}` names. `None` (several servers, none named): the
+    /// client has only `request_to(server, ..)`.
+    pub request_server: Option<String>,
     /// Headers the client sets once (`x-client-headers`); a client is then built with them.
     pub client_headers: Vec<String>,
     pub models: Vec<Model>,

@@ -144,13 +144,12 @@ async fn {name}_reaches_the_server() {{
             then.status({STATUS});
         }})
         .await;
-    let core = Client::builder()
+    let client = Client::builder()
         .server_url(Server::{server}, server.base_url())
         .credentials({credentials})
         .retry(RetryPolicy::disabled())
         .build()
         .expect("a local base URL is valid");
-    let client = Client::from(core);
 
     let error = client
         .{call}

@@ -12,14 +12,14 @@ pub struct Client {
     core: auth_core::Client,
 }
 impl Client {
-    /// A builder with this crate's user agent. Send requests elsewhere than the spec's servers with `.server_url(Server::.., url)`, then wrap the result with [`Client::from`].
-    pub fn builder() -> auth_core::ClientBuilder {
-        auth_core::Client::builder()
+    /// A builder of this client, with this crate's user agent. Send requests elsewhere than the spec's servers with `.server_url(Server::.., url)`.
+    pub fn builder() -> auth_core::ClientBuilder<Self> {
+        auth_core::ClientBuilder::default()
             .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
     }
     /// A client of the spec's servers with default settings.
     pub fn new(credentials: auth_core::Credentials) -> Result<Self, auth_core::Error> {
-        Ok(Self::from(Self::builder().credentials(credentials).build()?))
+        Self::builder().credentials(credentials).build()
     }
     /// The same client (sharing its connection pool) with other credentials.
     pub fn with_credentials(&self, credentials: auth_core::Credentials) -> Self {

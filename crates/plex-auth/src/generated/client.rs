@@ -12,9 +12,9 @@ pub struct Client {
     core: auth_core::Client,
 }
 impl Client {
-    /// A builder with this crate's user agent. Every request needs the headers `X-Plex-Client-Identifier`, `X-Plex-Product`, `X-Plex-Version`, `X-Plex-Platform`, `X-Plex-Device`: set them with `.header(name, value)`. Send requests elsewhere than the spec's servers with `.server_url(Server::.., url)`, then wrap the result with [`Client::from`].
-    pub fn builder() -> auth_core::ClientBuilder {
-        auth_core::Client::builder()
+    /// A builder of this client, with this crate's user agent. Every request needs the headers `X-Plex-Client-Identifier`, `X-Plex-Product`, `X-Plex-Version`, `X-Plex-Platform`, `X-Plex-Device`: set them with `.header(name, value)`. Send requests elsewhere than the spec's servers with `.server_url(Server::.., url)`.
+    pub fn builder() -> auth_core::ClientBuilder<Self> {
+        auth_core::ClientBuilder::default()
             .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
     }
     /// The same client (sharing its connection pool) with other credentials.

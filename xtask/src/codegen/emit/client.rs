@@ -22,14 +22,14 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
     });
     let builder_docs = if api.client_headers.is_empty() {
         doc(
-            "A builder with this crate's user agent. Send requests elsewhere than the spec's \
-             servers with `.server_url(Server::.., url)`, then wrap the result with [`Client::from`].",
+            "A builder of this client, with this crate's user agent. Send requests elsewhere \
+             than the spec's servers with `.server_url(Server::.., url)`.",
         )
     } else {
         doc(&format!(
-            "A builder with this crate's user agent. Every request needs the headers {}: set \
-             them with `.header(name, value)`. Send requests elsewhere than the spec's servers \
-             with `.server_url(Server::.., url)`, then wrap the result with [`Client::from`].",
+            "A builder of this client, with this crate's user agent. Every request needs the \
+             headers {}: set them with `.header(name, value)`. Send requests elsewhere than the \
+             spec's servers with `.server_url(Server::.., url)`.",
             api.client_headers
                 .iter()
                 .map(|h| format!("`{h}`"))
@@ -42,7 +42,7 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
         quote! {
             /// A client of the spec's servers with default settings.
             pub fn new(credentials: auth_core::Credentials) -> Result<Self, auth_core::Error> {
-                Ok(Self::from(Self::builder().credentials(credentials).build()?))
+                Self::builder().credentials(credentials).build()
             }
         }
     });
@@ -131,8 +131,8 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
             .as_ref()
             .map(|(scheme, _)| super::operations::security_tokens(scheme))
     };
-    let request = api.servers.first().map(|first| {
-        let default = ident(&first.variant);
+    let request_any = api.request_server.as_ref().map(|variant| {
+        let server = ident(variant);
         let docs = doc(&format!(
             concat!(
                 "A request to any endpoint of the vendor's API (not only the operations of this ",
@@ -141,15 +141,31 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
                 "token refresh (and one replay after a 401), retries and timeouts. Read the answer ",
                 "with `.send().await?.json::<T>()`.",
             ),
-            variant = first.variant,
+            variant = variant,
         ));
         quote! {
             #docs
             pub fn request(&self, method: auth_core::Method, path: &str) -> auth_core::AuthorizedRequest {
-                self.request_to(super::Server::#default, method, path)
+                self.request_to(super::Server::#server, method, path)
             }
+        }
+    });
+    let request_to_docs = if api.request_server.is_some() {
+        doc("As [`Client::request`], to `server`.")
+    } else {
+        doc(
+            "A request to any endpoint of the vendor's API (not only the operations of this \
+             spec), at `path` (with its leading `/`) on `server`: the client's base URL, \
+             credentials and default headers applied, sent with its token refresh (and one \
+             replay after a 401), retries and timeouts. Read the answer with \
+             `.send().await?.json::<T>()`.",
+        )
+    };
+    // Servers always exist (a spec without any has `Server::Default` at `/`).
+    let request = quote! {
+            #request_any
 
-            /// As [`Client::request`], to `server`.
+            #request_to_docs
             pub fn request_to(
                 &self,
                 server: super::Server,
@@ -167,8 +183,7 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
             pub fn token_middleware(&self) -> auth_core::TokenMiddleware {
                 auth_core::__private::token_middleware(&self.core, &API)
             }
-        }
-    });
+    };
     let name = &api.name;
     let security = request_security.iter();
     let servers = api.servers.iter().map(|server| {
@@ -200,8 +215,8 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
 
         impl Client {
             #builder_docs
-            pub fn builder() -> auth_core::ClientBuilder {
-                auth_core::Client::builder()
+            pub fn builder() -> auth_core::ClientBuilder<Self> {
+                auth_core::ClientBuilder::default()
                     .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
             }
 

@@ -184,6 +184,13 @@ pub fn lower(spec: &OpenAPI) -> (Api, Vec<LowerError>) {
         lowerer.record(variant);
     }
     let groups = lowerer.lower_paths();
+    let request_server = match request_server(spec, &lowerer.servers) {
+        Ok(server) => server,
+        Err(problem) => {
+            lowerer.problems.push(problem);
+            None
+        }
+    };
     let client_headers = lowerer.client_headers;
     let mut models = lowerer.models;
     box_cycles(&mut models);
@@ -194,11 +201,58 @@ pub fn lower(spec: &OpenAPI) -> (Api, Vec<LowerError>) {
         title: spec.info.title.clone(),
         description: text(&spec.info.description),
         servers: lowerer.servers,
+        request_server,
         client_headers,
         models,
         groups,
     };
     (api, lowerer.problems)
+}
+
+/// The server `Client::request()` uses: the one `x-rust: {request-server: ..}` names, else
+/// the spec's only server. With several and none named, which one a request to "any endpoint"
+/// goes to is not the order of a YAML list: `request()` is left out, with a warning.
+fn request_server(spec: &OpenAPI, servers: &[Server]) -> Result<Option<String>> {
+    let named = spec
+        .extensions
+        .get("x-rust")
+        .and_then(|rust| rust.get("request-server"));
+    let variants = || {
+        servers
+            .iter()
+            .map(|server| format!("`{}`", server.variant))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match named {
+        Some(serde_json::Value::String(name)) => {
+            match servers.iter().find(|server| &server.variant == name) {
+                Some(server) => Ok(Some(server.variant.clone())),
+                None => reject(
+                    "#/x-rust/request-server",
+                    format!(
+                        "names no server (the variants are {}); `request()` is left out",
+                        variants()
+                    ),
+                ),
+            }
+        }
+        Some(_) => reject(
+            "#/x-rust/request-server",
+            "expected the name of a `Server` variant; `request()` is left out",
+        ),
+        None if spec.servers.len() <= 1 => Ok(servers.first().map(|s| s.variant.clone())),
+        None => reject(
+            "#/servers",
+            format!(
+                "{} servers and none named for `Client::request()`: name one with \
+                 `x-rust: {{request-server: <variant>}}` (the variants are {}); `request()` is \
+                 left out, `request_to(server, ..)` remains",
+                spec.servers.len(),
+                variants()
+            ),
+        ),
+    }
 }
 
 /// The header parameters the client sets once (`x-client-headers: { names: [...] }`).
