@@ -13,10 +13,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::api_error::{ApiError, ApiErrorKind};
 use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::error::{ApiError, ApiErrorKind};
 use crate::request::{Operation, OperationRef, Request, Security};
 use crate::response::Response;
 

@@ -6,7 +6,7 @@ use reqwest::header::HeaderMap;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::meta::ResponseMeta;
+use crate::error::ResponseMeta;
 use crate::response::{Response, Sent};
 
 impl Client {

@@ -12,7 +12,7 @@ use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::redirect::same_origin_redirects;
 use crate::retry::{RetryPolicy, Timeouts};
-use crate::token_source::TokenPolicy;
+use crate::token::TokenPolicy;
 
 /// The default limit on a response body: 4 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;

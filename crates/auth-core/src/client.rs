@@ -11,7 +11,7 @@ use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::redact;
 use crate::retry::{RetryPolicy, Timeouts};
-use crate::token_source::TokenPolicy;
+use crate::token::TokenPolicy;
 
 /// What clones of a client share: the connection pool and the settings fixed at build time.
 pub(crate) struct Shared {

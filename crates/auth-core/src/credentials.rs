@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::request::Security;
 use crate::secret::Secret;
 use crate::token::Token;
-use crate::token_source::TokenSource;
+use crate::token::TokenSource;
 
 /// The credentials a client sends to operations that need them.
 ///

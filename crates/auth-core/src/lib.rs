@@ -8,7 +8,7 @@
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
 //! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`], `KeyringTokenStore` (feature `keyring`), `RedisTokenStore` (feature `redis`) |
 //! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`], `TokenMiddleware` (feature `middleware`) |
-//! | retries and timeouts | [`RetryPolicy`], [`Repeat`], [`Timeouts`] |
+//! | retries and timeouts | [`RetryPolicy`], [`Timeouts`] |
 //! | errors | [`ApiError`], [`ApiErrorKind`], [`Error`], [`TokenError`], [`ResponseMeta`], [`ErrorMetadata`], [`TimeoutKind`] |
 //! | path segments | [`encode_path`] |
 //! | a success with its documented headers; a body that is not JSON; a documented 3xx | [`WithHeaders`], [`Bytes`], [`Redirect`], [`Redirected`] |
@@ -27,7 +27,6 @@
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
-mod api_error;
 mod authorized;
 mod body;
 mod builder;
@@ -35,18 +34,11 @@ mod client;
 mod credentials;
 mod encode;
 mod error;
-mod file_store;
-#[cfg(feature = "keyring")]
-mod keyring_store;
-mod meta;
-mod metadata;
 #[cfg(feature = "middleware")]
 mod middleware;
 mod redact;
 mod redirect;
 mod redirected;
-#[cfg(feature = "redis")]
-mod redis_store;
 mod request;
 mod response;
 mod retry;
@@ -56,32 +48,30 @@ mod support;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
-mod token_source;
-mod token_store;
 mod with_headers;
 
-pub use api_error::{ApiError, ApiErrorKind};
 pub use authorized::{AuthorizedRequest, AuthorizedResponse, RequestError};
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS};
 pub use client::{Client, SpecServer};
 pub use credentials::Credentials;
 pub use encode::encode_path;
-pub use error::{Error, TimeoutKind};
-pub use file_store::{FileTokenStore, LONGEST_KEY_NAME};
-#[cfg(feature = "keyring")]
-pub use keyring_store::KeyringTokenStore;
-pub use meta::{BODY_EXCERPT_BYTES, ResponseMeta};
-pub use metadata::ErrorMetadata;
+pub use error::{
+    ApiError, ApiErrorKind, BODY_EXCERPT_BYTES, Error, ErrorMetadata, ResponseMeta, TimeoutKind,
+    TokenError, TokenErrorKind,
+};
 #[cfg(feature = "middleware")]
 pub use middleware::TokenMiddleware;
 pub use redirected::{Redirect, Redirected};
-#[cfg(feature = "redis")]
-pub use redis_store::RedisTokenStore;
-pub use retry::{Repeat, RetryPolicy, Timeouts};
+pub use retry::{RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
-pub use token::{FetchFuture, Token, TokenError, TokenErrorKind, TokenProvider};
-pub use token_source::{DEFAULT_REFRESH_SKEW, TokenPolicy, TokenSource};
-pub use token_store::{
+#[cfg(feature = "keyring")]
+pub use token::KeyringTokenStore;
+#[cfg(feature = "redis")]
+pub use token::RedisTokenStore;
+pub use token::{DEFAULT_REFRESH_SKEW, TokenPolicy, TokenSource};
+pub use token::{FetchFuture, Token, TokenProvider};
+pub use token::{FileTokenStore, LONGEST_KEY_NAME};
+pub use token::{
     LOCK_TTL, MemoryTokenStore, StoreFuture, Stored, StoredToken, TokenStore, TokenStoreError,
 };
 

@@ -13,10 +13,10 @@ pub use serde_with;
 
 use std::future::Future;
 
-use crate::api_error::{ApiError, ApiErrorKind};
 use crate::authorized::AuthorizedRequest;
 use crate::client::Client;
 use crate::error::Error;
+use crate::error::{ApiError, ApiErrorKind};
 
 /// Sends `request` with `client`: its credentials, retries, timeouts and token refresh applied.
 /// (The client's own future, not one wrapped around it: nothing is added per request.)

@@ -9,10 +9,10 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::api_error::ApiErrorKind;
 use crate::credentials::Credentials;
+use crate::error::ApiErrorKind;
 use crate::error::Error;
-use crate::meta::ResponseMeta;
+use crate::error::ResponseMeta;
 use crate::redact;
 use crate::token::Token;
 

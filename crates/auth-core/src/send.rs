@@ -10,10 +10,10 @@ use url::Url;
 
 use crate::client::Client;
 use crate::credentials::{Applied, cookie_header};
+use crate::error::Repeat;
 use crate::error::{Error, TimeoutKind};
 use crate::request::Request;
 use crate::response::{Response, Sent};
-use crate::retry::Repeat;
 use crate::token::Token;
 
 impl Client {

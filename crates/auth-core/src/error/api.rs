@@ -3,9 +3,7 @@
 
 use std::fmt;
 
-use crate::error::Error;
-use crate::meta::ResponseMeta;
-use crate::metadata::{ErrorMetadata, answer_may_succeed};
+use super::{Error, ErrorMetadata, ResponseMeta, answer_may_succeed};
 
 /// Why a call of an operation failed.
 ///

@@ -1,10 +1,24 @@
-//! The runtime's errors: what can fail on any call whatever the operation (configuration,
-//! transport, timeouts, tokens, undocumented statuses, decoding).
+//! Every error of the runtime, in one place: [`Error`] (what can fail on any call whatever the
+//! operation: configuration, transport, timeouts, tokens, undocumented statuses, decoding, here),
+//! [`ApiError`] (an operation's failure, with its documented errors), [`TokenError`] (why no
+//! token could be had), what each keeps of the response ([`ResponseMeta`]) and the trait that
+//! reads it from any of them ([`ErrorMetadata`]), and the one table of what may be sent again
+//! ([`Repeat`]). It uses only `secret` and `redact` below it; everything else uses it.
 
 use std::fmt;
 
-use crate::meta::ResponseMeta;
-use crate::token::TokenError;
+mod api;
+mod metadata;
+mod repeat;
+mod token;
+
+pub use api::{ApiError, ApiErrorKind};
+pub(crate) use metadata::answer_may_succeed;
+#[cfg(test)]
+pub(crate) use metadata::retry_after;
+pub use metadata::{BODY_EXCERPT_BYTES, ErrorMetadata, ResponseMeta};
+pub(crate) use repeat::Repeat;
+pub use token::{TokenError, TokenErrorKind};
 
 /// A failure that is not a documented error response of the operation: the request could not be
 /// built or sent, the server answered a status the operation does not document, or the body could

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::token_store::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
+use crate::token::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
 
 /// Tokens kept in a directory, one JSON file per credential key.
 ///

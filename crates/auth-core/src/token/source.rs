@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::error::{Error, TimeoutKind};
+use crate::error::{TokenError, TokenErrorKind};
 use crate::retry::backoff;
-use crate::token::{Token, TokenError, TokenErrorKind, TokenProvider};
+use crate::token::{Token, TokenProvider};
 
 /// How long before its expiry a token is refreshed, unless the policy says otherwise.
 pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(30);
@@ -720,7 +721,8 @@ mod tests {
 
     mod properties {
         use super::*;
-        use crate::retry::{Repeat, RetryPolicy};
+        use crate::error::Repeat;
+        use crate::retry::RetryPolicy;
         use proptest::prelude::*;
         use reqwest::StatusCode;
         use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
@@ -771,7 +773,7 @@ mod tests {
                 if let Ok(value) = HeaderValue::from_str(&header) {
                     headers.insert(RETRY_AFTER, value);
                 }
-                let asked = crate::meta::retry_after(&headers);
+                let asked = crate::error::retry_after(&headers);
                 let status = StatusCode::from_u16(status).unwrap();
                 let retry = RetryPolicy::default()
                     .max_attempts(attempts)

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 
 use crate::redact;
-use crate::token_store::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
+use crate::token::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
 
 /// Releases a lock only for the holder that took it (a holder whose lock expired must not
 /// release the next holder's).

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::sync::mpsc::{Sender, channel};
 
-use crate::token_store::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
+use crate::token::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
 
 /// A call to the platform's credential store, run on the keyring thread.
 type Job = Box<dyn FnOnce() + Send>;

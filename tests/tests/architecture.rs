@@ -1,0 +1,158 @@
+//! auth-core's parts depend on one another one way: no cycle among its top-level modules (a
+//! file `src/x.rs` or a folder `src/x/`), counting paths through the crate root's re-exports
+//! (`crate::Stored` is a use of the module that defines it); doc links do not count.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The first segment of every path that starts with `crate::` in `text`, braces included
+/// (`crate::{a::X, b}` names `a` and `b`).
+fn crate_paths(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 1;
+            let mut end = 0;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    end = i;
+                    break;
+                }
+            }
+            let mut depth = 0;
+            let mut start = 0;
+            let inner = &group[..end];
+            for (i, c) in inner.char_indices().chain([(inner.len(), ',')]) {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        let item = inner[start..i].trim();
+                        let first = item.split("::").next().unwrap_or("").trim();
+                        if !first.is_empty() {
+                            names.push(first.to_owned());
+                        }
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            names.push(name);
+        }
+    }
+    names
+}
+
+#[test]
+fn auth_core_has_no_module_cycle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/auth-core/src");
+    let lib = fs::read_to_string(src.join("lib.rs")).unwrap();
+    // The root's re-exports: `pub use module::{A, B}` makes `crate::A` a use of `module`.
+    let mut exported: BTreeMap<String, String> = BTreeMap::new();
+    for statement in lib.split(';') {
+        let Some(at) = statement.find("pub use ") else {
+            continue;
+        };
+        let path = statement[at + "pub use ".len()..].trim();
+        let Some((module, items)) = path.split_once("::") else {
+            continue;
+        };
+        let items = items.trim().trim_start_matches('{').trim_end_matches('}');
+        for item in items.split(',') {
+            let item = item.trim().rsplit("::").next().unwrap_or("").trim();
+            if !item.is_empty() && item != "self" {
+                exported.insert(item.to_owned(), module.trim().to_owned());
+            }
+        }
+    }
+    // Each top-level module and the modules it uses.
+    let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in rust_files(&src) {
+        let relative = file.strip_prefix(&src).unwrap();
+        let first = relative.components().next().unwrap();
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
+        let module = if module == "private" {
+            "__private".to_owned()
+        } else {
+            module
+        };
+        if module == "lib" {
+            continue;
+        }
+        // Code only: a doc link (`[`X`](crate::X)`) is no dependency.
+        let text: String = fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let entry = uses.entry(module.clone()).or_default();
+        for name in crate_paths(&text) {
+            let target = exported.get(&name).cloned().unwrap_or(name);
+            if target != module {
+                entry.insert(target);
+            }
+        }
+    }
+    let modules: BTreeSet<String> = uses.keys().cloned().collect();
+    for targets in uses.values_mut() {
+        targets.retain(|target| modules.contains(target));
+    }
+    // A cycle: a module that reaches itself.
+    let mut cycles = Vec::new();
+    for start in &modules {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<(String, Vec<String>)> = vec![(start.clone(), vec![start.clone()])];
+        while let Some((module, path)) = stack.pop() {
+            for next in &uses[&module] {
+                if next == start {
+                    cycles.push(format!("{} -> {start}", path.join(" -> ")));
+                } else if seen.insert(next.clone()) {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    stack.push((next.clone(), longer));
+                }
+            }
+        }
+    }
+    assert!(
+        modules.len() > 10 && uses.values().any(|targets| !targets.is_empty()),
+        "the scan found auth-core's modules: {uses:?}"
+    );
+    assert!(
+        cycles.is_empty(),
+        "module cycles in auth-core:\n{}",
+        cycles.join("\n")
+    );
+}
