@@ -114,6 +114,9 @@ const TYPES: &[&str] = &[
     "{}",
     "{type: string, enum: [a, A, a-b, a_b, '', '1', Unknown, Self]}",
     "{type: integer, enum: [-1, 0, 1, 1]}",
+    // One value: a constant the constructor sets (a struct of only constants has a `Default`).
+    "{type: string, enum: [only]}",
+    "{type: string, enum: [only], nullable: true}",
     "{type: string, nullable: true}",
 ];
 

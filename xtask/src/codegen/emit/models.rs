@@ -80,8 +80,10 @@ pub(super) fn emit_struct(
     docs: &TokenStream,
     fields: &[Field],
 ) -> TokenStream {
-    let all_optional = fields.iter().all(Field::optional);
-    let default = all_optional.then(|| quote!(Default,));
+    // `Default` is derived where every field may be unset; a built value with a constant
+    // (which `new` sets) gets it from `new` instead.
+    let constant = model.request_side && fields.iter().any(|f| f.constant.is_some());
+    let default = (fields.iter().all(Field::optional) && !constant).then(|| quote!(Default,));
     let members = fields.iter().map(|field| {
         let rust = ident(&field.rust);
         let ty = field_type(field);
@@ -239,6 +241,19 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
     let new_doc = doc(&new_doc);
     // Every required field is an argument, as the spec lists them.
     let many = (required.len() >= 8).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // A `new` without arguments is also the `Default` (derived unless a field is a constant or
+    // must be set).
+    let default = (required.is_empty()
+        && (!fields.iter().all(Field::optional) || fields.iter().any(|f| f.constant.is_some())))
+    .then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
     quote! {
         impl #name {
             #new_doc
@@ -248,6 +263,7 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
             }
             #(#setters)*
         }
+        #default
     }
 }
 
