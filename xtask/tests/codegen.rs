@@ -246,7 +246,7 @@ fn generate_writes_a_standalone_crate() {
     let report =
         codegen::standalone::generate(&spec, &dir, "bodies-client", &root.join("crates/auth-core"))
             .unwrap();
-    assert_eq!(report.operations, 5);
+    assert_eq!(report.operations, 6);
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
     let models = std::fs::read_to_string(dir.join("src/generated/models.rs")).unwrap();
