@@ -224,7 +224,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
         .build()
         .expect("a client");
     let emnify_body = emnify_auth::models::ApplicationTokenAuthentication::new("app-token").into();
-    let dintero_grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
+    let dintero_grant = dintero_auth::models::ClientCredentialsGrant::new("https://aud").into();
     let (emnify_http, dintero_http, plex_http) = (&emnify_http, &dintero_http, &plex_http);
     let (emnify, dintero, plex) = (&emnify, &dintero, &plex);
     let (emnify_body, dintero_grant) = (&emnify_body, &dintero_grant);
@@ -321,7 +321,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
             "core send future: {}",
             std::mem::size_of_val(&auth_core::__private::send(
                 emnify.core(),
-                auth_core::__private::Request::new(&SIZE_OP, String::new())
+                auth_core::__private::OperationRequest::new(&SIZE_OP, String::new())
             ))
         );
     }

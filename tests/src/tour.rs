@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use auth_core::{Credentials, ErrorMetadata, Secret};
 use dintero_auth::RecoveryOutcome;
-use dintero_auth::models::{MfaRecovery, OobChannel, Password};
+use dintero_auth::models::{MfaRecovery, OobChannel, PasswordGrant};
 use emnify_auth::models::{CreateApplicationTokenRequest, IdRef, UpdateApplicationTokenRequest};
 use emnify_auth::{ApplicationToken, LoginOutcome};
 use plex_auth::ClientIdentity;
@@ -474,7 +474,7 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
     let audience = format!("https://api.dintero.com/v1/accounts/{account}");
     let base = crate::dintero(&base_url, Credentials::None);
     let basic = base.with_credentials(Credentials::basic(client_id.clone(), client_secret.clone()));
-    let grant = dintero_auth::models::ClientCredentials::new(audience.clone()).into();
+    let grant = dintero_auth::models::ClientCredentialsGrant::new(audience.clone()).into();
     step(
         report,
         V,
@@ -541,7 +541,7 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         }
         return Ok(());
     };
-    let grant = Password::new(username.clone(), password, audience.clone());
+    let grant = PasswordGrant::new(username.clone(), password, audience.clone());
     let outcome = step(
         report,
         V,
@@ -608,7 +608,7 @@ async fn account_user_token(
     let Ok(user_jwt) = user.core().bearer_token().await else {
         return;
     };
-    let grant = dintero_auth::models::AccountUserToken::new().into();
+    let grant = dintero_auth::models::AccountUserTokenGrant::new().into();
     step(
         report,
         "dintero",

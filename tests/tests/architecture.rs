@@ -1,6 +1,8 @@
-//! auth-core's parts depend on one another one way: no cycle among its top-level modules (a
-//! file `src/x.rs` or a folder `src/x/`), counting paths through the crate root's re-exports
-//! (`crate::Stored` is a use of the module that defines it); doc links do not count.
+//! How the crates are put together: auth-core's parts depend on one another one way (no cycle
+//! among its top-level modules, a file `src/x.rs` or a folder `src/x/`, counting paths through
+//! the crate root's re-exports: `crate::Stored` is a use of the module that defines it; doc
+//! links do not count), and no two public types of a crate share a name (a token provider at
+//! the root and a request body in `models` once did).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -155,4 +157,41 @@ fn auth_core_has_no_module_cycle() {
         "module cycles in auth-core:\n{}",
         cycles.join("\n")
     );
+}
+
+#[test]
+fn no_two_public_types_of_a_crate_share_a_name() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let mut checked = 0;
+    for entry in fs::read_dir(&crates).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for file in rust_files(&src) {
+            let text = fs::read_to_string(&file).unwrap();
+            for line in text.lines() {
+                let line = line.trim_start();
+                let Some(rest) = ["pub struct ", "pub enum ", "pub trait ", "pub type "]
+                    .iter()
+                    .find_map(|keyword| line.strip_prefix(keyword))
+                else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if let Some(first) = seen.insert(name.clone(), file.clone()) {
+                    clashes.push(format!(
+                        "{name}: {} and {}",
+                        first.display(),
+                        file.display()
+                    ));
+                }
+            }
+        }
+        assert!(clashes.is_empty(), "{}", clashes.join("\n"));
+        checked += 1;
+    }
+    assert!(checked >= 4, "auth-core and the vendor crates");
 }

@@ -377,7 +377,7 @@ async fn unknown_fields_and_enum_values_are_accepted() {
     .await
     .unwrap();
     let client = workspace_tests::dintero(server.url(), Credentials::basic("id", "secret"));
-    let grant = dintero_auth::models::ClientCredentials::new("aud").into();
+    let grant = dintero_auth::models::ClientCredentialsGrant::new("aud").into();
     let token = client
         .authenticate()
         .aid_auths_oauth_token_post("T1", &grant)

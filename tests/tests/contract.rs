@@ -184,7 +184,7 @@ async fn emnify_application_token_by_id_patch() {
 #[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn dintero_token_every_grant() {
     let basic = dintero(Credentials::basic("client-id", "client-secret"));
-    let grant = dintero_models::ClientCredentials::new("https://aud").into();
+    let grant = dintero_models::ClientCredentialsGrant::new("https://aud").into();
     accepted(
         basic
             .authenticate()
@@ -193,11 +193,11 @@ async fn dintero_token_every_grant() {
     );
     let bearer = dintero(Credentials::bearer("account-jwt"));
     let grants: Vec<dintero_models::AuthToken> = vec![
-        dintero_models::Password::new("user", "password", "https://aud").into(),
-        dintero_models::RefreshToken::new("refresh").into(),
-        dintero_models::AccountUserToken::new().into(),
-        dintero_models::MfaOob::new("oob", "123456", "mfa").into(),
-        dintero_models::AuthorizationCode::new(
+        dintero_models::PasswordGrant::new("user", "password", "https://aud").into(),
+        dintero_models::RefreshTokenGrant::new("refresh").into(),
+        dintero_models::AccountUserTokenGrant::new().into(),
+        dintero_models::MfaOobGrant::new("oob", "123456", "mfa").into(),
+        dintero_models::AuthorizationCodeGrant::new(
             dintero_models::IdentType::Email,
             "user@example.org",
             "code",
@@ -367,15 +367,16 @@ async fn prism_rejects_requests_that_break_the_spec() {
         idempotent: true,
     };
     let client = emnify();
-    let wrong_body = auth_core::__private::Request::new(&POST_MFA, "/api/v1/user/mfa".to_owned())
-        .json(&serde_json::json!({"type": "totp", "password": 7}))
-        .unwrap();
+    let wrong_body =
+        auth_core::__private::OperationRequest::new(&POST_MFA, "/api/v1/user/mfa".to_owned())
+            .json(&serde_json::json!({"type": "totp", "password": 7}))
+            .unwrap();
     let response = auth_core::__private::send(client.core(), wrong_body)
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 422);
 
-    let no_token = auth_core::__private::Request::new(
+    let no_token = auth_core::__private::OperationRequest::new(
         &TYPES_WITHOUT_TOKEN,
         "/api/v1/user/mfa/type".to_owned(),
     );

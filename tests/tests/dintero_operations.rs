@@ -36,7 +36,10 @@ async fn token_with_client_credentials_uses_basic_auth() {
     );
     let token = client
         .authenticate()
-        .aid_auths_oauth_token_post("T00000000", &ClientCredentials::new("https://aud").into())
+        .aid_auths_oauth_token_post(
+            "T00000000",
+            &ClientCredentialsGrant::new("https://aud").into(),
+        )
         .await
         .unwrap();
     mock.assert_async().await;
@@ -50,23 +53,23 @@ async fn token_grants_serialize_with_their_grant_type() {
     let server = MockServer::start_async().await;
     let grants: Vec<(AuthToken, serde_json::Value)> = vec![
         (
-            Password::new("user@example.org", "pw", "https://aud").into(),
+            PasswordGrant::new("user@example.org", "pw", "https://aud").into(),
             json!({"grant_type": "password", "username": "user@example.org", "password": "pw", "audience": "https://aud"}),
         ),
         (
-            AccountUserToken::new().into(),
+            AccountUserTokenGrant::new().into(),
             json!({"grant_type": "account_user_token"}),
         ),
         (
-            RefreshToken::new("rt-1").into(),
+            RefreshTokenGrant::new("rt-1").into(),
             json!({"grant_type": "refresh_token", "refresh_token": "rt-1"}),
         ),
         (
-            MfaOob::new("oob-1", "654321", "mfa-1").into(),
+            MfaOobGrant::new("oob-1", "654321", "mfa-1").into(),
             json!({"grant_type": "mfa_oob", "oob_code": "oob-1", "binding_code": "654321", "mfa_token": "mfa-1"}),
         ),
         (
-            AuthorizationCode::new(
+            AuthorizationCodeGrant::new(
                 IdentType::Email,
                 "user@example.org",
                 "code-1",
@@ -113,7 +116,7 @@ async fn token_mfa_required_is_a_typed_forbidden() {
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
     let error = client
         .authenticate()
-        .aid_auths_oauth_token_post("P00000000", &Password::new("u", "pw", "aud").into())
+        .aid_auths_oauth_token_post("P00000000", &PasswordGrant::new("u", "pw", "aud").into())
         .await
         .unwrap_err();
     let Some(AidAuthsOauthTokenPostError::Forbidden(Some(forbidden))) = error.documented() else {
@@ -142,7 +145,7 @@ async fn an_error_that_is_a_plain_string_is_still_the_typed_status() {
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
     let error = client
         .authenticate()
-        .aid_auths_oauth_token_post("P00000000", &RefreshToken::new("rt").into())
+        .aid_auths_oauth_token_post("P00000000", &RefreshTokenGrant::new("rt").into())
         .await
         .unwrap_err();
     assert!(
@@ -171,7 +174,7 @@ async fn token_throttled_is_typed_with_retry_after() {
     let client = dintero(&server.base_url(), Credentials::basic("id", "secret"));
     let error = client
         .authenticate()
-        .aid_auths_oauth_token_post("P00000000", &ClientCredentials::new("aud").into())
+        .aid_auths_oauth_token_post("P00000000", &ClientCredentialsGrant::new("aud").into())
         .await
         .unwrap_err();
     assert!(
@@ -298,13 +301,13 @@ async fn account_ids_are_encoded_as_one_path_segment() {
     let client = dintero(&server.base_url(), Credentials::basic("id", "secret"));
     client
         .authenticate()
-        .aid_auths_oauth_token_post("a/b?c", &ClientCredentials::new("aud").into())
+        .aid_auths_oauth_token_post("a/b?c", &ClientCredentialsGrant::new("aud").into())
         .await
         .unwrap();
     mock.assert_async().await;
     let error = client
         .authenticate()
-        .aid_auths_oauth_token_post("..", &ClientCredentials::new("aud").into())
+        .aid_auths_oauth_token_post("..", &ClientCredentialsGrant::new("aud").into())
         .await
         .unwrap_err();
     assert!(

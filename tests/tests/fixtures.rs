@@ -667,7 +667,7 @@ async fn emnify_trusted_devices_decode() {
 
 #[tokio::test]
 async fn dintero_documented_token_answers_decode() {
-    use dintero_auth::models::{ClientCredentials, TokenType};
+    use dintero_auth::models::{ClientCredentialsGrant, TokenType};
     for (name, refresh) in [
         ("dintero/doc_token_200_client_credentials.json", false),
         ("dintero/doc_token_200_with_refresh_token.json", true),
@@ -680,7 +680,8 @@ async fn dintero_documented_token_answers_decode() {
             "application/json",
         )
         .await;
-        let grant = ClientCredentials::new("https://api.dintero.com/v1/accounts/P00000000").into();
+        let grant =
+            ClientCredentialsGrant::new("https://api.dintero.com/v1/accounts/P00000000").into();
         let token = dintero(&server.base_url(), Credentials::basic("id", "secret"))
             .authenticate()
             .aid_auths_oauth_token_post("P00000000", &grant)

@@ -5,7 +5,7 @@ use std::time::Duration;
 use auth_core::{Credentials, Secret};
 use dintero_auth::RecoveryOutcome;
 use dintero_auth::errors::AidAuthsOauthTokenPostError;
-use dintero_auth::models::{MfaRecovery, OobChannel, Password};
+use dintero_auth::models::{MfaRecovery, OobChannel, PasswordGrant};
 use emnify_auth::errors::AuthenticateError;
 use emnify_auth::{ApplicationToken, LoginOutcome, PasswordLogin};
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
@@ -148,7 +148,7 @@ async fn dintero_password_login_with_mfa_out_of_band() {
     let config = DinteroConfig::default();
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = workspace_tests::dintero_of_fake(&server.url(), &config);
-    let grant = Password::new(config.username, config.password, "https://aud");
+    let grant = PasswordGrant::new(config.username, config.password, "https://aud");
     let dintero_auth::LoginOutcome::MfaRequired(required) =
         client.login(&config.account_id, grant).await.unwrap()
     else {
@@ -183,7 +183,7 @@ async fn dintero_account_user_token_from_the_users_own_jwt() {
     };
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = workspace_tests::dintero_of_fake(&server.url(), &config);
-    let grant = Password::new(config.username, config.password, "https://aud");
+    let grant = PasswordGrant::new(config.username, config.password, "https://aud");
     let dintero_auth::LoginOutcome::LoggedIn(user) =
         client.login(&config.account_id, grant).await.unwrap()
     else {
@@ -244,7 +244,7 @@ async fn dintero_wrong_client_secret_is_unauthorized() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = dintero(&server.url(), Credentials::basic(config.client_id, "wrong"));
-    let grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
+    let grant = dintero_auth::models::ClientCredentialsGrant::new("https://aud").into();
     let error = client
         .authenticate()
         .aid_auths_oauth_token_post(&config.account_id, &grant)

@@ -16,7 +16,7 @@ fn operation_futures_stay_under_a_kilobyte() {
     let emnify = emnify("http://127.0.0.1:9", Credentials::None);
     let body = emnify_auth::models::ApplicationTokenAuthentication::new("app-token").into();
     let dintero = dintero("http://127.0.0.1:9", Credentials::basic("id", "secret"));
-    let grant = dintero_auth::models::ClientCredentials::new("https://aud").into();
+    let grant = dintero_auth::models::ClientCredentialsGrant::new("https://aud").into();
     let plex = plex("http://127.0.0.1:9", Credentials::api_key("token"));
     for (name, size) in [
         (

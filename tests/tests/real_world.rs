@@ -4,7 +4,7 @@
 //! emnify's 401 with a JSON message and 422 with an empty HTML body.
 
 use auth_core::{Credentials, ErrorMetadata};
-use dintero_auth::models::{OobChannel, Password};
+use dintero_auth::models::{OobChannel, PasswordGrant};
 use emnify_auth::LoginOutcome;
 use workspace_tests::emnify;
 use workspace_tests::fakes::Reply;
@@ -95,7 +95,7 @@ async fn dintero_real_world_mfa_token_at_the_top_level_and_no_token_type() {
     };
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
     let client = workspace_tests::dintero_of_fake(&server.url(), &config);
-    let grant = Password::new(config.username, config.password, "https://aud");
+    let grant = PasswordGrant::new(config.username, config.password, "https://aud");
     let dintero_auth::LoginOutcome::MfaRequired(required) =
         client.login(&config.account_id, grant).await.unwrap()
     else {

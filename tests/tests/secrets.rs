@@ -183,8 +183,8 @@ fn dintero_models_redact_secrets() {
         "dintero",
         printers!(dintero_auth::models;
             ChallengeType, OobChannel, BindingMethod, Challenge, AuthChallenge, MfaRecovery,
-            ChallengeResponse, RecoveryChallengeResponse, AuthToken, AccountUserToken, AuthorizationCode, IdentType,
-            ClientCredentials, MfaOob, Password, RefreshToken, ExchangeToken, AccessToken, TokenType, ErrorResponse,
+            ChallengeResponse, RecoveryChallengeResponse, AuthToken, AccountUserTokenGrant, AuthorizationCodeGrant, IdentType,
+            ClientCredentialsGrant, MfaOobGrant, PasswordGrant, RefreshTokenGrant, ExchangeToken, AccessToken, TokenType, ErrorResponse,
             ErrorDetail,
         ),
     );
@@ -278,7 +278,7 @@ async fn errors_never_print_secrets() {
     let client = workspace_tests::dintero(&server.base_url(), Credentials::bearer(CANARY));
     let mut printed = Vec::new();
 
-    let grant = dintero_auth::models::RefreshToken::new(CANARY).into();
+    let grant = dintero_auth::models::RefreshTokenGrant::new(CANARY).into();
     let error = client
         .authenticate()
         .aid_auths_oauth_token_post("T1", &grant)

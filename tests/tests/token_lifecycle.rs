@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_core::__private::{Operation, Request, Security, send};
+use auth_core::__private::{Operation, OperationRequest, Security, send};
 use auth_core::{
     ApiError, ApiErrorKind, Credentials, Error, ErrorMetadata, RetryPolicy, TimeoutKind, Timeouts,
     TokenErrorKind, TokenPolicy,
@@ -606,19 +606,19 @@ async fn one_retry_classifier_requests_that_can_never_be_sent_fail_at_once() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let header = Request::new(&CUSTOM, "/custom".into()).header("x-note", "line\nbreak");
+    let header = OperationRequest::new(&CUSTOM, "/custom".into()).header("x-note", "line\nbreak");
     assert!(matches!(
         send(&core, header).await,
         Err(Error::InvalidRequest(_))
     ));
-    let url = Request::new(&CUSTOM, ":99999/custom".into());
+    let url = OperationRequest::new(&CUSTOM, ":99999/custom".into());
     assert!(matches!(
         send(&core, url).await,
         Err(Error::InvalidRequest(_))
     ));
     let mut map = std::collections::HashMap::new();
     map.insert((1, 2), "a tuple is no JSON object key");
-    let body = Request::new(&CUSTOM, "/custom".into()).json(&map);
+    let body = OperationRequest::new(&CUSTOM, "/custom".into()).json(&map);
     assert!(matches!(body, Err(Error::InvalidRequest(_))));
     assert!(started.elapsed() < Duration::from_millis(100));
     any.assert_calls_async(0).await;

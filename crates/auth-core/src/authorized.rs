@@ -17,7 +17,7 @@ use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::error::{ApiError, ApiErrorKind};
-use crate::request::{Operation, OperationRef, Request, Security};
+use crate::request::{Operation, OperationRef, OperationRequest, Security};
 use crate::response::Response;
 
 /// How a request to any endpoint failed. It has the shape of every operation's error; no status
@@ -55,7 +55,7 @@ pub struct Api {
 pub struct AuthorizedRequest {
     client: Client,
     api: &'static str,
-    request: Result<Request, Error>,
+    request: Result<OperationRequest, Error>,
 }
 
 impl fmt::Debug for AuthorizedRequest {
@@ -92,7 +92,7 @@ impl AuthorizedRequest {
                 Credentials::None => &[],
                 _ => api.security,
             };
-            Request::of(
+            OperationRequest::of(
                 OperationRef::Owned(Box::new(Operation {
                     api: api.name,
                     id: "request",
@@ -113,7 +113,10 @@ impl AuthorizedRequest {
         }
     }
 
-    fn map(mut self, change: impl FnOnce(Request) -> Result<Request, Error>) -> Self {
+    fn map(
+        mut self,
+        change: impl FnOnce(OperationRequest) -> Result<OperationRequest, Error>,
+    ) -> Self {
         self.request = self.request.and_then(change);
         self
     }

@@ -5,7 +5,7 @@
 //! change in any release. Use the vendor crates' operations instead.
 
 pub use crate::authorized::Api;
-pub use crate::request::{Operation, Request, Security};
+pub use crate::request::{Operation, OperationRequest, Security};
 pub use crate::response::Response;
 pub use crate::support::{concat, header_value, json_text};
 /// The generated models' serde adapters (`skip_serializing_none`, the string enums' derives).
@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiErrorKind};
 /// (The client's own future, not one wrapped around it: nothing is added per request.)
 pub fn send(
     client: &Client,
-    request: Request,
+    request: OperationRequest,
 ) -> impl Future<Output = Result<Response, Error>> + '_ {
     client.send(request)
 }

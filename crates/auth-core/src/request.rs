@@ -130,7 +130,7 @@ impl OperationRef {
 /// One call of an operation: the operation, the path (with its parameters already encoded),
 /// query, headers and body.
 #[derive(Debug)]
-pub struct Request {
+pub struct OperationRequest {
     pub(crate) operation: OperationRef,
     pub(crate) path: String,
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
@@ -141,7 +141,7 @@ pub struct Request {
     pub(crate) body: Option<Body>,
 }
 
-impl Request {
+impl OperationRequest {
     /// A call of `operation` to `path` (the template filled in, each parameter encoded with
     /// [`encode_path`](crate::encode_path)).
     pub fn new(operation: &'static Operation, path: String) -> Self {

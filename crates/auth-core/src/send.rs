@@ -12,7 +12,7 @@ use crate::client::Client;
 use crate::credentials::{Applied, cookie_header};
 use crate::error::Repeat;
 use crate::error::{Error, TimeoutKind};
-use crate::request::Request;
+use crate::request::OperationRequest;
 use crate::response::{Response, Sent};
 use crate::token::Token;
 
@@ -24,7 +24,7 @@ impl Client {
     /// included). With [`Credentials::BearerSource`](crate::Credentials::BearerSource), a 401 answer invalidates the token and the request is sent
     /// once more with a fresh one: a 401 means the server did not act on the request, so sending
     /// it again is safe whatever its method.
-    pub(crate) async fn send(&self, request: Request) -> Result<Response, Error> {
+    pub(crate) async fn send(&self, request: OperationRequest) -> Result<Response, Error> {
         let call = self.send_with_retries(&request);
         #[cfg(feature = "tracing")]
         let call = {
@@ -43,7 +43,7 @@ impl Client {
         call.await
     }
 
-    async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
+    async fn send_with_retries(&self, request: &OperationRequest) -> Result<Response, Error> {
         // One deadline for the whole call; each attempt runs under one timer, set to whichever
         // of its own limit and the call's comes first.
         let deadline = self.call_deadline();
@@ -93,7 +93,7 @@ impl Client {
 
     async fn attempt(
         &self,
-        request: &Request,
+        request: &OperationRequest,
         token: Option<&Arc<Token>>,
         deadline: Option<Instant>,
     ) -> Result<Response, Error> {
@@ -123,7 +123,7 @@ impl Client {
 
     fn build(
         &self,
-        request: &Request,
+        request: &OperationRequest,
         token: Option<&Token>,
     ) -> Result<reqwest::RequestBuilder, Error> {
         let operation = &*request.operation;

@@ -4,7 +4,7 @@
 //! cargo run -p dintero-auth --example client_credentials` (`DINTERO_BASE_URL` points it at
 //! another server). Without them it starts a local stand-in of the API and runs against that.
 
-use dintero_auth::models::ClientCredentials;
+use dintero_auth::models::ClientCredentialsGrant;
 use dintero_auth::{Client, Credentials, Server};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = builder.build()?;
 
     let audience = format!("https://api.dintero.com/v1/accounts/{account}");
-    let grant = ClientCredentials::new(audience).into();
+    let grant = ClientCredentialsGrant::new(audience).into();
     let token = client
         .authenticate()
         .aid_auths_oauth_token_post(&account, &grant)

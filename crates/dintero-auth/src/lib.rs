@@ -8,11 +8,11 @@
 //!
 //! ```no_run
 //! use dintero_auth::{Client, Credentials};
-//! use dintero_auth::models::ClientCredentials;
+//! use dintero_auth::models::ClientCredentialsGrant;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(Credentials::basic("client-id", "client-secret"))?;
-//! let grant = ClientCredentials::new("https://api.dintero.com/v1/accounts/T00000000");
+//! let grant = ClientCredentialsGrant::new("https://api.dintero.com/v1/accounts/T00000000");
 //! let token = client
 //!     .authenticate()
 //!     .aid_auths_oauth_token_post("T00000000", &grant.into())

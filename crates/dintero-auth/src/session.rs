@@ -14,8 +14,8 @@ use crate::errors::{
     AidAuthMfaChallengePostError, AidAuthMfaRecoveryPostError, AidAuthsOauthTokenPostError,
 };
 use crate::models::{
-    self, AccessToken, AuthChallenge, AuthToken, BindingMethod, ErrorResponse, MfaOob, MfaRecovery,
-    OobChannel, RecoveryChallengeResponse,
+    self, AccessToken, AuthChallenge, AuthToken, BindingMethod, ErrorResponse, MfaOobGrant,
+    MfaRecovery, OobChannel, RecoveryChallengeResponse,
 };
 
 /// The error code with which Dintero asks for a second factor.
@@ -71,7 +71,7 @@ impl ClientCredentials {
             client,
             Credentials::basic(client_id, client_secret),
             account_id.into(),
-            models::ClientCredentials::new(audience).into(),
+            models::ClientCredentialsGrant::new(audience).into(),
         ))
     }
 }
@@ -111,7 +111,7 @@ impl AccountUserToken {
             client,
             Credentials::bearer(user_jwt),
             account_id.into(),
-            models::AccountUserToken::new().into(),
+            models::AccountUserTokenGrant::new().into(),
         ))
     }
 }
@@ -180,7 +180,7 @@ impl RefreshToken {
 impl TokenProvider for RefreshToken {
     fn fetch(&self) -> FetchFuture<'_> {
         Box::pin(async move {
-            let grant = models::RefreshToken::new(lock(&self.refresh_token).clone()).into();
+            let grant = models::RefreshTokenGrant::new(lock(&self.refresh_token).clone()).into();
             let access = request_token(&self.client, &self.account_id, &grant).await?;
             if let Some(next) = &access.refresh_token {
                 *lock(&self.refresh_token) = next.clone();
@@ -205,13 +205,17 @@ impl TokenProvider for RefreshToken {
 pub struct PasswordLogin {
     client: Client,
     account_id: String,
-    grant: models::Password,
+    grant: models::PasswordGrant,
     refresh_token: Mutex<Option<Secret>>,
 }
 
 impl PasswordLogin {
     /// Logs in to `account_id` with the `password` grant, with `client`'s credentials and pool.
-    pub fn new(client: &Client, account_id: impl Into<String>, grant: models::Password) -> Self {
+    pub fn new(
+        client: &Client,
+        account_id: impl Into<String>,
+        grant: models::PasswordGrant,
+    ) -> Self {
         Self {
             client: client.clone(),
             account_id: account_id.into(),
@@ -257,7 +261,7 @@ impl TokenProvider for PasswordLogin {
             let refresh_token = lock(&self.refresh_token).clone();
             let refreshed = match refresh_token {
                 Some(refresh_token) => {
-                    let grant = models::RefreshToken::new(refresh_token).into();
+                    let grant = models::RefreshTokenGrant::new(refresh_token).into();
                     match request_token(&client, &self.account_id, &grant).await {
                         Ok(access) => Some(access),
                         // A refresh token Dintero refuses is no failure yet: log in again.
@@ -327,7 +331,7 @@ pub struct MfaPending {
     account_id: String,
     mfa_token: Secret,
     /// The password grant of the login this step belongs to (none for a recovery).
-    grant: Option<models::Password>,
+    grant: Option<models::PasswordGrant>,
 }
 
 impl MfaPending {
@@ -374,7 +378,7 @@ impl OobChallenge {
     /// a recovery with the refresh token when Dintero gave one.
     pub async fn complete(self, binding_code: impl Into<Secret>) -> Result<Client, LoginError> {
         let pending = self.pending;
-        let grant = MfaOob::new(self.oob_code, binding_code, pending.mfa_token).into();
+        let grant = MfaOobGrant::new(self.oob_code, binding_code, pending.mfa_token).into();
         let access = request_token(&pending.client, &pending.account_id, &grant).await?;
         Ok(match (pending.grant, &access.refresh_token) {
             (Some(grant), _) => {
@@ -397,11 +401,11 @@ impl Client {
     ///
     /// ```no_run
     /// use dintero_auth::{Client, Credentials, LoginOutcome};
-    /// use dintero_auth::models::{OobChannel, Password};
+    /// use dintero_auth::models::{OobChannel, PasswordGrant};
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let client = Client::new(Credentials::basic("client-id", "client-secret"))?;
-    /// let grant = Password::new("user@example.org", "password", "https://aud");
+    /// let grant = PasswordGrant::new("user@example.org", "password", "https://aud");
     /// let client = match client.login("T00000000", grant).await? {
     ///     LoginOutcome::LoggedIn(client) => client,
     ///     LoginOutcome::MfaRequired(pending) => {
@@ -416,7 +420,7 @@ impl Client {
     pub async fn login(
         &self,
         account_id: impl Into<String>,
-        grant: models::Password,
+        grant: models::PasswordGrant,
     ) -> Result<LoginOutcome, LoginError> {
         PasswordLogin::new(self, account_id, grant).login().await
     }

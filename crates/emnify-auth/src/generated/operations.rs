@@ -38,7 +38,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: false,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::AuthenticateError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/api/v1/authenticate".to_owned(),
             );
@@ -78,7 +78,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: false,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::PostMfaError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/api/v1/user/mfa".to_owned(),
             );
@@ -125,7 +125,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: false,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::UserMfaByIdPatchError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 auth_core::__private::concat(
                     &["/api/v1/user/mfa/", &*key_id.to_string()],
@@ -194,7 +194,7 @@ impl<'a> AuthenticationApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::UserMfaByUserIdAndKeyIdDeleteError>,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 auth_core::__private::concat(
                     &[
@@ -253,7 +253,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::UserMfaStatusGetError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/api/v1/user/mfa/status".to_owned(),
             );
@@ -295,7 +295,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::UserMfaTypeGetError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/api/v1/user/mfa/type".to_owned(),
             );
@@ -344,7 +344,7 @@ impl<'a> AuthenticationApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::UserMfaTrustedDeviceByUserIdGetError>,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 auth_core::__private::concat(
                     &["/api/v1/user/", &*user_id.to_string(), "/mfa/trusted_device"],
@@ -409,7 +409,7 @@ impl<'a> AuthenticationApi<'a> {
                 errors::UserMfaTrustedDeviceByUserIdAndDeviceIdDeleteError,
             >,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 auth_core::__private::concat(
                     &[
@@ -482,7 +482,7 @@ impl<'a> ApplicationTokensApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::ApplicationTokenGetError>,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/api/v1/application_token".to_owned(),
             );
@@ -530,7 +530,7 @@ impl<'a> ApplicationTokensApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::ApplicationTokenPostError>,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/api/v1/application_token".to_owned(),
             );
@@ -588,7 +588,7 @@ impl<'a> ApplicationTokensApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::ApplicationTokenByIdPatchError>,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 auth_core::__private::concat(
                     &["/api/v1/application_token/", &*app_token_id.to_string()],

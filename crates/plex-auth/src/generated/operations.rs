@@ -43,7 +43,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::GetTransientTokenError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/security/token".to_owned(),
             );
@@ -102,7 +102,7 @@ impl<'a> AuthenticationApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::GetSourceConnectionInformationError>,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/security/resources".to_owned(),
             );
@@ -155,7 +155,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::GetTokenDetailsError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/user".to_owned(),
             );
@@ -215,7 +215,7 @@ impl<'a> AuthenticationApi<'a> {
             _,
             auth_core::ApiErrorKind<errors::PostUsersSignInDataError>,
         > = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/users/signin".to_owned(),
             );
@@ -269,7 +269,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: false,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::CreatePinError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/pins".to_owned(),
             );
@@ -311,7 +311,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::GetPinError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 auth_core::__private::concat(&["/pins/", &*pin_id.to_string()]),
             );
@@ -354,7 +354,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::GetResourcesError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/resources".to_owned(),
             );
@@ -405,7 +405,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: false,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::RegisterJwkError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/auth/jwk".to_owned(),
             );
@@ -453,7 +453,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::GetNonceError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/auth/nonce".to_owned(),
             );
@@ -487,7 +487,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: false,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::ExchangeJwtError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/auth/token".to_owned(),
             );
@@ -527,7 +527,7 @@ impl<'a> AuthenticationApi<'a> {
             idempotent: true,
         };
         let result: Result<_, auth_core::ApiErrorKind<errors::GetPlexKeysError>> = async {
-            let request = auth_core::__private::Request::new(
+            let request = auth_core::__private::OperationRequest::new(
                 &OPERATION,
                 "/auth/keys".to_owned(),
             );

@@ -380,7 +380,7 @@ pub(super) fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
                 idempotent: #idempotent,
             };
             let result: Result<_, auth_core::ApiErrorKind<errors::#error>> = async {
-                let request = auth_core::__private::Request::new(&OPERATION, #path);
+                let request = auth_core::__private::OperationRequest::new(&OPERATION, #path);
                 #(#steps)*
                 let response = auth_core::__private::send(self.client, request).await?;
                 match response.status().as_u16() {
