@@ -257,7 +257,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     let dintero_ours = || async move {
         black_box(
             dintero
-                .authenticate()
+                .authentication()
                 .aid_auths_oauth_token_post("T00000000", dintero_grant)
                 .await
                 .expect("ours"),

@@ -480,7 +480,7 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         V,
         TOKEN,
         basic
-            .authenticate()
+            .authentication()
             .aid_auths_oauth_token_post(&account, &grant),
         |token| {
             (
@@ -515,7 +515,7 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
                 V,
                 "aid_auths_oauth_exchange_token_post",
                 bearer
-                    .authenticate()
+                    .authentication()
                     .aid_auths_oauth_exchange_token_post(&account, &exchange),
                 |token| {
                     (
@@ -614,7 +614,7 @@ async fn account_user_token(
         "dintero",
         "aid_auths_oauth_token_post",
         base.with_credentials(Credentials::bearer(user_jwt))
-            .authenticate()
+            .authentication()
             .aid_auths_oauth_token_post(account, &grant),
         |token| {
             (

@@ -379,7 +379,7 @@ async fn unknown_fields_and_enum_values_are_accepted() {
     let client = workspace_tests::dintero(server.url(), Credentials::basic("id", "secret"));
     let grant = dintero_auth::models::ClientCredentialsGrant::new("aud").into();
     let token = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post("T1", &grant)
         .await
         .unwrap();

@@ -187,7 +187,7 @@ async fn dintero_token_every_grant() {
     let grant = dintero_models::ClientCredentialsGrant::new("https://aud").into();
     accepted(
         basic
-            .authenticate()
+            .authentication()
             .aid_auths_oauth_token_post("T00000000", &grant)
             .await,
     );
@@ -208,7 +208,7 @@ async fn dintero_token_every_grant() {
     for grant in grants {
         accepted(
             bearer
-                .authenticate()
+                .authentication()
                 .aid_auths_oauth_token_post("T00000000", &grant)
                 .await,
         );
@@ -221,7 +221,7 @@ async fn dintero_aid_auths_oauth_exchange_token_post() {
     let body = dintero_models::ExchangeToken::new("P00100001");
     accepted(
         dintero(Credentials::bearer("partner-jwt"))
-            .authenticate()
+            .authentication()
             .aid_auths_oauth_exchange_token_post("P00100000", &body)
             .await,
     );

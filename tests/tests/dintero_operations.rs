@@ -35,7 +35,7 @@ async fn token_with_client_credentials_uses_basic_auth() {
         Credentials::basic("client-id", "client-secret"),
     );
     let token = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post(
             "T00000000",
             &ClientCredentialsGrant::new("https://aud").into(),
@@ -94,7 +94,7 @@ async fn token_grants_serialize_with_their_grant_type() {
             })
             .await;
         let token = client
-            .authenticate()
+            .authentication()
             .aid_auths_oauth_token_post("P00000000", &grant)
             .await
             .unwrap();
@@ -115,7 +115,7 @@ async fn token_mfa_required_is_a_typed_forbidden() {
         .await;
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
     let error = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post("P00000000", &PasswordGrant::new("u", "pw", "aud").into())
         .await
         .unwrap_err();
@@ -144,7 +144,7 @@ async fn an_error_that_is_a_plain_string_is_still_the_typed_status() {
         .await;
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
     let error = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post("P00000000", &RefreshTokenGrant::new("rt").into())
         .await
         .unwrap_err();
@@ -173,7 +173,7 @@ async fn token_throttled_is_typed_with_retry_after() {
         .await;
     let client = dintero(&server.base_url(), Credentials::basic("id", "secret"));
     let error = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post("P00000000", &ClientCredentialsGrant::new("aud").into())
         .await
         .unwrap_err();
@@ -300,13 +300,13 @@ async fn account_ids_are_encoded_as_one_path_segment() {
         .await;
     let client = dintero(&server.base_url(), Credentials::basic("id", "secret"));
     client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post("a/b?c", &ClientCredentialsGrant::new("aud").into())
         .await
         .unwrap();
     mock.assert_async().await;
     let error = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post("..", &ClientCredentialsGrant::new("aud").into())
         .await
         .unwrap_err();
@@ -338,7 +338,7 @@ async fn exchange_token_trades_a_partner_token_for_a_sub_account_token() {
         .await;
     let client = dintero(&server.base_url(), Credentials::bearer(JWT));
     let token = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_exchange_token_post("P00100000", &ExchangeToken::new("P00100001"))
         .await
         .unwrap();
@@ -355,7 +355,7 @@ async fn exchange_token_trades_a_partner_token_for_a_sub_account_token() {
         })
         .await;
     let error = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_exchange_token_post("P00200000", &ExchangeToken::new("P00100001"))
         .await
         .unwrap_err();

@@ -683,7 +683,7 @@ async fn dintero_documented_token_answers_decode() {
         let grant =
             ClientCredentialsGrant::new("https://api.dintero.com/v1/accounts/P00000000").into();
         let token = dintero(&server.base_url(), Credentials::basic("id", "secret"))
-            .authenticate()
+            .authentication()
             .aid_auths_oauth_token_post("P00000000", &grant)
             .await
             .unwrap();
@@ -727,7 +727,7 @@ async fn dintero_documented_exchange_token_decodes() {
     )
     .await;
     let token = dintero(&server.base_url(), Credentials::bearer("partner-jwt"))
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_exchange_token_post("P00100000", &ExchangeToken::new("P00100001"))
         .await
         .unwrap();

@@ -246,7 +246,7 @@ async fn dintero_wrong_client_secret_is_unauthorized() {
     let client = dintero(&server.url(), Credentials::basic(config.client_id, "wrong"));
     let grant = dintero_auth::models::ClientCredentialsGrant::new("https://aud").into();
     let error = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post(&config.account_id, &grant)
         .await
         .unwrap_err();

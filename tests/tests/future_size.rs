@@ -27,7 +27,7 @@ fn operation_futures_stay_under_a_kilobyte() {
             "dintero token",
             size_of_val(
                 &dintero
-                    .authenticate()
+                    .authentication()
                     .aid_auths_oauth_token_post("T00000000", &grant),
             ),
         ),

@@ -280,7 +280,7 @@ async fn errors_never_print_secrets() {
 
     let grant = dintero_auth::models::RefreshTokenGrant::new(CANARY).into();
     let error = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post("T1", &grant)
         .await
         .unwrap_err();

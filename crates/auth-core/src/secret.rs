@@ -73,6 +73,14 @@ impl From<&str> for Secret {
     }
 }
 
+/// So that `impl Into<Secret>` takes a `&String` as it takes a `&str` (a code read into a
+/// `String`, passed by reference).
+impl From<&String> for Secret {
+    fn from(value: &String) -> Self {
+        Self(value.clone())
+    }
+}
+
 impl std::str::FromStr for Secret {
     type Err = std::convert::Infallible;
 

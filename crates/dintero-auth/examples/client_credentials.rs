@@ -45,7 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let audience = format!("https://api.dintero.com/v1/accounts/{account}");
     let grant = ClientCredentialsGrant::new(audience).into();
     let token = client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post(&account, &grant)
         .await?;
     println!(

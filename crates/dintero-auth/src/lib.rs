@@ -2,7 +2,7 @@
 //!
 //! Get access tokens for an account (client credentials, password, refresh token, authorization
 //! code, MFA out-of-band), request MFA challenges and run MFA recovery. The token operation is a
-//! method of [`operations::AuthenticateApi`], the challenge and recovery operations of
+//! method of [`operations::AuthenticationApi`], the challenge and recovery operations of
 //! [`operations::ChallengeApi`], each named after its operationId, with typed requests
 //! ([`models`]) and a typed error per operation ([`errors`]).
 //!
@@ -14,7 +14,7 @@
 //! let client = Client::new(Credentials::basic("client-id", "client-secret"))?;
 //! let grant = ClientCredentialsGrant::new("https://api.dintero.com/v1/accounts/T00000000");
 //! let token = client
-//!     .authenticate()
+//!     .authentication()
 //!     .aid_auths_oauth_token_post("T00000000", &grant.into())
 //!     .await?;
 //! println!("token expires in {} s", token.expires_in);

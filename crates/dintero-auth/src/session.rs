@@ -497,7 +497,7 @@ async fn request_token(
     grant: &AuthToken,
 ) -> Result<AccessToken, LoginError> {
     client
-        .authenticate()
+        .authentication()
         .aid_auths_oauth_token_post(account_id, grant)
         .await
 }

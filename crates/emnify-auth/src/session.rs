@@ -250,7 +250,7 @@ impl MfaPending {
 
     /// Completes the login with the current `code` of the user's MFA key. A wrong code is the
     /// documented 401, [`AuthenticateError::Unauthorized`].
-    pub async fn complete(self, code: &str) -> Result<Client, LoginError> {
+    pub async fn complete(self, code: impl Into<Secret>) -> Result<Client, LoginError> {
         let mut body = MfaCodeAuthentication::new(self.mfa_token, code);
         body.fingerprint = self.login.fingerprint.clone();
         let answer = anonymous(&self.login.client)

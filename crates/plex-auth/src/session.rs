@@ -58,9 +58,9 @@ pub struct MfaPending {
 
 impl MfaPending {
     /// Finishes the login with the current code of the account's authenticator.
-    pub async fn complete(self, code: &str) -> Result<LoggedIn, LoginError> {
+    pub async fn complete(self, code: impl Into<Secret>) -> Result<LoggedIn, LoginError> {
         self.client
-            .sign_in(&self.login, self.password, Some(code))
+            .sign_in(&self.login, self.password, Some(code.into()))
             .await
     }
 }
@@ -100,16 +100,16 @@ impl Client {
     /// ```
     pub async fn login(
         &self,
-        login: &str,
+        login: impl Into<String>,
         password: impl Into<Secret>,
     ) -> Result<LoginOutcome, LoginError> {
-        let password = password.into();
-        match self.sign_in(login, password.clone(), None).await {
+        let (login, password) = (login.into(), password.into());
+        match self.sign_in(&login, password.clone(), None).await {
             Ok(logged_in) => Ok(LoginOutcome::LoggedIn(Box::new(logged_in))),
             Err(error) if error.vendor_code() == Some(PlexCode::TwoFactorRequired) => {
                 Ok(LoginOutcome::MfaRequired(MfaPending {
                     client: self.clone(),
-                    login: login.to_owned(),
+                    login,
                     password,
                 }))
             }
@@ -121,10 +121,10 @@ impl Client {
         &self,
         login: &str,
         password: Secret,
-        code: Option<&str>,
+        code: Option<Secret>,
     ) -> Result<LoggedIn, LoginError> {
         let mut form = SignInRequest::new(login, password);
-        form.verification_code = code.map(Secret::from);
+        form.verification_code = code;
         let account = self.authentication().post_users_sign_in_data(&form).await?;
         let client = self.with_token(account.auth_token.clone());
         Ok(LoggedIn { client, account })
