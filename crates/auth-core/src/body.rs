@@ -1,6 +1,8 @@
 //! Reading a response body up to the client's limit, with one copy at most per byte; a body
 //! over the limit is not read past it.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 
@@ -24,7 +26,7 @@ impl Client {
                 headers,
                 self.shared.request_id_headers,
                 body,
-                &sent.held(),
+                Some(Arc::new(sent.clone())),
             ),
         };
         if response

@@ -38,10 +38,10 @@ pub(crate) struct Sent {
     pub(crate) body: Option<Bytes>,
 }
 
-impl Sent {
+impl crate::error::Held for Sent {
     /// The secret values among them: the credentials, the token, and the values of the request
-    /// body's secret fields. Worked out only when an error is made.
-    pub(crate) fn held(&self) -> Vec<String> {
+    /// body's secret fields. Worked out only when an error's excerpt is shown.
+    fn held(&self) -> Vec<String> {
         let mut held: Vec<String> = self
             .credentials
             .secret_values()
@@ -166,7 +166,7 @@ impl Response {
             self.headers,
             self.request_id_headers,
             &self.body,
-            &self.sent.held(),
+            Some(Arc::new(self.sent)),
         )
     }
 }

@@ -4,6 +4,7 @@
 //! with whether sending again may help as the one retry table ([`Repeat`]) decides.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -33,31 +34,50 @@ struct MetaInner {
     request_id: Option<String>,
     body_excerpt: Bytes,
     body_len: usize,
-    shown: Box<str>,
+    /// What the request was sent with, for masking its secrets where the body echoes them.
+    held: Option<Arc<dyn Held>>,
+    /// The masked excerpt, worked out the first time it is shown (an error that is only
+    /// matched on, retried or dropped never pays for it).
+    shown: OnceLock<Box<str>>,
+}
+
+/// The secret values a request was sent with (credentials, token, secret fields of its body),
+/// which a masked excerpt hides wherever the body shows them. Asked for only when an excerpt
+/// is shown.
+pub(crate) trait Held: Send + Sync {
+    /// The values to mask.
+    fn held(&self) -> Vec<String>;
+}
+
+impl Held for Vec<String> {
+    fn held(&self) -> Vec<String> {
+        self.clone()
+    }
 }
 
 impl ResponseMeta {
-    /// `held` are the credentials the client holds: they are masked wherever the body shows them.
+    /// `held` is what the request was sent with: its secrets are masked wherever the body shows
+    /// them, when the excerpt is first shown (nothing is masked on the path that makes the error).
     pub(crate) fn new(
         status: StatusCode,
         headers: HeaderMap,
         request_id_headers: &[&str],
         body: &[u8],
-        held: &[String],
+        held: Option<Arc<dyn Held>>,
     ) -> Self {
         let request_id = request_id_headers
             .iter()
             .find_map(|name| headers.get(*name)?.to_str().ok())
             .map(str::to_owned);
         let kept = &body[..body.len().min(BODY_EXCERPT_BYTES)];
-        let shown = redact::excerpt(kept, kept.len() < body.len(), held).into_boxed_str();
         Self(Box::new(MetaInner {
             status,
             headers,
             request_id,
             body_excerpt: Bytes::copy_from_slice(kept),
             body_len: body.len(),
-            shown,
+            held,
+            shown: OnceLock::new(),
         }))
     }
 
@@ -87,7 +107,16 @@ impl ResponseMeta {
     /// hold secrets, anything shaped like a JWT and every credential the request was sent with
     /// masked, cut to 256 characters.
     pub fn masked_excerpt(&self) -> &str {
-        &self.0.shown
+        let inner = &*self.0;
+        inner.shown.get_or_init(|| {
+            let held = inner
+                .held
+                .as_ref()
+                .map(|held| held.held())
+                .unwrap_or_default();
+            let truncated = inner.body_excerpt.len() < inner.body_len;
+            redact::excerpt(&inner.body_excerpt, truncated, &held).into_boxed_str()
+        })
     }
 
     /// The length of the body as received (up to the client's body limit).
@@ -122,7 +151,7 @@ impl fmt::Debug for ResponseMeta {
             .field("request_id", &self.0.request_id)
             .field("headers", &self.0.headers.keys().collect::<Vec<_>>())
             .field("body_len", &self.0.body_len)
-            .field("body", &self.0.shown)
+            .field("body", &self.masked_excerpt())
             .finish()
     }
 }
@@ -191,7 +220,7 @@ mod tests {
     fn meta_with_retry_after(value: &str) -> ResponseMeta {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
-        ResponseMeta::new(StatusCode::TOO_MANY_REQUESTS, headers, &[], &[], &[])
+        ResponseMeta::new(StatusCode::TOO_MANY_REQUESTS, headers, &[], &[], None)
     }
 
     #[test]
@@ -213,7 +242,7 @@ mod tests {
     #[test]
     fn excerpt_is_a_bounded_copy_and_debug_masks_it() {
         let body = Bytes::from(vec![b'x'; 5 * 1024 * 1024]);
-        let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), &[], &body, &[]);
+        let meta = ResponseMeta::new(StatusCode::OK, HeaderMap::new(), &[], &body, None);
         assert_eq!(meta.raw_body_excerpt().len(), BODY_EXCERPT_BYTES);
         assert_eq!(meta.body_len(), 5 * 1024 * 1024);
         // The meta holds a copy, not a view of the 5 MiB buffer: ours is the only reference.
@@ -227,13 +256,51 @@ mod tests {
             HeaderMap::new(),
             &[],
             echo,
-            &["held-key-1".to_owned()],
+            Some(Arc::new(vec!["held-key-1".to_owned()])),
         );
         let shown = format!("{meta:?}");
         assert!(shown.contains("invalid_grant"), "{shown}");
         assert!(
             !shown.contains("hunter2") && !shown.contains("held-key-1"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_excerpt_is_masked_when_shown_never_when_the_error_is_made() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        struct Counting(AtomicUsize);
+        impl Held for Counting {
+            fn held(&self) -> Vec<String> {
+                self.0.fetch_add(1, Ordering::Relaxed);
+                vec!["held-key-1".to_owned()]
+            }
+        }
+        let held = Arc::new(Counting(AtomicUsize::new(0)));
+        let echo = br#"{"error":"invalid_client","note":"held-key-1"}"#;
+        let meta = ResponseMeta::new(
+            StatusCode::UNAUTHORIZED,
+            HeaderMap::new(),
+            &[],
+            echo,
+            Some(held.clone()),
+        );
+        let copy = meta.clone();
+        assert_eq!(
+            (meta.status(), copy.raw_body_excerpt().len()),
+            (StatusCode::UNAUTHORIZED, echo.len())
+        );
+        assert_eq!(
+            held.0.load(Ordering::Relaxed),
+            0,
+            "nothing masked on the way"
+        );
+        assert!(!meta.masked_excerpt().contains("held-key-1"));
+        assert!(!format!("{meta:?}").contains("held-key-1"));
+        assert_eq!(
+            held.0.load(Ordering::Relaxed),
+            1,
+            "worked out once, then kept"
         );
     }
 }

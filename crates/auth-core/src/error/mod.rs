@@ -13,6 +13,7 @@ mod repeat;
 mod token;
 
 pub use api::{ApiError, ApiErrorKind};
+pub(crate) use metadata::Held;
 pub(crate) use metadata::answer_may_succeed;
 #[cfg(test)]
 pub(crate) use metadata::retry_after;
