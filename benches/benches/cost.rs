@@ -11,7 +11,7 @@ use std::future::Future;
 use std::hint::black_box;
 use std::time::Duration;
 
-use auth_core::Credentials;
+use auth_core::{Credentials, ErrorMetadata};
 use benches::{ServerProcess, cpu_time};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,23 @@ struct BaselineAuthResponse {
 struct BaselineClientCredentials<'a> {
     grant_type: &'a str,
     audience: &'a str,
+}
+
+/// plex.tv's error body, as a hand-written client would model it.
+#[derive(Deserialize)]
+struct BaselinePlexErrors {
+    #[allow(dead_code)]
+    errors: Vec<BaselinePlexError>,
+}
+
+#[derive(Deserialize)]
+struct BaselinePlexError {
+    #[allow(dead_code)]
+    code: i64,
+    #[allow(dead_code)]
+    message: String,
+    #[allow(dead_code)]
+    status: u16,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +323,37 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
             serde_json::from_slice::<plex_auth::models::UserPlexAccount>(&bytes).expect("decodes"),
         );
     };
+    // The error path: a documented 401 with a JSON body. Ours returns the typed error (its
+    // masked excerpt is not asked for); the baseline reads the status and decodes the body.
+    let sign_in = plex_auth::models::SignInRequest::new("user@example.org", "wrong-password");
+    let sign_in = &sign_in;
+    let plex_refused_ours = || async move {
+        let error = plex
+            .authentication()
+            .post_users_sign_in_data(sign_in)
+            .await
+            .expect_err("a 401");
+        black_box(error.status());
+        black_box(error);
+    };
+    let plex_refused_baseline = || async move {
+        let response = plex_http
+            .post(format!("{url}/api/v2/users/signin"))
+            .header("X-Plex-Client-Identifier", "bench-client")
+            .header("X-Plex-Product", "bench")
+            .header("X-Plex-Version", "1")
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("login=user%40example.org&password=wrong-password")
+            .send()
+            .await
+            .expect("baseline");
+        let status = response.status();
+        assert_eq!(status, 401);
+        let bytes = response.bytes().await.expect("body");
+        black_box(status);
+        black_box(serde_json::from_slice::<BaselinePlexErrors>(&bytes).expect("decodes"));
+    };
 
     if std::env::var_os("AUTH_CLIENT_BENCH_SIZES").is_some() {
         println!(
@@ -356,6 +404,18 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
                 concurrency,
                 dintero_ours,
                 dintero_baseline,
+            );
+            cases.push(case.await);
+        }
+        if wanted("Plex sign-in answering 401") {
+            let name = leak(format!("Plex sign-in answering 401, {suffix}"));
+            let case = compare(
+                name,
+                rounds,
+                requests,
+                concurrency,
+                plex_refused_ours,
+                plex_refused_baseline,
             );
             cases.push(case.await);
         }

@@ -56,6 +56,11 @@ pub const AUTH_TOKENS: &str = r#"{"auth_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI
 /// The Dintero token answer.
 pub const ACCESS_TOKEN: &str = r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJUMDAwMDAwMDAifQ.c2ln","token_type":"Bearer","expires_in":3600}"#;
 
+/// plex.tv's answer to a sign-in it refuses (401), as recorded
+/// (`tests/fixtures/plex/sign_in_401_verification_code.json`).
+pub const SIGN_IN_REFUSED: &str =
+    r#"{"errors":[{"code":1029,"message":"Please enter the verification code","status":401}]}"#;
+
 /// Serves the canned answers on 127.0.0.1 (a free port, printed on stdout) until stdin closes.
 pub fn serve() {
     pin_to_cpu(1);
@@ -83,13 +88,15 @@ pub fn serve() {
                     |request: hyper::Request<hyper::body::Incoming>| async move {
                         let path = request.uri().path().to_owned();
                         let _ = request.into_body().collect().await;
-                        let body = match path.as_str() {
-                            "/api/v1/authenticate" => AUTH_TOKENS,
-                            "/api/v2/user" => ACCOUNT,
-                            _ => ACCESS_TOKEN,
+                        let (status, body) = match path.as_str() {
+                            "/api/v1/authenticate" => (200, AUTH_TOKENS),
+                            "/api/v2/user" => (200, ACCOUNT),
+                            "/api/v2/users/signin" => (401, SIGN_IN_REFUSED),
+                            _ => (200, ACCESS_TOKEN),
                         };
                         Ok::<_, Infallible>(
                             hyper::Response::builder()
+                                .status(status)
                                 .header("content-type", "application/json")
                                 .body(Full::new(Bytes::from_static(body.as_bytes())))
                                 .expect("a response"),
