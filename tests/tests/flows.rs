@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use auth_core::{Credentials, Secret};
+use auth_core::{Credentials, ErrorMetadata, Secret};
 use dintero_auth::RecoveryOutcome;
 use dintero_auth::errors::AidAuthsOauthTokenPostError;
 use dintero_auth::models::{MfaRecovery, OobChannel, PasswordGrant};
@@ -236,6 +236,53 @@ async fn dintero_recovery_leads_to_the_next_challenge() {
             .recover_mfa(&config.account_id, &unknown)
             .await
             .is_err()
+    );
+}
+
+/// The README's Dintero login, step by step: the user's password grant goes on a client whose
+/// bearer is the API client's own token; on a client with only its Basic credentials the token
+/// endpoint refuses it (what the README once showed).
+#[tokio::test]
+async fn dintero_login_as_the_readme_writes_it() {
+    let config = DinteroConfig::default();
+    let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
+    let grant = || {
+        PasswordGrant::new(
+            config.username.clone(),
+            config.password.clone(),
+            "https://aud",
+        )
+    };
+
+    let base = dintero(&server.url(), Credentials::None);
+    let client = base.with_token_provider(dintero_auth::ClientCredentials::new(
+        &base,
+        config.account_id.clone(),
+        config.client_id.clone(),
+        config.client_secret.clone(),
+        "https://aud",
+    ));
+    let outcome = client.login(&config.account_id, grant()).await.unwrap();
+    assert!(
+        matches!(
+            outcome,
+            dintero_auth::LoginOutcome::LoggedIn(_) | dintero_auth::LoginOutcome::MfaRequired(_)
+        ),
+        "{outcome:?}"
+    );
+
+    let basic_only = dintero(
+        &server.url(),
+        Credentials::basic(config.client_id.clone(), config.client_secret.clone()),
+    );
+    let refused = basic_only
+        .login(&config.account_id, grant())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.status().map(|status| status.as_u16()),
+        Some(401),
+        "{refused}"
     );
 }
 

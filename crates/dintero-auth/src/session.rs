@@ -399,12 +399,23 @@ impl Client {
     /// Logs in to `account_id` with the `password` grant ([`PasswordLogin::login`]): a user
     /// with MFA answers [`LoginOutcome::MfaRequired`].
     ///
+    /// Dintero takes the grant from a bearer that may use the token endpoint, the API client's
+    /// own token: call it on a client with a [`ClientCredentials`] provider (on a client with
+    /// only `Credentials::basic`, the token endpoint answers 401).
+    ///
     /// ```no_run
-    /// use dintero_auth::{Client, Credentials, LoginOutcome};
+    /// use dintero_auth::{Client, ClientCredentials, Credentials, LoginOutcome};
     /// use dintero_auth::models::{OobChannel, PasswordGrant};
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let client = Client::new(Credentials::basic("client-id", "client-secret"))?;
+    /// let base = Client::new(Credentials::None)?;
+    /// let client = base.with_token_provider(ClientCredentials::new(
+    ///     &base,
+    ///     "T00000000",
+    ///     "client-id",
+    ///     "client-secret",
+    ///     "https://aud",
+    /// ));
     /// let grant = PasswordGrant::new("user@example.org", "password", "https://aud");
     /// let client = match client.login("T00000000", grant).await? {
     ///     LoginOutcome::LoggedIn(client) => client,
