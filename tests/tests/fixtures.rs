@@ -46,6 +46,10 @@ const TESTED: &[&str] = &[
     "plex/sign_in_401_repeated_failures.xml",
     "plex/sign_in_201_account.json",
     "plex/sign_in_201_account_null_languages.json",
+    "plex/get_token_details_200_free.json",
+    "plex/get_token_details_200_free_guest.json",
+    "plex/get_token_details_200_plexpass.json",
+    "plex/get_token_details_200_plexpass_guest.json",
     "emnify/authenticate_200_application_token.json",
     "emnify/authenticate_200_redacted_token.json",
     "emnify/unauthorized_401_token_segments.json",
@@ -258,6 +262,59 @@ async fn plex_recorded_sign_ins_decode_with_their_nulls() {
     let subscription = account.subscription.as_ref().unwrap();
     assert_eq!(subscription.subscribed_at, None);
     assert_eq!(subscription.status, Some(SubscriptionStatus::Inactive));
+}
+
+/// plex.tv's account answers of every account kind, as a community client recorded them: a free
+/// account, a Plex Pass account (a Home admin), and a managed (restricted) user of each one's
+/// Home. Free and managed accounts carry an older, shorter `profile`, and services without a
+/// token; every one decodes, its token and identity strict.
+#[tokio::test]
+async fn plex_account_answers_of_every_account_kind_decode() {
+    for (name, id, restricted, active) in [
+        ("free", 12345, false, false),
+        ("free_guest", 23456, true, false),
+        ("plexpass", 12345, false, true),
+        ("plexpass_guest", 23456, true, false),
+    ] {
+        let file = format!("plex/get_token_details_200_{name}.json");
+        let server = serving(&file, GET, "/api/v2/user", 200, "application/json").await;
+        let account = plex(&server.base_url(), Credentials::api_key("placeholder"))
+            .authentication()
+            .get_token_details()
+            .await
+            .unwrap_or_else(|err| panic!("{file}: {err:?}"));
+        let recorded: serde_json::Value = serde_json::from_slice(&fixture(&file)).unwrap();
+        assert_eq!(account.id, recorded["id"].as_i64().unwrap(), "{file}");
+        assert_eq!(
+            account.auth_token.expose(),
+            recorded["authToken"].as_str().unwrap()
+        );
+        assert_eq!(account.uuid, recorded["uuid"].as_str().unwrap());
+        assert_eq!(account.id, id);
+        assert_eq!(recorded["restricted"].as_bool(), Some(restricted), "{file}");
+        // The descriptive objects are kept where they decode, whatever their age.
+        let profile = account.profile.as_ref().expect("the profile decodes");
+        assert_eq!(
+            profile.watched_indicator.is_some(),
+            recorded["profile"].get("watchedIndicator").is_some(),
+            "{file}"
+        );
+        let subscription = account
+            .subscription
+            .as_ref()
+            .expect("the subscription decodes");
+        assert_eq!(subscription.active, Some(active), "{file}");
+        let services = account.services.as_ref().expect("the services decode");
+        assert_eq!(
+            services.len(),
+            recorded["services"].as_array().unwrap().len(),
+            "{file}: every service is kept"
+        );
+        assert!(
+            services.iter().any(|service| service.token.is_none()),
+            "{file}"
+        );
+    }
 }
 
 // emnify

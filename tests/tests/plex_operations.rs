@@ -78,7 +78,7 @@ async fn sign_in_posts_the_form_without_a_token() {
         profile.auto_select_subtitle,
         AutoSelectSubtitleMode::AlwaysEnabled
     );
-    assert_eq!(profile.media_reviews_visibility, Toggle::Unknown(7));
+    assert_eq!(profile.media_reviews_visibility, Some(Toggle::Unknown(7)));
     assert_eq!(account.trials.len(), 1);
 }
 

@@ -7,7 +7,7 @@
 pub use crate::authorized::Api;
 pub use crate::request::{Operation, OperationRequest, Security};
 pub use crate::response::Response;
-pub use crate::support::{concat, header_value, json_text};
+pub use crate::support::{concat, header_value, json_text, tolerant, tolerant_items};
 /// The generated models' serde adapters (`skip_serializing_none`, the string enums' derives).
 pub use serde_with;
 

@@ -1,5 +1,5 @@
-//! Helpers the generated code calls (through `__private`): path joining, response headers and
-//! parameters sent as JSON text.
+//! Helpers the generated code calls (through `__private`): path joining, response headers,
+//! parameters sent as JSON text, and the tolerant reading of descriptive objects.
 
 /// Joins the pieces of a path in one allocation of the exact size (cheaper than `format!`, which
 /// the generated operations would otherwise call on every request).
@@ -24,4 +24,72 @@ pub fn header_value<T: std::str::FromStr>(
 pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, crate::Error> {
     serde_json::to_string(value)
         .map_err(|err| crate::Error::InvalidRequest(format!("cannot encode a parameter: {err}")))
+}
+
+/// Reads a descriptive object (a field whose component the spec marks `x-tolerant`): a value
+/// that does not decode as `T` (a missing field, another type, an older shape) reads as `None`,
+/// so that it never fails the answer that carries it; `null` and absence read as `None` too.
+pub fn tolerant<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+/// Reads an array of descriptive objects: the items that decode as `T`, the others left out;
+/// anything but an array reads as `None`.
+pub fn tolerant_items<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    let serde_json::Value::Array(items) = value else {
+        return Ok(None);
+    };
+    Ok(Some(
+        items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Profile {
+        watched: u8,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Account {
+        id: u32,
+        #[serde(default, deserialize_with = "tolerant")]
+        profile: Option<Profile>,
+        #[serde(default, deserialize_with = "tolerant_items")]
+        services: Option<Vec<Profile>>,
+    }
+
+    #[test]
+    fn a_descriptive_object_that_does_not_decode_is_absent_and_the_rest_decodes() {
+        let read = |json: &str| serde_json::from_str::<Account>(json).unwrap();
+        let account = read(r#"{"id": 1, "profile": {"watched": 1}, "services": [{"watched": 2}]}"#);
+        assert_eq!(account.profile, Some(Profile { watched: 1 }));
+        assert_eq!(account.services, Some(vec![Profile { watched: 2 }]));
+        let odd = read(
+            r#"{"id": 2, "profile": {"older": true}, "services": [{"watched": "x"}, {"watched": 3}]}"#,
+        );
+        assert_eq!((odd.id, odd.profile), (2, None));
+        assert_eq!(odd.services, Some(vec![Profile { watched: 3 }]));
+        let absent = read(r#"{"id": 3, "profile": null, "services": "none"}"#);
+        assert_eq!((absent.profile, absent.services), (None, None));
+        assert_eq!(read(r#"{"id": 4}"#).profile, None);
+        // The strict fields stay strict.
+        assert!(serde_json::from_str::<Account>(r#"{"id": "x"}"#).is_err());
+    }
 }

@@ -262,12 +262,16 @@ pub struct Field {
     /// The one variant of the field's type, a string enum of a single value (OAuth's
     /// `grant_type: [client_credentials]`): constructors set it instead of taking it.
     pub constant: Option<String>,
+    /// Its type is a descriptive object (`x-tolerant: true` on the component), or an array of
+    /// them: a value that does not decode reads as absent (an array keeps the items that do),
+    /// and never fails the answer.
+    pub tolerant: bool,
 }
 
 impl Field {
     /// Whether the Rust field is an `Option`.
     pub fn optional(&self) -> bool {
-        !self.required || self.nullable
+        !self.required || self.nullable || self.tolerant
     }
 }
 

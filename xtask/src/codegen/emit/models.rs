@@ -101,9 +101,18 @@ pub(super) fn emit_struct(
         });
         // An unset optional field is left out; a required one that may be null is sent as null.
         let always = (field.required && field.optional()).then(|| quote!(#[serialize_always]));
+        // A descriptive object that does not decode reads as absent; an array of them keeps
+        // the items that do.
+        let tolerant = field.tolerant.then(|| match field.ty {
+            Ty::Vec(_) => {
+                quote!(#[serde(default, deserialize_with = "auth_core::__private::tolerant_items")])
+            }
+            _ => quote!(#[serde(default, deserialize_with = "auth_core::__private::tolerant")]),
+        });
         quote! {
             #docs
             #serde
+            #tolerant
             #always
             pub #rust: #ty,
         }
@@ -182,7 +191,7 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
     let params = required.iter().map(|field| {
         let rust = ident(&field.rust);
         let ty = into(field);
-        if field.nullable {
+        if field.nullable || field.tolerant {
             let ty = rust_type(&field.ty, false);
             quote!(#rust: Option<#ty>)
         } else {
@@ -200,7 +209,7 @@ pub(super) fn emit_constructors(name: &Ident, fields: &[Field]) -> TokenStream {
             } else {
                 quote!(#rust: #ty::#variant)
             }
-        } else if field.nullable || !matches!(field.ty, Ty::String | Ty::Secret) {
+        } else if field.nullable || field.tolerant || !matches!(field.ty, Ty::String | Ty::Secret) {
             quote!(#rust)
         } else {
             quote!(#rust: #rust.into())

@@ -606,6 +606,7 @@ impl<'a> Lowerer<'a> {
                     description: text(&header.description),
                     deprecated: header.deprecated.unwrap_or(false),
                     constant: None,
+                    tolerant: false,
                 });
             }
         }

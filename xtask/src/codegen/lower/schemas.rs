@@ -445,6 +445,36 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Whether a property's schema is a component marked `x-tolerant: true` (a descriptive
+    /// object, such as an account's profile), or an array of such components.
+    fn is_tolerant(&self, schema: &ReferenceOr<Box<Schema>>) -> bool {
+        let marked = |reference: &str| {
+            let Some(key) = reference.strip_prefix("#/components/schemas/") else {
+                return false;
+            };
+            let components = self.spec.components.as_ref();
+            match components.and_then(|c| c.schemas.get(key)) {
+                Some(ReferenceOr::Item(target)) => target
+                    .schema_data
+                    .extensions
+                    .get("x-tolerant")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false),
+                _ => false,
+            }
+        };
+        match schema {
+            ReferenceOr::Reference { reference } => marked(reference),
+            ReferenceOr::Item(schema) => match &schema.schema_kind {
+                SchemaKind::Type(Type::Array(array)) => matches!(
+                    array.items.as_ref(),
+                    Some(ReferenceOr::Reference { reference }) if marked(reference)
+                ),
+                _ => false,
+            },
+        }
+    }
+
     pub(super) fn fields(
         &mut self,
         properties: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
@@ -465,6 +495,7 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Item(schema) => Some(&schema.schema_data),
                 ReferenceOr::Reference { .. } => None,
             };
+            let tolerant = self.is_tolerant(schema);
             fields.push(Field {
                 wire: wire.clone(),
                 rust: rust_field_name(wire),
@@ -474,6 +505,7 @@ impl<'a> Lowerer<'a> {
                 description: data.and_then(|d| text(&d.description)),
                 deprecated: data.is_some_and(|d| d.deprecated),
                 constant: None,
+                tolerant,
             });
         }
         distinct_rust_names(&mut fields);
