@@ -34,8 +34,9 @@ where
     D: serde::Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
-    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-    Ok(serde_json::from_value(value).ok())
+    // The value's text, as it stands in the answer (no tree of it is built), read again as `T`.
+    let raw = <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(serde_json::from_str(raw.get()).ok())
 }
 
 /// Reads an array of descriptive objects: the items that decode as `T`, the others left out;
@@ -45,14 +46,14 @@ where
     D: serde::Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
-    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-    let serde_json::Value::Array(items) = value else {
+    let raw = <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(deserializer)?;
+    let Ok(items) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(raw.get()) else {
         return Ok(None);
     };
     Ok(Some(
         items
             .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
+            .filter_map(|item| serde_json::from_str(item.get()).ok())
             .collect(),
     ))
 }
