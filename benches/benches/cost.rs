@@ -355,6 +355,100 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
         black_box(serde_json::from_slice::<BaselinePlexErrors>(&bytes).expect("decodes"));
     };
 
+    // A 429 with `Retry-After`, returned to the caller (no retries): ours gives the
+    // `TooManyRequests` error and its wait; the baseline reads the status, the header and the
+    // body.
+    let throttled = emnify_auth::Client::builder()
+        .server_url(emnify_auth::Server::Api, url)
+        .header(benches::ANSWER_HEADER, "429")
+        .retry(auth_core::RetryPolicy::disabled())
+        .build()
+        .expect("a client");
+    let throttled = &throttled;
+    let emnify_throttled_ours = || async move {
+        let error = throttled
+            .authentication()
+            .authenticate(emnify_body)
+            .await
+            .expect_err("a 429");
+        black_box(error.retry_after());
+        black_box(error);
+    };
+    let emnify_throttled_baseline = || async move {
+        let body = serde_json::to_vec(&BaselineAppToken {
+            application_token: "app-token",
+        })
+        .expect("json");
+        let response = emnify_http
+            .post(format!("{url}/api/v1/authenticate"))
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .header(benches::ANSWER_HEADER, "429")
+            .body(body)
+            .send()
+            .await
+            .expect("baseline");
+        assert_eq!(response.status(), 429);
+        let wait = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = response.bytes().await.expect("body");
+        black_box(wait);
+        black_box(serde_json::from_slice::<serde_json::Value>(&bytes).expect("decodes"));
+    };
+    // A 503 retried once to success (a GET: safe to send twice), without a backoff on either
+    // side (a zero-length sleep, the await a retry with a backoff makes).
+    let flaky = identity
+        .builder()
+        .server_url(plex_auth::Server::PlexTv, format!("{url}/api/v2"))
+        .credentials(Credentials::api_key("plex-token"))
+        .header(benches::ANSWER_HEADER, "503-once")
+        .retry(
+            auth_core::RetryPolicy::default()
+                .initial_backoff(Duration::ZERO)
+                .max_backoff(Duration::ZERO),
+        )
+        .build()
+        .expect("a client");
+    let flaky = &flaky;
+    let plex_flaky_ours = || async move {
+        black_box(
+            flaky
+                .authentication()
+                .get_token_details()
+                .await
+                .expect("the retry succeeds"),
+        );
+    };
+    let plex_flaky_baseline = || async move {
+        loop {
+            let response = plex_http
+                .get(format!("{url}/api/v2/user"))
+                .header("X-Plex-Client-Identifier", "bench-client")
+                .header("X-Plex-Product", "bench")
+                .header("X-Plex-Version", "1")
+                .header("X-Plex-Token", "plex-token")
+                .header(ACCEPT, "application/json")
+                .header(benches::ANSWER_HEADER, "503-once")
+                .send()
+                .await
+                .expect("baseline");
+            if response.status() == 503 {
+                let _ = response.bytes().await;
+                tokio::time::sleep(Duration::ZERO).await;
+                continue;
+            }
+            let bytes = response.bytes().await.expect("body");
+            black_box(
+                serde_json::from_slice::<plex_auth::models::UserPlexAccount>(&bytes)
+                    .expect("decodes"),
+            );
+            break;
+        }
+    };
+
     if std::env::var_os("AUTH_CLIENT_BENCH_SIZES").is_some() {
         println!(
             "future sizes: emnify ours {} / baseline {}, dintero ours {} / baseline {}, plex ours {} / baseline {}",
@@ -376,9 +470,9 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
     let mut cases = Vec::new();
     // AUTH_CLIENT_BENCH_ONLY=sequential (or "64") runs only those cases, for profiling.
     let only = std::env::var("AUTH_CLIENT_BENCH_ONLY").unwrap_or_default();
-    // AUTH_CLIENT_BENCH_CASE=emnify (or Dintero, Plex) runs only that operation's cases.
+    // AUTH_CLIENT_BENCH_CASE="emnify authenticate" (a case's name, as below) runs only it.
     let case = std::env::var("AUTH_CLIENT_BENCH_CASE").unwrap_or_default();
-    let wanted = |name: &str| name.contains(case.as_str());
+    let wanted = |name: &str| case.is_empty() || name == case;
     for (concurrency, suffix) in [(1, "sequential"), (64, "64 concurrent")] {
         if !suffix.contains(only.as_str()) {
             continue;
@@ -404,6 +498,32 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
                 concurrency,
                 dintero_ours,
                 dintero_baseline,
+            );
+            cases.push(case.await);
+        }
+        if wanted("emnify authenticate answering 429") {
+            let name = leak(format!("emnify authenticate answering 429, {suffix}"));
+            let case = compare(
+                name,
+                rounds,
+                requests,
+                concurrency,
+                emnify_throttled_ours,
+                emnify_throttled_baseline,
+            );
+            cases.push(case.await);
+        }
+        // Sequential only: the server answers every other such request with a 503, which
+        // pairs each call's first attempt with its retry only when calls do not overlap.
+        if concurrency == 1 && wanted("Plex token details after a 503") {
+            let name = leak(format!("Plex token details after a 503, {suffix}"));
+            let case = compare(
+                name,
+                rounds,
+                requests,
+                concurrency,
+                plex_flaky_ours,
+                plex_flaky_baseline,
             );
             cases.push(case.await);
         }

@@ -61,6 +61,15 @@ pub const ACCESS_TOKEN: &str = r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIi
 pub const SIGN_IN_REFUSED: &str =
     r#"{"errors":[{"code":1029,"message":"Please enter the verification code","status":401}]}"#;
 
+/// A 429 body in emnify's error envelope (made for the benchmark, not recorded).
+pub const THROTTLED: &str =
+    r#"{"error_code":1000,"error_token":"BadRequest","message":"Too many requests"}"#;
+
+/// The request header that asks the server for another answer than the path's: `429` (a 429
+/// with `Retry-After: 1`), or `503-once` (a 503 to every other such request, the path's answer
+/// to the rest: a call that is retried once succeeds).
+pub const ANSWER_HEADER: &str = "x-bench-answer";
+
 /// Serves the canned answers on 127.0.0.1 (a free port, printed on stdout) until stdin closes.
 pub fn serve() {
     pin_to_cpu(1);
@@ -79,6 +88,7 @@ pub fn serve() {
             let _ = tokio::task::spawn_blocking(|| std::io::stdin().lines().count()).await;
             std::process::exit(0);
         });
+        static FLAKY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
@@ -87,16 +97,39 @@ pub fn serve() {
                 let service = service_fn(
                     |request: hyper::Request<hyper::body::Incoming>| async move {
                         let path = request.uri().path().to_owned();
+                        let answer = request
+                            .headers()
+                            .get(ANSWER_HEADER)
+                            .and_then(|value| value.to_str().ok())
+                            .map(str::to_owned);
                         let _ = request.into_body().collect().await;
-                        let (status, body) = match path.as_str() {
+                        let (mut status, mut body) = match path.as_str() {
                             "/api/v1/authenticate" => (200, AUTH_TOKENS),
                             "/api/v2/user" => (200, ACCOUNT),
                             "/api/v2/users/signin" => (401, SIGN_IN_REFUSED),
                             _ => (200, ACCESS_TOKEN),
                         };
+                        let mut retry_after = None;
+                        match answer.as_deref() {
+                            Some("429") => {
+                                (status, body, retry_after) = (429, THROTTLED, Some("1"));
+                            }
+                            Some("503-once")
+                                if FLAKY
+                                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                                    .is_multiple_of(2) =>
+                            {
+                                (status, body) = (503, "");
+                            }
+                            _ => {}
+                        }
+                        let response = hyper::Response::builder().status(status);
+                        let response = match retry_after {
+                            Some(wait) => response.header("retry-after", wait),
+                            None => response,
+                        };
                         Ok::<_, Infallible>(
-                            hyper::Response::builder()
-                                .status(status)
+                            response
                                 .header("content-type", "application/json")
                                 .body(Full::new(Bytes::from_static(body.as_bytes())))
                                 .expect("a response"),
