@@ -1,8 +1,9 @@
-//! How the crates are put together: auth-core's parts depend on one another one way (no cycle
-//! among its top-level modules, a file `src/x.rs` or a folder `src/x/`, counting paths through
-//! the crate root's re-exports: `crate::Stored` is a use of the module that defines it; doc
-//! links do not count), and no two public types of a crate share a name (a token provider at
-//! the root and a request body in `models` once did).
+//! How the crates are put together, and what the README says of them: auth-core's parts
+//! depend on one another one way (no cycle among its top-level modules, a file `src/x.rs` or a
+//! folder `src/x/`, counting paths through the crate root's re-exports: `crate::Stored` is a use
+//! of the module that defines it; doc links do not count); no two public types of a crate share
+//! a name (a token provider at the root and a request body in `models` once did); and the
+//! README's flow table names only what each crate has.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -194,4 +195,88 @@ fn no_two_public_types_of_a_crate_share_a_name() {
         checked += 1;
     }
     assert!(checked >= 4, "auth-core and the vendor crates");
+}
+
+/// The README's flow table names, per vendor, only what that crate has: every type in its
+/// column is declared or re-exported by the crate, every method is a `fn` of the crate (or of
+/// auth-core, which its clients wrap).
+#[test]
+fn the_readme_flow_table_names_what_each_crate_has() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let table = readme
+        .split("## One flow vocabulary")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").find(|part| part.contains("| idea |")))
+        .expect("the flow table");
+    let source_of = |krate: &str| -> String {
+        rust_files(&root.join("crates").join(krate).join("src"))
+            .iter()
+            .chain(&rust_files(&root.join("crates/auth-core/src")))
+            .map(|file| fs::read_to_string(file).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let crates = ["emnify-auth", "dintero-auth", "plex-auth"];
+    let sources: Vec<String> = crates.iter().map(|krate| source_of(krate)).collect();
+    let mut missing = Vec::new();
+    for row in table.lines().skip(2) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        for (column, krate) in crates.iter().enumerate() {
+            let Some(cell) = cells.get(column + 2) else {
+                continue;
+            };
+            // The code spans of the cell.
+            for span in cell.split('`').skip(1).step_by(2) {
+                if span.contains('-') || span.contains("::testing") {
+                    continue; // a header name or a module path
+                }
+                let mut words = Vec::new();
+                let mut word = String::new();
+                for c in span.chars().chain([' ']) {
+                    if c.is_alphanumeric() || c == '_' {
+                        word.push(c);
+                    } else {
+                        if !word.is_empty() {
+                            words.push((std::mem::take(&mut word), c));
+                        }
+                    }
+                }
+                let source = &sources[column];
+                for (word, next) in words {
+                    let declared = if word.starts_with(|c: char| c.is_ascii_uppercase()) {
+                        ["struct", "enum", "trait", "type"].iter().any(|kind| {
+                            let declaration = format!("pub {kind} {word}");
+                            whole_word_before(source, &declaration, &[' ', '<', '(', ';', '{'])
+                        })
+                            // A tuple variant, or a name in a `pub use` list.
+                            || whole_word_before(source, &word, &['(', ',', '}', ';'])
+                    } else if next == '(' {
+                        source.contains(&format!("fn {word}("))
+                            || source.contains(&format!("fn {word}<"))
+                    } else {
+                        true // a variable of the example (`client`, `pending`)
+                    };
+                    if !declared {
+                        missing.push(format!("{krate}: `{word}` in `{span}`"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the README's flow table names what the crate does not have:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Whether `word` stands in `source` as a whole word directly followed by one of `followers`.
+fn whole_word_before(source: &str, word: &str, followers: &[char]) -> bool {
+    source.match_indices(word).any(|(at, _)| {
+        let before = source[..at].chars().next_back();
+        let after = source[at + word.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && after.is_some_and(|c| followers.contains(&c))
+    })
 }
