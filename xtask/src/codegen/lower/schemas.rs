@@ -449,19 +449,12 @@ impl<'a> Lowerer<'a> {
     /// object, such as an account's profile), or an array of such components.
     fn is_tolerant(&self, schema: &ReferenceOr<Box<Schema>>) -> bool {
         let marked = |reference: &str| {
-            let Some(key) = reference.strip_prefix("#/components/schemas/") else {
-                return false;
-            };
-            let components = self.spec.components.as_ref();
-            match components.and_then(|c| c.schemas.get(key)) {
-                Some(ReferenceOr::Item(target)) => target
-                    .schema_data
-                    .extensions
-                    .get("x-tolerant")
-                    .and_then(serde_json::Value::as_bool)
-                    .unwrap_or(false),
-                _ => false,
-            }
+            reference
+                .strip_prefix(SCHEMAS)
+                .and_then(|key| self.component_schema(key))
+                .and_then(|target| target.schema_data.extensions.get("x-tolerant"))
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
         };
         match schema {
             ReferenceOr::Reference { reference } => marked(reference),
