@@ -86,28 +86,6 @@ impl Client {
         ))
     }
 
-    /// As [`Client::with_token_provider`], starting with `token` (the one a login just got), so
-    /// that the first call needs no token request.
-    pub fn with_token_provider_seeded(
-        &self,
-        provider: impl crate::TokenProvider + 'static,
-        token: crate::Token,
-    ) -> Client {
-        let source = crate::TokenSource::with_policy(provider, self.shared.token_policy);
-        source.seed(token);
-        self.with_token_source(source)
-    }
-
-    /// The same client sending tokens from `provider` as the API key its operations' specs
-    /// name (Plex's `X-Plex-Token`), kept valid as [`Client::with_token_provider`] keeps bearer
-    /// tokens.
-    pub fn with_api_key_provider(&self, provider: impl crate::TokenProvider + 'static) -> Client {
-        self.with_credentials(Credentials::ApiKeySource(crate::TokenSource::with_policy(
-            provider,
-            self.shared.token_policy,
-        )))
-    }
-
     /// The same client sending bearer tokens from `source` (shared with its other users).
     pub fn with_token_source(&self, source: crate::TokenSource) -> Client {
         self.with_credentials(Credentials::BearerSource(source))
@@ -130,11 +108,8 @@ impl Client {
         }
     }
 
-    /// The client a [`TokenProvider`](crate::TokenProvider) sends its token requests with: this
-    /// one's connection pool and retries, `credentials`, and no timeouts of its own (the token
-    /// source bounds each token request with [`TokenPolicy::request_timeout`], not with the
-    /// timeouts of the calls waiting for it).
-    pub fn token_client(&self, credentials: Credentials) -> Client {
+    /// The client token requests are sent with (see [`crate::session::token_client`]).
+    pub(crate) fn token_client(&self, credentials: Credentials) -> Client {
         Client {
             credentials: Arc::new(credentials),
             timeouts: Timeouts::none(),

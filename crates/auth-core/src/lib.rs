@@ -5,6 +5,7 @@
 //! |---|---|
 //! | a configured client: servers, credentials, limits | [`Client`], [`ClientBuilder`], [`SpecServer`] |
 //! | credentials | [`Credentials`] (one, or [`Credentials::several`] for schemes required together), [`Secret`] |
+//! | logins: their outcome, refresh-then-login, the client a login hands back | [`session::LoginOutcome`], [`session::RefreshThenLogin`], [`session::Grants`], [`session::logged_in`] |
 //! | tokens that stay valid | [`Token`], [`TokenSource`], [`TokenProvider`], [`TokenPolicy`], [`TokenError`] |
 //! | tokens that survive restarts | [`TokenStore`], [`MemoryTokenStore`], [`FileTokenStore`], [`Stored`], [`StoredToken`], [`TokenStoreError`], `KeyringTokenStore` (feature `keyring`), `RedisTokenStore` (feature `redis`) |
 //! | any other endpoint of the vendor, with the token | [`AuthorizedRequest`], [`AuthorizedResponse`], [`RequestError`], `TokenMiddleware` (feature `middleware`) |
@@ -44,6 +45,7 @@ mod response;
 mod retry;
 mod secret;
 mod send;
+pub mod session;
 mod support;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -51,3 +51,11 @@ pub fn request(
 pub fn token_middleware(client: &Client, api: &'static Api) -> crate::TokenMiddleware {
     crate::middleware::TokenMiddleware::new(client, api)
 }
+
+/// `client` sending tokens from `provider` as the API key its operations' specs name (Plex's
+/// `X-Plex-Token`), kept valid as bearer tokens from a provider are.
+pub fn api_key_provider(client: &Client, provider: impl crate::TokenProvider + 'static) -> Client {
+    client.with_credentials(crate::Credentials::ApiKeySource(
+        crate::TokenSource::with_policy(provider, client.token_policy()),
+    ))
+}

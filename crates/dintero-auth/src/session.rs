@@ -2,8 +2,7 @@
 //! [`RefreshToken`], [`AccountUserToken`]), the login with an out-of-band second factor
 //! ([`LoginOutcome`], [`MfaPending`], [`OobChallenge`]), and MFA recovery ([`RecoveryOutcome`]).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
+use auth_core::session::{self, GrantFuture, Grants, Refresh, RefreshThenLogin};
 use auth_core::{
     ApiError, ApiErrorKind, Credentials, FetchFuture, Secret, Token, TokenError, TokenErrorKind,
     TokenProvider,
@@ -29,6 +28,15 @@ impl AccessToken {
     /// Dintero's clock does not matter; zero or negative means expired on arrival.
     pub fn to_token(&self) -> Token {
         Token::expiring_in_secs(self.access_token.clone(), self.expires_in)
+    }
+
+    /// As [`AccessToken::to_token`], with the answer's refresh token when it has one.
+    fn to_token_with_refresh(&self) -> Token {
+        let token = self.to_token();
+        match &self.refresh_token {
+            Some(next) => token.with_refresh_token(next.clone()),
+            None => token,
+        }
     }
 }
 
@@ -139,7 +147,7 @@ impl FixedGrant {
         grant: AuthToken,
     ) -> Self {
         Self {
-            client: Client::from(client.core().token_client(credentials)),
+            client: Client::from(session::token_client(client.core(), credentials)),
             account_id,
             grant,
         }
@@ -156,11 +164,7 @@ impl FixedGrant {
 /// Access tokens from a refresh token (of a password or authorization-code grant); each
 /// answer's refresh token, when it has one, is used for the next.
 #[derive(Debug)]
-pub struct RefreshToken {
-    client: Client,
-    account_id: String,
-    refresh_token: Mutex<Secret>,
-}
+pub struct RefreshToken(RefreshThenLogin<RefreshGrant>);
 
 impl RefreshToken {
     /// Trades `refresh_token` for tokens of `account_id`, with `client`'s credentials and pool.
@@ -169,29 +173,20 @@ impl RefreshToken {
         account_id: impl Into<String>,
         refresh_token: impl Into<Secret>,
     ) -> Self {
-        Self {
-            client: token_client(client),
-            account_id: account_id.into(),
-            refresh_token: Mutex::new(refresh_token.into()),
-        }
+        Self(RefreshThenLogin::from_refresh_token(
+            RefreshGrant::new(client, account_id.into()),
+            refresh_token,
+        ))
     }
 }
 
 impl TokenProvider for RefreshToken {
     fn fetch(&self) -> FetchFuture<'_> {
-        Box::pin(async move {
-            let grant = models::RefreshTokenGrant::new(lock(&self.refresh_token).clone()).into();
-            let access = request_token(&self.client, &self.account_id, &grant).await?;
-            if let Some(next) = &access.refresh_token {
-                *lock(&self.refresh_token) = next.clone();
-            }
-            let next = lock(&self.refresh_token).clone();
-            Ok(access.to_token().with_refresh_token(next))
-        })
+        self.0.fetch()
     }
 
     fn resume(&self, refresh_token: Secret) {
-        *lock(&self.refresh_token) = refresh_token;
+        self.0.resume(refresh_token);
     }
 }
 
@@ -204,9 +199,7 @@ impl TokenProvider for RefreshToken {
 #[derive(Debug)]
 pub struct PasswordLogin {
     client: Client,
-    account_id: String,
-    grant: models::PasswordGrant,
-    refresh_token: Mutex<Option<Secret>>,
+    session: RefreshThenLogin<UserGrants>,
 }
 
 impl PasswordLogin {
@@ -216,27 +209,33 @@ impl PasswordLogin {
         account_id: impl Into<String>,
         grant: models::PasswordGrant,
     ) -> Self {
+        let grants = UserGrants {
+            refresh: RefreshGrant::new(client, account_id.into()),
+            grant,
+        };
         Self {
             client: client.clone(),
-            account_id: account_id.into(),
-            grant,
-            refresh_token: Mutex::new(None),
+            session: RefreshThenLogin::new(grants),
         }
+    }
+
+    fn account_id(&self) -> &str {
+        &self.session.grants().refresh.account_id
     }
 
     /// Logs in now: a user with MFA answers [`LoginOutcome::MfaRequired`]; request a challenge,
     /// then complete it. The client it gives back keeps its access token valid with this login.
     pub async fn login(self) -> Result<LoginOutcome, LoginError> {
-        let grant = self.grant.clone().into();
+        let grant = self.session.grants().grant.clone().into();
         // Asked for by the caller: bounded by the client's own timeouts.
-        match request_token(&self.client, &self.account_id, &grant).await {
+        match request_token(&self.client, self.account_id(), &grant).await {
             Ok(access) => Ok(LoginOutcome::LoggedIn(self.logged_in(&access))),
             Err(error) => match mfa_token(&error) {
                 Some(mfa_token) => Ok(LoginOutcome::MfaRequired(MfaPending {
-                    client: self.client,
-                    account_id: self.account_id,
+                    client: self.client.clone(),
+                    account_id: self.account_id().to_owned(),
                     mfa_token,
-                    grant: Some(self.grant),
+                    grant: Some(self.session.grants().grant.clone()),
                 })),
                 None => Err(error),
             },
@@ -245,74 +244,89 @@ impl PasswordLogin {
 
     /// The client that sends `access`, and gets the next tokens from this login.
     fn logged_in(self, access: &AccessToken) -> Client {
-        *lock(&self.refresh_token) = access.refresh_token.clone();
-        let base = self.client.clone();
+        let core = self.client.core().clone();
         Client::from(
-            base.core()
-                .with_token_provider_seeded(self, access.to_token()),
+            self.session
+                .into_client(&core, access.to_token_with_refresh()),
         )
     }
 }
 
 impl TokenProvider for PasswordLogin {
     fn fetch(&self) -> FetchFuture<'_> {
-        Box::pin(async move {
-            let client = token_client(&self.client);
-            let refresh_token = lock(&self.refresh_token).clone();
-            let refreshed = match refresh_token {
-                Some(refresh_token) => {
-                    let grant = models::RefreshTokenGrant::new(refresh_token).into();
-                    match request_token(&client, &self.account_id, &grant).await {
-                        Ok(access) => Some(access),
-                        // A refresh token Dintero refuses is no failure yet: log in again.
-                        Err(error) if error.documented().is_some() => None,
-                        Err(error) => return Err(error.into()),
-                    }
-                }
-                None => None,
-            };
-            let access = match refreshed {
-                Some(access) => access,
-                None => {
-                    let grant = self.grant.clone().into();
-                    match request_token(&client, &self.account_id, &grant).await {
-                        Ok(access) => access,
-                        Err(error) if mfa_token(&error).is_some() => {
-                            return Err(TokenError::new(
-                                TokenErrorKind::InteractionRequired,
-                                "Dintero asks for a second factor: log in with `PasswordLogin::login`",
-                            ));
-                        }
-                        Err(error) => return Err(error.into()),
-                    }
-                }
-            };
-            if let Some(refresh_token) = &access.refresh_token {
-                *lock(&self.refresh_token) = Some(refresh_token.clone());
-            }
-            let token = access.to_token();
-            Ok(match lock(&self.refresh_token).clone() {
-                Some(next) => token.with_refresh_token(next),
-                None => token,
-            })
-        })
+        self.session.fetch()
     }
 
     fn resume(&self, refresh_token: Secret) {
-        *lock(&self.refresh_token) = Some(refresh_token);
+        self.session.resume(refresh_token);
     }
 }
 
-/// What a login led to.
+/// Dintero's refresh grant for an account, sent with the token client: the client's
+/// credentials, without its own timeouts (the token source bounds token requests).
 #[derive(Debug)]
-#[non_exhaustive]
-pub enum LoginOutcome {
-    /// Logged in: the client sends an access token, and keeps it valid.
-    LoggedIn(Client),
-    /// The user has MFA enabled: request a challenge ([`MfaPending::challenge`]), then
-    /// complete it with the code the user received ([`OobChallenge::complete`]).
-    MfaRequired(MfaPending),
+struct RefreshGrant {
+    client: Client,
+    account_id: String,
 }
+
+impl RefreshGrant {
+    fn new(client: &Client, account_id: String) -> Self {
+        let credentials = client.core().credentials().clone();
+        Self {
+            client: Client::from(session::token_client(client.core(), credentials)),
+            account_id,
+        }
+    }
+}
+
+impl Grants for RefreshGrant {
+    fn refresh(&self, refresh_token: Secret) -> GrantFuture<'_, Refresh> {
+        Box::pin(async move {
+            let grant = models::RefreshTokenGrant::new(refresh_token).into();
+            match request_token(&self.client, &self.account_id, &grant).await {
+                Ok(access) => Ok(Refresh::Token(access.to_token_with_refresh())),
+                // A refresh token Dintero refuses (a documented error) may be mended by a login.
+                Err(error) if error.documented().is_some() => Ok(Refresh::Refused(error.into())),
+                Err(error) => Err(error.into()),
+            }
+        })
+    }
+}
+
+/// A user's grants: the refresh grant, and the `password` grant.
+#[derive(Debug)]
+struct UserGrants {
+    refresh: RefreshGrant,
+    grant: models::PasswordGrant,
+}
+
+impl Grants for UserGrants {
+    fn refresh(&self, refresh_token: Secret) -> GrantFuture<'_, Refresh> {
+        self.refresh.refresh(refresh_token)
+    }
+
+    fn login(&self) -> Option<FetchFuture<'_>> {
+        Some(Box::pin(async move {
+            let grant = self.grant.clone().into();
+            let refresh = &self.refresh;
+            match request_token(&refresh.client, &refresh.account_id, &grant).await {
+                Ok(access) => Ok(access.to_token_with_refresh()),
+                Err(error) if mfa_token(&error).is_some() => Err(TokenError::new(
+                    TokenErrorKind::InteractionRequired,
+                    "Dintero asks for a second factor: log in with `PasswordLogin::login`",
+                )),
+                Err(error) => Err(error.into()),
+            }
+        }))
+    }
+}
+
+/// What a login led to: [`LoginOutcome::LoggedIn`] with a client that sends an access token
+/// and keeps it valid, or [`LoginOutcome::MfaRequired`] when the user has MFA enabled: request a
+/// challenge ([`MfaPending::challenge`]), then complete it with the code the user received
+/// ([`OobChallenge::complete`]).
+pub type LoginOutcome = session::LoginOutcome<Client, MfaPending>;
 
 /// What an MFA recovery request led to.
 #[derive(Debug)]
@@ -387,8 +401,8 @@ impl OobChallenge {
             (None, Some(refresh_token)) => {
                 let provider =
                     RefreshToken::new(&pending.client, pending.account_id, refresh_token.clone());
-                let core = pending.client.core();
-                Client::from(core.with_token_provider_seeded(provider, access.to_token()))
+                let first = access.to_token_with_refresh();
+                Client::from(session::logged_in(pending.client.core(), provider, first))
             }
             (None, None) => pending.client.with_token(access.access_token),
         })
@@ -511,18 +525,4 @@ async fn request_token(
         .authentication()
         .aid_auths_oauth_token_post(account_id, grant)
         .await
-}
-
-/// `client`'s pool and credentials, without its own timeouts (the token source bounds token
-/// requests).
-fn token_client(client: &Client) -> Client {
-    Client::from(
-        client
-            .core()
-            .token_client(client.core().credentials().clone()),
-    )
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

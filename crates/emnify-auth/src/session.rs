@@ -2,8 +2,7 @@
 //! [`RefreshToken`]), the login with a one-time code ([`LoginOutcome`], [`MfaPending`]), and MFA
 //! key enrolment ([`MfaEnrollment`]).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
+use auth_core::session::{self, GrantFuture, Grants, Refresh, RefreshThenLogin};
 use auth_core::{
     ApiError, Credentials, FetchFuture, Secret, Token, TokenError, TokenErrorKind, TokenProvider,
 };
@@ -49,7 +48,7 @@ impl ApplicationToken {
     /// Authenticates with `token`, through `client`'s connection pool.
     pub fn new(client: &Client, token: impl Into<Secret>) -> Self {
         Self {
-            client: client.clone(),
+            client: Client::from(session::token_client(client.core(), Credentials::None)),
             token: token.into(),
         }
     }
@@ -68,37 +67,25 @@ impl TokenProvider for ApplicationToken {
 /// Auth tokens from a refresh token (of an earlier password login): each answer's refresh
 /// token, when it has one, is used for the next.
 #[derive(Debug)]
-pub struct RefreshToken {
-    client: Client,
-    refresh_token: Mutex<Secret>,
-}
+pub struct RefreshToken(RefreshThenLogin<RefreshGrant>);
 
 impl RefreshToken {
     /// Trades `refresh_token`, through `client`'s connection pool.
     pub fn new(client: &Client, refresh_token: impl Into<Secret>) -> Self {
-        Self {
-            client: client.clone(),
-            refresh_token: Mutex::new(refresh_token.into()),
-        }
+        Self(RefreshThenLogin::from_refresh_token(
+            RefreshGrant::new(client),
+            refresh_token,
+        ))
     }
 }
 
 impl TokenProvider for RefreshToken {
     fn fetch(&self) -> FetchFuture<'_> {
-        Box::pin(async move {
-            let refresh_token = lock(&self.refresh_token).clone();
-            let body = RefreshTokenAuthentication::new(refresh_token).into();
-            let tokens = tokens_of(authenticate(&self.client, &body).await?)?;
-            if let Some(next) = tokens.refresh_token {
-                *lock(&self.refresh_token) = next;
-            }
-            let next = lock(&self.refresh_token).clone();
-            Ok(Token::from_jwt(tokens.auth_token).with_refresh_token(next))
-        })
+        self.0.fetch()
     }
 
     fn resume(&self, refresh_token: Secret) {
-        *lock(&self.refresh_token) = refresh_token;
+        self.0.resume(refresh_token);
     }
 }
 
@@ -112,21 +99,21 @@ impl TokenProvider for RefreshToken {
 #[derive(Debug)]
 pub struct PasswordLogin {
     client: Client,
-    username: String,
-    password: Secret,
-    fingerprint: Option<Secret>,
-    refresh_token: Mutex<Option<Secret>>,
+    session: RefreshThenLogin<UserGrants>,
 }
 
 impl PasswordLogin {
     /// Logs in as `username` with `password`, through `client`'s connection pool.
     pub fn new(client: &Client, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        Self {
-            client: client.clone(),
+        let grants = UserGrants {
+            refresh: RefreshGrant::new(client),
             username: username.into(),
             password: password.into(),
             fingerprint: None,
-            refresh_token: Mutex::new(None),
+        };
+        Self {
+            client: client.clone(),
+            session: RefreshThenLogin::new(grants),
         }
     }
 
@@ -134,7 +121,7 @@ impl PasswordLogin {
     /// with it skip the one-time code.
     #[must_use]
     pub fn trust_device(mut self, fingerprint: impl Into<Secret>) -> Self {
-        self.fingerprint = Some(fingerprint.into());
+        self.session.grants_mut().fingerprint = Some(fingerprint.into());
         self
     }
 
@@ -142,10 +129,11 @@ impl PasswordLogin {
     /// [`LoginOutcome::MfaRequired`], to finish with [`MfaPending::complete`]. The client it
     /// gives back keeps its auth token valid with this login.
     pub async fn login(self) -> Result<LoginOutcome, LoginError> {
+        let body = self.session.grants().body();
         // Asked for by the caller: bounded by the client's own timeouts.
         let answer = anonymous(&self.client)
             .authentication()
-            .authenticate(&self.body())
+            .authenticate(&body)
             .await?;
         Ok(match answer {
             AuthenticationResponse::Tokens(tokens) => {
@@ -160,72 +148,93 @@ impl PasswordLogin {
         })
     }
 
-    fn body(&self) -> Authentication {
-        let mut body = UserAuthentication::new(self.username.clone(), self.password.clone());
-        body.fingerprint = self.fingerprint.clone();
-        body.into()
-    }
-
     /// The client that sends `tokens.auth_token`, and gets the next ones from this login.
     fn logged_in(self, tokens: AuthenticationTokens) -> Client {
-        *lock(&self.refresh_token) = tokens.refresh_token;
-        let base = self.client.clone();
-        Client::from(
-            base.core()
-                .with_token_provider_seeded(self, Token::from_jwt(tokens.auth_token)),
-        )
-    }
-
-    /// New tokens from the refresh token, when there is one and it still works.
-    async fn refreshed(&self) -> Result<Option<AuthenticationTokens>, LoginError> {
-        let Some(refresh_token) = lock(&self.refresh_token).clone() else {
-            return Ok(None);
-        };
-        let body = RefreshTokenAuthentication::new(refresh_token).into();
-        match authenticate(&self.client, &body).await {
-            Ok(AuthenticationResponse::Tokens(tokens)) => Ok(Some(tokens)),
-            // A refresh token that no longer works is no failure yet: log in again.
-            Ok(AuthenticationResponse::MfaRequired(_)) => Ok(None),
-            Err(error) if matches!(error.documented(), Some(AuthenticateError::Unauthorized)) => {
-                Ok(None)
-            }
-            Err(error) => Err(error),
-        }
+        let core = self.client.core().clone();
+        Client::from(self.session.into_client(&core, token_of(tokens)))
     }
 }
 
 impl TokenProvider for PasswordLogin {
     fn fetch(&self) -> FetchFuture<'_> {
-        Box::pin(async move {
-            let tokens = match self.refreshed().await? {
-                Some(tokens) => tokens,
-                None => tokens_of(authenticate(&self.client, &self.body()).await?)?,
-            };
-            if let Some(refresh_token) = tokens.refresh_token {
-                *lock(&self.refresh_token) = Some(refresh_token);
-            }
-            let token = Token::from_jwt(tokens.auth_token);
-            Ok(match lock(&self.refresh_token).clone() {
-                Some(next) => token.with_refresh_token(next),
-                None => token,
-            })
-        })
+        self.session.fetch()
     }
 
     fn resume(&self, refresh_token: Secret) {
-        *lock(&self.refresh_token) = Some(refresh_token);
+        self.session.resume(refresh_token);
     }
 }
 
-/// What a login led to.
+/// emnify's refresh grant, sent with the token client: without credentials and without the
+/// client's own timeouts (the token source bounds token requests).
 #[derive(Debug)]
-#[non_exhaustive]
-pub enum LoginOutcome {
-    /// Logged in: the client sends an auth token, and keeps it valid.
-    LoggedIn(Client),
-    /// The user has MFA enabled and this device is not trusted: finish with a one-time code.
-    MfaRequired(MfaPending),
+struct RefreshGrant {
+    client: Client,
 }
+
+impl RefreshGrant {
+    fn new(client: &Client) -> Self {
+        Self {
+            client: Client::from(session::token_client(client.core(), Credentials::None)),
+        }
+    }
+}
+
+impl Grants for RefreshGrant {
+    fn refresh(&self, refresh_token: Secret) -> GrantFuture<'_, Refresh> {
+        Box::pin(async move {
+            let body = RefreshTokenAuthentication::new(refresh_token).into();
+            Ok(match authenticate(&self.client, &body).await {
+                Ok(answer) => match tokens_of(answer) {
+                    Ok(tokens) => Refresh::Token(token_of(tokens)),
+                    Err(error) => Refresh::Refused(error),
+                },
+                Err(error)
+                    if matches!(error.documented(), Some(AuthenticateError::Unauthorized)) =>
+                {
+                    Refresh::Refused(error.into())
+                }
+                Err(error) => return Err(error.into()),
+            })
+        })
+    }
+}
+
+/// A user's grants: the refresh grant, and a login with the user's name, password and trusted
+/// device.
+#[derive(Debug)]
+struct UserGrants {
+    refresh: RefreshGrant,
+    username: String,
+    password: Secret,
+    fingerprint: Option<Secret>,
+}
+
+impl UserGrants {
+    fn body(&self) -> Authentication {
+        let mut body = UserAuthentication::new(self.username.clone(), self.password.clone());
+        body.fingerprint = self.fingerprint.clone();
+        body.into()
+    }
+}
+
+impl Grants for UserGrants {
+    fn refresh(&self, refresh_token: Secret) -> GrantFuture<'_, Refresh> {
+        self.refresh.refresh(refresh_token)
+    }
+
+    fn login(&self) -> Option<FetchFuture<'_>> {
+        Some(Box::pin(async move {
+            let answer = authenticate(&self.refresh.client, &self.body()).await?;
+            Ok(token_of(tokens_of(answer)?))
+        }))
+    }
+}
+
+/// What a login led to: [`LoginOutcome::LoggedIn`] with a client that sends an auth token and
+/// keeps it valid, or [`LoginOutcome::MfaRequired`] when the user has MFA enabled and this device
+/// is not trusted (finish with a one-time code).
+pub type LoginOutcome = session::LoginOutcome<Client, MfaPending>;
 
 /// A login waiting for the one-time code of the user's MFA key.
 #[derive(Debug)]
@@ -244,7 +253,7 @@ impl MfaPending {
     /// login completes: later logins with it, the client's own included, skip the code.
     #[must_use]
     pub fn trust_device(mut self, fingerprint: impl Into<Secret>) -> Self {
-        self.login.fingerprint = Some(fingerprint.into());
+        self.login = self.login.trust_device(fingerprint);
         self
     }
 
@@ -252,7 +261,7 @@ impl MfaPending {
     /// documented 401, [`AuthenticateError::Unauthorized`].
     pub async fn complete(self, code: impl Into<Secret>) -> Result<Client, LoginError> {
         let mut body = MfaCodeAuthentication::new(self.mfa_token, code);
-        body.fingerprint = self.login.fingerprint.clone();
+        body.fingerprint = self.login.session.grants().fingerprint.clone();
         let answer = anonymous(&self.login.client)
             .authentication()
             .authenticate(&body.into())
@@ -313,16 +322,21 @@ fn anonymous(client: &Client) -> Client {
     client.with_credentials(Credentials::None)
 }
 
-/// A token source's authentication with `body`, through `client`'s pool: without credentials,
-/// and without the client's own timeouts (the token source bounds token requests).
+/// A token source's authentication with `body`, through the token client `client`.
 async fn authenticate(
     client: &Client,
     body: &Authentication,
 ) -> Result<AuthenticationResponse, LoginError> {
-    Client::from(client.core().token_client(Credentials::None))
-        .authentication()
-        .authenticate(body)
-        .await
+    client.authentication().authenticate(body).await
+}
+
+/// The auth token of `tokens`, with their refresh token when they have one.
+fn token_of(tokens: AuthenticationTokens) -> Token {
+    let token = Token::from_jwt(tokens.auth_token);
+    match tokens.refresh_token {
+        Some(next) => token.with_refresh_token(next),
+        None => token,
+    }
 }
 
 /// The tokens of an answer; an answer asking for a one-time code cannot be given unattended.
@@ -334,10 +348,6 @@ fn tokens_of(answer: AuthenticationResponse) -> Result<AuthenticationTokens, Tok
             "emnify asks for a one-time code (MFA): log in with `PasswordLogin::login`",
         )),
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A new MFA key, pending activation. It holds the key's secret, which emnify shows only once.

@@ -10,15 +10,10 @@ use crate::{Client, PlexCode, VendorCode};
 /// What a login fails with: the error of the sign-in operation.
 pub type LoginError = ApiError<PostUsersSignInDataError>;
 
-/// What a login led to.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum LoginOutcome {
-    /// Signed in.
-    LoggedIn(Box<LoggedIn>),
-    /// The account has two-factor authentication (Plex code 1029): finish with the current code.
-    MfaRequired(MfaPending),
-}
+/// What a login led to: [`LoginOutcome::LoggedIn`] when signed in, or
+/// [`LoginOutcome::MfaRequired`] when the account has two-factor authentication (Plex code 1029):
+/// finish with the current code.
+pub type LoginOutcome = auth_core::session::LoginOutcome<Box<LoggedIn>, MfaPending>;
 
 /// A finished login: a client that sends the account's token, and the account.
 #[derive(Debug)]

@@ -30,7 +30,7 @@ impl Client {
         &self,
         provider: impl auth_core::TokenProvider + 'static,
     ) -> Self {
-        Self::from(self.core.with_api_key_provider(provider))
+        Self::from(auth_core::__private::api_key_provider(&self.core, provider))
     }
     /// A request to any endpoint of the vendor's API (not only the operations of this spec), at `path` (with its leading `/`) on [`Server::MediaServer`](super::Server::MediaServer): the client's base URL, credentials and default headers applied, sent with its token refresh (and one replay after a 401), retries and timeouts. Read the answer with `.send().await?.json::<T>()`.
     pub fn request(

@@ -118,7 +118,7 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
                     &self,
                     provider: impl auth_core::TokenProvider + 'static,
                 ) -> Self {
-                    Self::from(self.core.with_api_key_provider(provider))
+                    Self::from(auth_core::__private::api_key_provider(&self.core, provider))
                 }
             }
         })
