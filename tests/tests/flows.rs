@@ -20,7 +20,7 @@ fn logged_in(outcome: LoginOutcome) -> emnify_auth::Client {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn emnify_mfa_enrolment_then_mfa_login_then_trusted_device() {
     let config = EmnifyConfig::default();
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
@@ -73,7 +73,7 @@ async fn emnify_mfa_enrolment_then_mfa_login_then_trusted_device() {
     logged_in(trusted.login().await.unwrap());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn emnify_expired_token_is_refreshed_then_relogged_in() {
     let config = EmnifyConfig::default();
     let (fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
@@ -98,7 +98,7 @@ async fn emnify_expired_token_is_refreshed_then_relogged_in() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn emnify_token_near_expiry_is_refreshed_before_the_call() {
     let config = EmnifyConfig {
         token_lifetime: Duration::from_secs(2),
@@ -143,7 +143,7 @@ async fn a_thousand_concurrent_requests_on_an_expired_token_cause_one_refresh() 
     assert_eq!(fake.token_requests(), 2, "exactly one refresh");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dintero_password_login_with_mfa_out_of_band() {
     let config = DinteroConfig::default();
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
@@ -175,7 +175,7 @@ async fn dintero_password_login_with_mfa_out_of_band() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dintero_account_user_token_from_the_users_own_jwt() {
     let config = DinteroConfig {
         user_has_mfa: false,
@@ -216,7 +216,7 @@ async fn dintero_account_user_token_from_the_users_own_jwt() {
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(403));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dintero_recovery_leads_to_the_next_challenge() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
@@ -242,7 +242,7 @@ async fn dintero_recovery_leads_to_the_next_challenge() {
 /// The README's Dintero login, step by step: the user's password grant goes on a client whose
 /// bearer is the API client's own token; on a client with only its Basic credentials the token
 /// endpoint refuses it (what the README once showed).
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dintero_login_as_the_readme_writes_it() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
@@ -286,7 +286,7 @@ async fn dintero_login_as_the_readme_writes_it() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dintero_wrong_client_secret_is_unauthorized() {
     let config = DinteroConfig::default();
     let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
@@ -306,7 +306,7 @@ async fn dintero_wrong_client_secret_is_unauthorized() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn plex_sign_in_needs_the_two_factor_code_then_its_token_works() {
     let config = PlexConfig::default();
     let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
@@ -366,7 +366,7 @@ async fn plex_sign_in_needs_the_two_factor_code_then_its_token_works() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_interactive_login_is_bounded_by_the_clients_own_timeouts() {
     use workspace_tests::raw::{RawServer, Step};
     let server = RawServer::start(vec![Step::Hang]).await.unwrap();
@@ -375,7 +375,7 @@ async fn an_interactive_login_is_bounded_by_the_clients_own_timeouts() {
         total: Some(Duration::from_millis(300)),
     };
     let base = emnify(server.url(), Credentials::None).with_timeouts(timeouts);
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let error = base.login("user", "password").await.unwrap_err();
     assert!(
         matches!(

@@ -3,7 +3,9 @@
 //! replays once after a 401, and retries as the one retry decision allows.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, HeaderValue};
 use url::Url;
@@ -116,7 +118,7 @@ impl Client {
             (None, Some(total)) => (total, TimeoutKind::Total),
             (None, None) => return exchange.await,
         };
-        tokio::time::timeout_at(limit.into(), exchange)
+        tokio::time::timeout_at(limit, exchange)
             .await
             .unwrap_or(Err(Error::Timeout(kind)))
     }

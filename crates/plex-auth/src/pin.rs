@@ -1,7 +1,9 @@
 //! PIN (link code) login, as Plex apps log in: show a code, let the user approve it at
 //! plex.tv/link or on the app-auth page, and poll plex.tv until the PIN carries a token.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use auth_core::{ApiError, ApiErrorKind, Error, ErrorMetadata as _, Secret, Timeouts};
 
@@ -129,9 +131,11 @@ impl PinLogin {
     }
 
     /// Stops waiting at `deadline` ([`PinOutcome::TimedOut`]), if the PIN has not expired before.
+    /// A `std::time::Instant` or a `tokio::time::Instant` (the clock the wait is read on, which
+    /// a test can pause and advance).
     #[must_use]
-    pub fn deadline(mut self, deadline: Instant) -> Self {
-        self.deadline = Some(deadline);
+    pub fn deadline(mut self, deadline: impl Into<Instant>) -> Self {
+        self.deadline = Some(deadline.into());
         self
     }
 
@@ -185,7 +189,7 @@ impl PinLogin {
                 return Ok(PinOutcome::TimedOut);
             }
             let wake = now.checked_add(pause).unwrap_or(self.end()).min(self.end());
-            tokio::time::sleep_until(wake.into()).await;
+            tokio::time::sleep_until(wake).await;
         }
     }
 

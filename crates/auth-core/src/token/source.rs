@@ -5,7 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::sync::watch;
 
@@ -269,6 +271,11 @@ enum Step {
 ///
 /// Refreshes are spawned on the current Tokio runtime. Cloning is cheap: clones share the cache.
 ///
+/// Time is read on Tokio's clock ([`tokio::time::Instant`]), tokens' lifetimes included, so a
+/// test of code that holds tokens can run on a paused clock
+/// (`#[tokio::test(start_paused = true)]`, Tokio's `test-util` feature) and see an hour pass at
+/// once.
+///
 /// ```
 /// use std::sync::atomic::{AtomicU32, Ordering};
 /// use std::time::Duration;
@@ -382,10 +389,10 @@ impl TokenSource {
                 Step::Failed(cause) => return Err(Error::TokenRefresh(cause)),
                 Step::WaitUntil(at) => match deadline {
                     Some(deadline) if deadline <= at => {
-                        tokio::time::sleep_until(deadline.into()).await;
+                        tokio::time::sleep_until(deadline).await;
                         return Err(Error::Timeout(TimeoutKind::Token));
                     }
-                    _ => tokio::time::sleep_until(at.into()).await,
+                    _ => tokio::time::sleep_until(at).await,
                 },
                 Step::Join(receiver) => return outcome(receiver, deadline).await,
             }
@@ -540,7 +547,7 @@ async fn outcome(
 ) -> Result<Arc<Token>, Error> {
     let settled = receiver.wait_for(Option::is_some);
     let settled = match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline.into(), settled)
+        Some(deadline) => tokio::time::timeout_at(deadline, settled)
             .await
             .map_err(|_| Error::Timeout(TimeoutKind::Token))?,
         None => settled.await,
@@ -623,7 +630,7 @@ mod tests {
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn refreshes_ahead_in_the_background_and_after_invalidation() {
         let (source, fetches) = source(Duration::from_secs(3600));
         // Issued 100 s ago, 20 s left: inside the 30 s skew, still valid.
