@@ -3,7 +3,8 @@
 //! folder `src/x/`, counting paths through the crate root's re-exports: `crate::Stored` is a use
 //! of the module that defines it; doc links do not count); no two public types of a crate share
 //! a name (a token provider at the root and a request body in `models` once did); and the
-//! README's flow table names only what each crate has.
+//! README's flow table names only what each crate has. auth-core's parts also keep to their
+//! layers (secret, error, retry, token, transport, then what is built on the transport).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -150,14 +151,45 @@ fn auth_core_has_no_module_cycle() {
         }
     }
     assert!(
-        modules.len() > 10 && uses.values().any(|targets| !targets.is_empty()),
-        "the scan found auth-core's modules: {uses:?}"
+        ["transport", "token", "error", "secret", "session"]
+            .iter()
+            .all(|part| modules.contains(*part))
+            && uses["transport"].contains("token"),
+        "the scan found auth-core's parts: {uses:?}"
     );
     assert!(
         cycles.is_empty(),
         "module cycles in auth-core:\n{}",
         cycles.join("\n")
     );
+    // The layers, as each part's first comment states what it may use.
+    let allowed: BTreeMap<&str, &[&str]> = BTreeMap::from([
+        ("secret", &[][..]),
+        ("error", &["secret"][..]),
+        ("retry", &["error"][..]),
+        ("token", &["error", "retry", "secret"][..]),
+        ("transport", &["error", "retry", "secret", "token"][..]),
+        ("authorized", &["error", "token", "transport"][..]),
+        ("session", &["error", "secret", "token", "transport"][..]),
+        (
+            "__private",
+            &["authorized", "error", "token", "transport"][..],
+        ),
+        ("testing", &[][..]),
+    ]);
+    for (module, targets) in &uses {
+        let Some(may) = allowed.get(module.as_str()) else {
+            panic!("auth-core has a part the layers do not name: {module}");
+        };
+        let beyond: Vec<&String> = targets
+            .iter()
+            .filter(|target| !may.contains(&target.as_str()))
+            .collect();
+        assert!(
+            beyond.is_empty(),
+            "{module} uses {beyond:?}, beyond its layer"
+        );
+    }
 }
 
 #[test]

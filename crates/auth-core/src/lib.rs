@@ -26,44 +26,25 @@
 #![deny(missing_docs)]
 
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "private/mod.rs"]
 pub mod __private;
 mod authorized;
-mod body;
-mod builder;
-mod client;
-mod credentials;
-mod encode;
 mod error;
-#[cfg(feature = "middleware")]
-mod middleware;
-mod redact;
-mod redirect;
-mod redirected;
-mod request;
-mod response;
 mod retry;
 mod secret;
-mod send;
 pub mod session;
-mod support;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
-mod with_headers;
+mod transport;
 
+#[cfg(feature = "middleware")]
+pub use authorized::TokenMiddleware;
 pub use authorized::{AuthorizedRequest, AuthorizedResponse, RequestError};
-pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS};
-pub use client::{Client, SpecServer};
-pub use credentials::Credentials;
-pub use encode::encode_path;
 pub use error::{
     ApiError, ApiErrorKind, BODY_EXCERPT_BYTES, Error, ErrorMetadata, ResponseMeta, TimeoutKind,
     TokenError, TokenErrorKind,
 };
-#[cfg(feature = "middleware")]
-pub use middleware::TokenMiddleware;
-pub use redirected::{Redirect, Redirected};
 pub use retry::{RetryPolicy, Timeouts};
 pub use secret::{REDACTED, Secret};
 #[cfg(feature = "keyring")]
@@ -80,7 +61,10 @@ pub use token::{
 /// Re-exported so generated code and users name the same types.
 pub use bytes::Bytes;
 pub use reqwest::{Method, StatusCode, header};
-pub use with_headers::WithHeaders;
+pub use transport::{
+    Client, ClientBuilder, Credentials, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS,
+    Redirect, Redirected, SpecServer, WithHeaders, encode_path,
+};
 
 #[cfg(all(not(feature = "rustls"), not(feature = "native-tls")))]
 compile_error!("auth-core needs a TLS backend: enable the `rustls` or the `native-tls` feature");

@@ -9,10 +9,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 
-use crate::client::Client;
 use crate::error::{TokenError, TokenErrorKind};
 use crate::secret::Secret;
 use crate::token::{FetchFuture, Token, TokenProvider, TokenSource};
+use crate::transport::client::Client;
 
 /// What a login led to: logged in, or waiting for the user's second factor. Each vendor crate
 /// names it with its own types (`emnify_auth::LoginOutcome` is `LoginOutcome<Client, MfaPending>`),

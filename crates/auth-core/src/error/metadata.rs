@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use super::{Error, Repeat};
-use crate::redact;
+use crate::secret::redact;
 
 /// How many bytes of a body [`ResponseMeta`] keeps (a copy: an error kept by the caller never
 /// holds the whole response body).

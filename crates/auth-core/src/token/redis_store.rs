@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use redis::aio::MultiplexedConnection;
 
-use crate::redact;
+use crate::secret::redact;
 use crate::token::{StoreFuture, StoredToken, TokenStore, TokenStoreError};
 
 /// Releases a lock only for the holder that took it (a holder whose lock expired must not

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 
-use crate::client::Client;
 use crate::error::Error;
 use crate::error::ResponseMeta;
-use crate::response::{Response, Sent};
+use crate::transport::client::Client;
+use crate::transport::response::{Response, Sent};
 
 impl Client {
     pub(crate) async fn read(

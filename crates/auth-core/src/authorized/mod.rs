@@ -1,6 +1,8 @@
 //! Requests to any endpoint of a vendor's API, beyond the operations the specs describe: a
 //! builder that sends through the same send loop as the operations (credentials, token refresh,
-//! one replay after a 401, retries, timeouts, body limit), and the answer it gets.
+//! one replay after a 401, retries, timeouts, body limit), and the answer it gets (this file);
+//! the `reqwest-middleware` middleware that does the same for a user's own requests
+//! (`middleware`, feature `middleware`). It uses `transport`, `error` and `token`.
 
 use std::borrow::Cow;
 use std::convert::Infallible;
@@ -13,12 +15,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::client::Client;
-use crate::credentials::Credentials;
+#[cfg(feature = "middleware")]
+pub(crate) mod middleware;
+#[cfg(feature = "middleware")]
+pub use middleware::TokenMiddleware;
+
 use crate::error::Error;
 use crate::error::{ApiError, ApiErrorKind};
-use crate::request::{Operation, OperationRef, OperationRequest, Security};
-use crate::response::Response;
+use crate::transport::client::Client;
+use crate::transport::credentials::Credentials;
+use crate::transport::request::{Operation, OperationRef, OperationRequest, Security};
+use crate::transport::response::Response;
 
 /// How a request to any endpoint failed. It has the shape of every operation's error; no status
 /// is documented, so [`ApiErrorKind::Documented`] never occurs: a 429 is

@@ -1,22 +1,25 @@
 //! What the generated operations of the vendor crates are written against: requests, responses,
-//! the send call and a few helpers.
+//! the send call (this file) and the helpers the generated code calls (`support`). It uses the
+//! rest of the crate; nothing uses it.
 //!
 //! **No stability promise**: this module is for code that `cargo xtask codegen` writes, and may
 //! change in any release. Use the vendor crates' operations instead.
 
 pub use crate::authorized::Api;
-pub use crate::request::{Operation, OperationRequest, Security};
-pub use crate::response::Response;
-pub use crate::support::{concat, header_value, json_text, tolerant, tolerant_items};
+pub use crate::transport::request::{Operation, OperationRequest, Security};
+pub use crate::transport::response::Response;
 /// The generated models' serde adapters (`skip_serializing_none`, the string enums' derives).
 pub use serde_with;
+pub use support::{concat, header_value, json_text, tolerant, tolerant_items};
 
 use std::future::Future;
 
+mod support;
+
 use crate::authorized::AuthorizedRequest;
-use crate::client::Client;
 use crate::error::Error;
 use crate::error::{ApiError, ApiErrorKind};
+use crate::transport::client::Client;
 
 /// Sends `request` with `client`: its credentials, retries, timeouts and token refresh applied.
 /// (The client's own future, not one wrapped around it: nothing is added per request.)
@@ -49,7 +52,7 @@ pub fn request(
 /// The `reqwest-middleware` middleware of `client` for `api`.
 #[cfg(feature = "middleware")]
 pub fn token_middleware(client: &Client, api: &'static Api) -> crate::TokenMiddleware {
-    crate::middleware::TokenMiddleware::new(client, api)
+    crate::authorized::middleware::TokenMiddleware::new(client, api)
 }
 
 /// `client` sending tokens from `provider` as the API key its operations' specs name (Plex's

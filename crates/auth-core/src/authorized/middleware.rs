@@ -13,10 +13,10 @@ use reqwest_middleware::{Middleware, Next};
 use url::{Origin, Url};
 
 use crate::authorized::Api;
-use crate::client::Client;
-use crate::credentials::{Applied, cookie_header};
 use crate::error::Error;
 use crate::token::Token;
+use crate::transport::client::Client;
+use crate::transport::credentials::{Applied, cookie_header};
 
 /// A [`reqwest_middleware::Middleware`] that authorizes requests to one vendor with a vendor
 /// client's credentials: made by the vendor clients' `token_middleware()`.

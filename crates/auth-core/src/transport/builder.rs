@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::client::{Client, Shared, SpecServer, normalize_base_url, shown_servers};
-use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::redirect::same_origin_redirects;
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::token::TokenPolicy;
+use crate::transport::client::{Client, Shared, SpecServer, normalize_base_url, shown_servers};
+use crate::transport::credentials::Credentials;
+use crate::transport::redirect::same_origin_redirects;
 
 /// The default limit on a response body: 4 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;

@@ -3,10 +3,10 @@
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 use crate::error::Error;
-use crate::request::Security;
 use crate::secret::Secret;
 use crate::token::Token;
 use crate::token::TokenSource;
+use crate::transport::request::Security;
 
 /// The credentials a client sends to operations that need them.
 ///

@@ -10,13 +10,13 @@ use tokio::time::Instant;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, HeaderValue};
 use url::Url;
 
-use crate::client::Client;
-use crate::credentials::{Applied, cookie_header};
 use crate::error::Repeat;
 use crate::error::{Error, TimeoutKind};
-use crate::request::OperationRequest;
-use crate::response::{Response, Sent};
 use crate::token::Token;
+use crate::transport::client::Client;
+use crate::transport::credentials::{Applied, cookie_header};
+use crate::transport::request::OperationRequest;
+use crate::transport::response::{Response, Sent};
 
 impl Client {
     /// Sends `request` and reads the response body, up to the client's limit.
@@ -159,7 +159,7 @@ impl Client {
         let mut builder = self.shared.http.request(operation.method.clone(), url);
         let mut cookies: Vec<(&str, &str)> = Vec::new();
         for (name, value) in &request.headers {
-            if name == crate::request::COOKIE {
+            if name == crate::transport::request::COOKIE {
                 cookies.push(value.split_once('=').unwrap_or((value, "")));
                 continue;
             }

@@ -1,9 +1,13 @@
-//! A string that must not leak: passwords, tokens, keys and one-time codes.
+//! What must not leak: [`Secret`], the string type of passwords, tokens, keys and one-time codes
+//! (this file), and the masking of secrets in text shown to people (`redact`). It uses nothing
+//! else of the crate; every other part uses it.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroize;
+
+pub(crate) mod redact;
 
 /// What [`Secret`] prints in place of its value.
 pub const REDACTED: &str = "[REDACTED]";

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use url::Url;
 
-use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::redact;
 use crate::retry::{RetryPolicy, Timeouts};
+use crate::secret::redact;
 use crate::token::TokenPolicy;
+use crate::transport::credentials::Credentials;
 
 /// What clones of a client share: the connection pool and the settings fixed at build time.
 pub(crate) struct Shared {

@@ -9,12 +9,12 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::credentials::Credentials;
 use crate::error::ApiErrorKind;
 use crate::error::Error;
 use crate::error::ResponseMeta;
-use crate::redact;
+use crate::secret::redact;
 use crate::token::Token;
+use crate::transport::credentials::Credentials;
 
 /// A received response whose body has been read (bounded by the client's limit).
 ///
