@@ -1,5 +1,6 @@
 //! The vendors' fakes as users get them from the `testing` features: the request log, injected
-//! token-endpoint failures, MFA switched on.
+//! token-endpoint failures, MFA switched on, replies scripted on any route and counted per
+//! route, and plex.tv and the media server on servers of their own.
 
 use auth_core::{Credentials, Method, RetryPolicy, TokenErrorKind};
 use emnify_auth::LoginOutcome;
@@ -83,4 +84,102 @@ async fn mfa_switched_on_asks_for_a_code_the_key_computes() {
     let code = emnify_auth::totp::code_at(&secret, now).unwrap();
     pending.complete(&code).await.unwrap();
     assert_eq!(fake.logins(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_scripted_429_with_retry_after_on_an_ordinary_endpoint_is_waited_out() {
+    use workspace_tests::fakes::{Reply, Times};
+    let config = EmnifyConfig::default();
+    let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
+    let base = emnify(&server.url(), Credentials::None);
+    let client = base.with_token_provider(emnify_auth::ApplicationToken::new(
+        &base,
+        config.application_token.clone(),
+    ));
+    server.script(
+        "GET",
+        "/api/v1/user/mfa/type",
+        Reply::json(429, serde_json::json!({"message": "slow down"})).header("retry-after", "3"),
+        Times::Next(1),
+    );
+    let started = tokio::time::Instant::now();
+    let kinds = client.authentication().user_mfa_type_get().await.unwrap();
+    assert_eq!(
+        kinds.len(),
+        1,
+        "the fake's own answer, after the scripted one"
+    );
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(3));
+    assert_eq!(server.hits("GET", "/api/v1/user/mfa/type"), 2);
+    assert_eq!(server.hits("POST", "/api/v1/authenticate"), 1);
+}
+
+#[tokio::test]
+async fn a_scripted_token_endpoint_failure_keeps_its_body_and_is_counted_per_route() {
+    use workspace_tests::fakes::{Reply, Times};
+    let config = DinteroConfig::default();
+    let (_fake, server) = DinteroFake::start(config.clone()).await.unwrap();
+    let route = "/accounts/{account}/auth/token";
+    server.script(
+        "POST",
+        route,
+        Reply::json(
+            400,
+            serde_json::json!({"error": {"code": "invalid_client", "message": "unknown client"}}),
+        ),
+        Times::Always,
+    );
+    let client = dintero_of_fake(&server.url(), &config);
+    let error = client
+        .bearer_token()
+        .await
+        .expect_err("every token request is refused");
+    let auth_core::Error::TokenRefresh(refresh) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(refresh.kind(), TokenErrorKind::Rejected);
+    assert!(format!("{error:?}").contains("unknown client"), "{error:?}");
+    assert_eq!(server.hits("POST", route), 1);
+    // Cleared, the fake answers on its own again.
+    server.clear_scripts();
+    let fresh = dintero_of_fake(&server.url(), &config);
+    fresh.bearer_token().await.unwrap();
+    assert_eq!(server.hits("POST", route), 2);
+}
+
+#[tokio::test]
+async fn plex_tv_and_the_media_server_each_answer_only_their_own_routes() {
+    use workspace_tests::fakes::plex::PlexFake;
+    let config = workspace_tests::plex_config_without_2fa();
+    let (_fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let client = workspace_tests::plex_logged_in(&servers, &config).await;
+    // Each server answers its own routes with the account's token...
+    client.authentication().get_token_details().await.unwrap();
+    let media = client
+        .request_to(
+            plex_auth::Server::MediaServer,
+            Method::GET,
+            "/library/sections",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(media.status(), 200);
+    // ...and not the other's.
+    let media_on_plex_tv = reqwest::Client::new()
+        .get(format!("{}/library/sections", servers.plex_tv.url()))
+        .header("x-plex-client-identifier", "test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(media_on_plex_tv.status(), 404);
+    let account_on_media = reqwest::Client::new()
+        .get(format!("{}/api/v2/user", servers.media_server.url()))
+        .header("x-plex-client-identifier", "test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account_on_media.status(), 404);
+    assert_eq!(servers.media_server.hits("GET", "/library/sections"), 1);
+    assert_eq!(servers.plex_tv.hits("GET", "/library/sections"), 1);
 }

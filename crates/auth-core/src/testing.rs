@@ -1,6 +1,7 @@
 //! The ground the vendors' local fakes stand on (the `testing` feature): a small HTTP server on
-//! 127.0.0.1 that answers with a [`Handler`], the request and answer types it passes, and what
-//! fakes share (issued tokens that expire, random values, unsigned JWTs).
+//! 127.0.0.1 that answers with a [`Handler`], the request and answer types it passes, the one
+//! way a fake declares its routes ([`Routes`]) and keeps its state ([`State`]), and what fakes
+//! share (issued tokens that expire, random values, unsigned JWTs).
 //!
 //! The fakes themselves are in the vendor crates' `testing` modules (`emnify_auth::testing`,
 //! `dintero_auth::testing`, `plex_auth::testing`): stateful, they issue tokens that really expire,
@@ -8,6 +9,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
+use std::fmt;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,15 +89,7 @@ impl Request {
 
     /// The decoded path segments.
     pub fn segments(&self) -> Vec<String> {
-        self.path
-            .trim_start_matches('/')
-            .split('/')
-            .map(|segment| {
-                percent_encoding::percent_decode_str(segment)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .collect()
+        decoded_segments(&self.path)
     }
 }
 
@@ -108,15 +102,35 @@ pub struct Reply {
     pub content_type: Option<&'static str>,
     /// The body.
     pub body: Vec<u8>,
+    /// Further headers (`Retry-After`, a request id, ...).
+    pub headers: Vec<(String, String)>,
+    /// How long the server waits before it answers.
+    pub delay: Duration,
 }
 
 impl Reply {
+    /// The same answer with the header `name: value` too.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The same answer, sent after `delay`.
+    #[must_use]
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
     /// A JSON answer.
     pub fn json(status: u16, body: Value) -> Self {
         Self {
             status,
             content_type: Some("application/json"),
             body: body.to_string().into_bytes(),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -126,6 +140,8 @@ impl Reply {
             status,
             content_type: None,
             body: Vec::new(),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -135,6 +151,8 @@ impl Reply {
             status,
             content_type: Some(content_type),
             body: body.into_bytes(),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
         }
     }
 }
@@ -150,6 +168,177 @@ pub trait Handler: Send + Sync + 'static {
         let _ = request;
         false
     }
+
+    /// The pattern of the route that answers `request` ([`Routes::pattern`]), by which the
+    /// server counts requests and scripts replies; `None` (the default) counts by path.
+    fn route(&self, request: &Request) -> Option<&'static str> {
+        let _ = request;
+        None
+    }
+}
+
+/// A fake's state, behind one lock that a panicking handler does not poison for the next
+/// request.
+#[derive(Debug, Default)]
+pub struct State<T>(Mutex<T>);
+
+impl<T> State<T> {
+    /// State starting as `value`.
+    pub fn new(value: T) -> Self {
+        Self(Mutex::new(value))
+    }
+
+    /// The state, locked until the guard is dropped.
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The values of a route's `{name}` segments for one request, decoded.
+#[derive(Debug, Default)]
+pub struct Params(Vec<(&'static str, String)>);
+
+impl Params {
+    /// The value of the segment named `name` in the route's pattern (empty when it has none).
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+}
+
+/// What answers one route of a fake `F`.
+type Route<F> = Box<dyn Fn(&F, &Request, &Params) -> Reply + Send + Sync>;
+
+/// Why no route answered a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// No route has this path.
+    NotFound,
+    /// A route has this path, for other methods.
+    MethodNotAllowed,
+}
+
+/// A fake's routes, declared one way: a method, a path pattern (`/accounts/{account}/auth/token`,
+/// where `{name}` matches one segment and is handed to the route in [`Params`]) and the route.
+///
+/// ```
+/// use auth_core::testing::{Miss, Params, Reply, Request, Routes};
+///
+/// struct Fake;
+/// impl Fake {
+///     fn token(&self, _: &Request, params: &Params) -> Reply {
+///         Reply::json(200, serde_json::json!({"account": params.get("account")}))
+///     }
+/// }
+///
+/// let routes = Routes::new(|_: &Request, miss| Reply::empty(match miss {
+///     Miss::NotFound => 404,
+///     Miss::MethodNotAllowed => 405,
+/// }))
+/// .route("POST", "/accounts/{account}/auth/token", Fake::token);
+/// assert_eq!(routes.pattern("POST", "/accounts/T1/auth/token"), Some("/accounts/{account}/auth/token"));
+/// assert_eq!(routes.pattern("GET", "/accounts/T1/auth/token"), None);
+/// ```
+pub struct Routes<F> {
+    routes: Vec<(&'static str, &'static str, Route<F>)>,
+    otherwise: fn(&Request, Miss) -> Reply,
+}
+
+impl<F> fmt::Debug for Routes<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.routes
+                    .iter()
+                    .map(|(method, pattern, _)| (method, pattern)),
+            )
+            .finish()
+    }
+}
+
+impl<F> Routes<F> {
+    /// No routes yet; a request none matches is answered by `otherwise` (the vendor's 404 and
+    /// 405 bodies).
+    pub fn new(otherwise: fn(&Request, Miss) -> Reply) -> Self {
+        Self {
+            routes: Vec::new(),
+            otherwise,
+        }
+    }
+
+    /// Adds the route `method pattern`.
+    #[must_use]
+    pub fn route(
+        mut self,
+        method: &'static str,
+        pattern: &'static str,
+        route: impl Fn(&F, &Request, &Params) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        self.routes.push((method, pattern, Box::new(route)));
+        self
+    }
+
+    /// The pattern of the route that answers `method path`, if one does.
+    pub fn pattern(&self, method: &str, path: &str) -> Option<&'static str> {
+        self.find(method, path).ok().map(|(pattern, _, _)| pattern)
+    }
+
+    /// `fake`'s answer to `request`.
+    pub fn answer(&self, fake: &F, request: &Request) -> Reply {
+        match self.find(&request.method, &request.path) {
+            Ok((_, route, params)) => route(fake, request, &params),
+            Err(miss) => (self.otherwise)(request, miss),
+        }
+    }
+
+    fn find(&self, method: &str, path: &str) -> Result<(&'static str, &Route<F>, Params), Miss> {
+        let segments = decoded_segments(path);
+        let mut miss = Miss::NotFound;
+        for (route_method, pattern, route) in &self.routes {
+            let Some(params) = matches(pattern, &segments) else {
+                continue;
+            };
+            if *route_method == method {
+                return Ok((pattern, route, params));
+            }
+            miss = Miss::MethodNotAllowed;
+        }
+        Err(miss)
+    }
+}
+
+/// The `{name}` values of `pattern` in `segments`, when it matches them.
+fn matches(pattern: &'static str, segments: &[String]) -> Option<Params> {
+    let parts: Vec<&'static str> = pattern.trim_start_matches('/').split('/').collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (part, segment) in parts.into_iter().zip(segments) {
+        match part
+            .strip_prefix('{')
+            .and_then(|name| name.strip_suffix('}'))
+        {
+            Some(name) => params.push((name, segment.clone())),
+            None if part == segment => {}
+            None => return None,
+        }
+    }
+    Some(Params(params))
+}
+
+/// The decoded segments of `path`.
+fn decoded_segments(path: &str) -> Vec<String> {
+    path.trim_start_matches('/')
+        .split('/')
+        .map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
 }
 
 /// A request as a server's log keeps it: method and path only (headers, query and body may
@@ -162,17 +351,58 @@ pub struct LoggedRequest {
     pub path: String,
 }
 
-/// What a server's owner controls while it runs: its log, and the failures to inject.
+/// How many requests a scripted reply answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Times {
+    /// The next `n`.
+    Next(usize),
+    /// Every one, until the script is cleared.
+    Always,
+}
+
+/// A reply a test put on a route in place of the fake's own.
+#[derive(Debug)]
+struct Scripted {
+    method: String,
+    route: String,
+    reply: Reply,
+    /// `None`: always.
+    left: Option<usize>,
+}
+
+/// What a server's owner controls while it runs: its log, the requests per route, and the
+/// replies and failures to inject.
 #[derive(Debug, Default)]
 struct Control {
-    log: Mutex<Vec<LoggedRequest>>,
+    log: State<Vec<LoggedRequest>>,
+    /// Requests per (method, route).
+    hits: State<std::collections::HashMap<(String, String), usize>>,
+    scripts: State<Vec<Scripted>>,
     /// How many token requests are still to fail, and with which status.
-    failing: Mutex<(usize, u16)>,
+    failing: State<(usize, u16)>,
 }
 
 impl Control {
-    fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-        mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Counts `method route`, and takes the reply scripted for it, if one is.
+    fn scripted(&self, method: &str, route: &str) -> Option<Reply> {
+        *self
+            .hits
+            .lock()
+            .entry((method.to_owned(), route.to_owned()))
+            .or_default() += 1;
+        let mut scripts = self.scripts.lock();
+        let at = scripts
+            .iter()
+            .position(|script| script.method == method && script.route == route)?;
+        let script = &mut scripts[at];
+        let reply = script.reply.clone();
+        if let Some(left) = &mut script.left {
+            *left -= 1;
+            if *left == 0 {
+                scripts.remove(at);
+            }
+        }
+        Some(reply)
     }
 }
 
@@ -223,13 +453,55 @@ impl Server {
 
     /// The requests it received so far, oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        Control::lock(&self.control.log).clone()
+        self.control.log.lock().clone()
+    }
+
+    /// How many requests `method route` received: `route` is a route's pattern as the fake
+    /// declares it (`/accounts/{account}/auth/token`), or the path of a request no route
+    /// answers.
+    pub fn hits(&self, method: &str, route: &str) -> usize {
+        let key = (method.to_owned(), route.to_owned());
+        self.control.hits.lock().get(&key).copied().unwrap_or(0)
+    }
+
+    /// Answers `method route` (as [`Server::hits`] names it) with `reply`, status, headers,
+    /// body and delay, `times` over, in place of the fake's own answer; scripts on one route
+    /// answer in the order they were given.
+    ///
+    /// ```
+    /// use auth_core::testing::{Reply, Times};
+    /// # async fn run(server: auth_core::testing::Server) {
+    /// server.script(
+    ///     "GET",
+    ///     "/api/v1/user/mfa/type",
+    ///     Reply::empty(429).header("retry-after", "2"),
+    ///     Times::Next(1),
+    /// );
+    /// # }
+    /// ```
+    pub fn script(&self, method: &str, route: &str, reply: Reply, times: Times) {
+        let left = match times {
+            Times::Next(0) => return,
+            Times::Next(n) => Some(n),
+            Times::Always => None,
+        };
+        self.control.scripts.lock().push(Scripted {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            reply,
+            left,
+        });
+    }
+
+    /// Removes every scripted reply: the fake answers on its own again.
+    pub fn clear_scripts(&self) {
+        self.control.scripts.lock().clear();
     }
 
     /// Makes the next `count` token requests fail with `status` (and an empty body), as a
     /// vendor's failing or throttled token endpoint would.
     pub fn fail_token_requests(&self, count: usize, status: u16) {
-        *Control::lock(&self.control.failing) = (count, status);
+        *self.control.failing.lock() = (count, status);
     }
 }
 
@@ -266,29 +538,52 @@ async fn answer(
         headers: parts.headers,
         body,
     };
-    Control::lock(&control.log).push(LoggedRequest {
+    control.log.lock().push(LoggedRequest {
         method: request.method.clone(),
         path: request.path.clone(),
     });
-    let injected = handler.is_token_request(&request).then(|| {
-        let mut failing = Control::lock(&control.failing);
-        let (remaining, status) = &mut *failing;
-        let status = *status;
-        remaining.checked_sub(1).map(|left| {
-            *remaining = left;
-            Reply::empty(status)
-        })
-    });
-    let reply = injected
-        .flatten()
-        .unwrap_or_else(|| handler.handle(&request));
+    let route = handler.route(&request).unwrap_or(request.path.as_str());
+    let reply = match control.scripted(&request.method, route) {
+        Some(scripted) => scripted,
+        None => {
+            injected_failure(handler, control, &request).unwrap_or_else(|| handler.handle(&request))
+        }
+    };
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
     let mut response = hyper::Response::builder().status(reply.status);
     if let Some(content_type) = reply.content_type {
         response = response.header("content-type", content_type);
     }
+    for (name, value) in &reply.headers {
+        response = response.header(name.as_str(), value.as_str());
+    }
     response
         .body(Full::new(Bytes::from(reply.body)))
-        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+        .unwrap_or_else(|error| {
+            // A reply a test wrote that HTTP cannot carry (a header value with a newline, say).
+            let mut refused = hyper::Response::new(Full::new(Bytes::from(format!(
+                "the fake's reply is no valid HTTP response: {error}"
+            ))));
+            *refused.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            refused
+        })
+}
+
+/// The failure [`Server::fail_token_requests`] asked for, when `request` asks for a token and
+/// one is still to come.
+fn injected_failure(handler: &dyn Handler, control: &Control, request: &Request) -> Option<Reply> {
+    if !handler.is_token_request(request) {
+        return None;
+    }
+    let mut failing = control.failing.lock();
+    let (remaining, status) = &mut *failing;
+    let status = *status;
+    remaining.checked_sub(1).map(|left| {
+        *remaining = left;
+        Reply::empty(status)
+    })
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(1);

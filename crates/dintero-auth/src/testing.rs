@@ -37,12 +37,14 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use auth_core::testing::{Handler, Reply, Request, Server, Tokens, jwt, random_digits, random_hex};
+use auth_core::testing::{
+    Handler, Miss, Params, Reply, Request, Routes, Server, Tokens, jwt, random_digits, random_hex,
+};
 
 /// The fake's account, client, user and token lifetime.
 #[derive(Debug, Clone)]
@@ -103,7 +105,8 @@ struct State {
 #[derive(Debug)]
 pub struct DinteroFake {
     config: DinteroConfig,
-    state: Mutex<State>,
+    state: auth_core::testing::State<State>,
+    routes: Routes<DinteroFake>,
 }
 
 /// Whom an access token is issued to.
@@ -124,14 +127,15 @@ impl DinteroFake {
     pub async fn start(config: DinteroConfig) -> std::io::Result<(Arc<DinteroFake>, Server)> {
         let fake = Arc::new(DinteroFake {
             config,
-            state: Mutex::new(State::default()),
+            state: auth_core::testing::State::default(),
+            routes: routes(),
         });
         let server = Server::start(fake.clone()).await?;
         Ok((fake, server))
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock()
     }
 
     /// How many token requests it served.
@@ -341,31 +345,66 @@ impl Handler for DinteroFake {
     }
 
     fn handle(&self, request: &Request) -> Reply {
-        let segments = request.segments();
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        if segments == ["sessions-profile"] {
-            return self.create_session(request);
-        }
-        let ["accounts", account, "auth", rest @ ..] = segments.as_slice() else {
-            return error(404, "not_found", "no such resource");
-        };
-        if *account != self.config.account_id {
+        self.routes.answer(self, request)
+    }
+
+    fn route(&self, request: &Request) -> Option<&'static str> {
+        self.routes.pattern(&request.method, &request.path)
+    }
+}
+
+/// The fake's routes: Dintero's error bodies for the rest.
+fn routes() -> Routes<DinteroFake> {
+    Routes::<DinteroFake>::new(|_, miss| match miss {
+        Miss::NotFound => error(404, "not_found", "no such resource"),
+        Miss::MethodNotAllowed => error(405, "method_not_allowed", "POST only"),
+    })
+    .route("POST", "/sessions-profile", |fake, request, _| {
+        fake.create_session(request)
+    })
+    .route(
+        "POST",
+        "/accounts/{account}/auth/token",
+        |fake, request, params| fake.in_account(params, |fake| fake.grant(request)),
+    )
+    .route(
+        "POST",
+        "/accounts/{account}/auth/mfa/challenge",
+        |fake, request, params| fake.secured(request, params, DinteroFake::challenge),
+    )
+    .route(
+        "POST",
+        "/accounts/{account}/auth/exchange_token",
+        |fake, request, params| fake.secured(request, params, DinteroFake::exchange),
+    )
+    .route(
+        "POST",
+        "/accounts/{account}/auth/mfa/recovery",
+        |fake, request, params| fake.secured(request, params, DinteroFake::recovery),
+    )
+}
+
+impl DinteroFake {
+    /// `answer` of the fake's own account; a 404 for any other.
+    fn in_account(&self, params: &Params, answer: impl FnOnce(&Self) -> Reply) -> Reply {
+        if params.get("account") != self.config.account_id {
             return error(404, "not_found", "no such account");
         }
-        if request.method != "POST" {
-            return error(405, "method_not_allowed", "POST only");
-        }
-        if *rest == ["token"] {
-            return self.grant(request);
-        }
-        if !self.state().access_tokens.valid(request.bearer()) {
-            return error(401, "unauthorized", "invalid or expired JWT");
-        }
-        match rest {
-            ["mfa", "challenge"] => self.challenge(request),
-            ["exchange_token"] => self.exchange(request),
-            ["mfa", "recovery"] => self.recovery(request),
-            _ => error(404, "not_found", "no such resource"),
-        }
+        answer(self)
+    }
+
+    /// `answer` of the fake's own account, for a request with a valid access token.
+    fn secured(
+        &self,
+        request: &Request,
+        params: &Params,
+        answer: fn(&Self, &Request) -> Reply,
+    ) -> Reply {
+        self.in_account(params, |fake| {
+            if !fake.state().access_tokens.valid(request.bearer()) {
+                return error(401, "unauthorized", "invalid or expired JWT");
+            }
+            answer(fake, request)
+        })
     }
 }

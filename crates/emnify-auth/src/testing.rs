@@ -39,14 +39,15 @@
 //! # }
 //! ```
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::Secret;
 use serde_json::{Value, json};
 
 use auth_core::testing::{
-    Handler, Reply, Request, Server, Tokens, jwt, random_base32, random_hex, unix_now,
+    Handler, Miss, Params, Reply, Request, Routes, Server, Tokens, jwt, random_base32, random_hex,
+    unix_now,
 };
 
 /// The fake's account and token lifetime.
@@ -188,14 +189,16 @@ impl State {
 #[derive(Debug)]
 pub struct EmnifyFake {
     config: EmnifyConfig,
-    state: Mutex<State>,
+    state: auth_core::testing::State<State>,
+    routes: Routes<EmnifyFake>,
 }
 
 impl EmnifyFake {
     /// Starts the fake; its base URL is the server's URL.
     pub async fn start(config: EmnifyConfig) -> std::io::Result<(Arc<EmnifyFake>, Server)> {
         let fake = Arc::new(EmnifyFake {
-            state: Mutex::new(State {
+            routes: routes(),
+            state: auth_core::testing::State::new(State {
                 next_id: 100,
                 // The configured token is the organisation's first.
                 app_tokens: vec![AppToken {
@@ -215,7 +218,7 @@ impl EmnifyFake {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock()
     }
 
     /// How many refresh-token exchanges it served.
@@ -349,21 +352,73 @@ impl EmnifyFake {
         )
     }
 
+    /// Whether the route's `{user_id}` is another user than the fake's.
+    fn is_other_user(&self, params: &Params) -> bool {
+        params.get("user_id") != self.config.user_id.to_string()
+    }
+
     fn not_found(what: &str) -> Reply {
         Reply::json(
             404,
             json!({"error_code": 1401, "error_token": "InvalidReference", "message": format!("{what} not found")}),
         )
     }
+}
 
-    fn secured(&self, request: &Request, segments: &[&str]) -> Reply {
-        let mut state = self.state();
-        let user = self.config.user_id.to_string();
-        match (request.method.as_str(), segments) {
-            ("POST", ["user", "mfa"]) => {
+impl Handler for EmnifyFake {
+    fn is_token_request(&self, request: &Request) -> bool {
+        request.method == "POST" && request.path == "/api/v1/authenticate"
+    }
+
+    fn handle(&self, request: &Request) -> Reply {
+        self.routes.answer(self, request)
+    }
+
+    fn route(&self, request: &Request) -> Option<&'static str> {
+        self.routes.pattern(&request.method, &request.path)
+    }
+}
+
+/// `route`, for a request with a valid auth token (emnify's 401, or the configured answer,
+/// otherwise).
+fn secured(
+    route: impl Fn(&EmnifyFake, &Request, &Params) -> Reply + Send + Sync + 'static,
+) -> impl Fn(&EmnifyFake, &Request, &Params) -> Reply + Send + Sync + 'static {
+    move |fake, request, params| {
+        let mut state = fake.state();
+        if !state.auth_tokens.valid(request.bearer()) {
+            state.rejected += 1;
+            return fake
+                .config
+                .rejected_token_answer
+                .clone()
+                .unwrap_or_else(|| Reply::empty(401));
+        }
+        drop(state);
+        route(fake, request, params)
+    }
+}
+
+/// The fake's routes: `/api/v1/authenticate`, and the rest of `/api/v1` behind a valid token.
+fn routes() -> Routes<EmnifyFake> {
+    Routes::<EmnifyFake>::new(|request, miss| match miss {
+        Miss::NotFound if request.path.starts_with("/api/v1/user/") => {
+            EmnifyFake::not_found("User")
+        }
+        Miss::NotFound if !request.path.starts_with("/api/v1/") => Reply::empty(404),
+        _ => Reply::empty(405),
+    })
+    .route("POST", "/api/v1/authenticate", |fake, request, _| {
+        fake.authenticate(&request.json())
+    })
+    .route(
+        "POST",
+        "/api/v1/user/mfa",
+        secured(|fake: &EmnifyFake, request: &Request, _: &Params| {
+                let state = &mut *fake.state();
                 let body = request.json();
-                if body["password"].as_str() != Some(self.config.password.as_str()) {
-                    if let Some(answer) = &self.config.wrong_password_answer {
+                if body["password"].as_str() != Some(fake.config.password.as_str()) {
+                    if let Some(answer) = &fake.config.wrong_password_answer {
                         return answer.clone();
                     }
                     return Reply::json(
@@ -385,14 +440,20 @@ impl EmnifyFake {
                         "status": {"id": 0, "description": "Activation Pending"},
                         "type": {"id": 0, "description": "Time-Based One-Time Password"},
                         "secret_key": secret,
-                        "otpauth": format!("otpauth://totp/emnify:{}?secret={secret}&issuer=emnify", self.config.username),
+                        "otpauth": format!("otpauth://totp/emnify:{}?secret={secret}&issuer=emnify", fake.config.username),
                         "creation_date": "2026-11-22T00:00:00.000Z"
                     }),
                 )
-            }
-            ("PATCH", ["user", "mfa", key_id]) => {
+            }),
+    )
+    .route(
+        "PATCH",
+        "/api/v1/user/mfa/{key_id}",
+        secured(|fake: &EmnifyFake, request: &Request, params: &Params| {
+                let key_id = &params.get("key_id");
+                let state = &mut *fake.state();
                 let Some(key) = state.keys.iter_mut().find(|k| k.id.to_string() == *key_id) else {
-                    return Self::not_found("MFA key");
+                    return EmnifyFake::not_found("MFA key");
                 };
                 let body = request.json();
                 if key.active {
@@ -402,7 +463,7 @@ impl EmnifyFake {
                     );
                 }
                 let code = body["code"].as_str().unwrap_or_default();
-                if body["status"]["id"] != json!(1) || !Self::code_matches(key, code) {
+                if body["status"]["id"] != json!(1) || !EmnifyFake::code_matches(key, code) {
                     return Reply::json(
                         422,
                         json!({"error_code": 1400, "error_token": "InputValidationFailed", "message": "MFA key validation error: Code did not match!"}),
@@ -410,46 +471,96 @@ impl EmnifyFake {
                 }
                 key.active = true;
                 Reply::empty(204)
-            }
-            ("GET", ["user", "mfa", "status"]) => Reply::json(
+            }),
+    )
+    .route(
+        "GET",
+        "/api/v1/user/mfa/status",
+        secured(|_: &EmnifyFake, _: &Request, _: &Params| {
+
+                Reply::json(
                 200,
                 json!([{"id": 0, "description": "Activation Pending"}, {"id": 1, "description": "Active"}]),
-            ),
-            ("GET", ["user", "mfa", "type"]) => Reply::json(
+            )
+            }),
+    )
+    .route(
+        "GET",
+        "/api/v1/user/mfa/type",
+        secured(|_: &EmnifyFake, _: &Request, _: &Params| {
+
+                Reply::json(
                 200,
                 json!([{"id": 0, "description": "Time-Based One-Time Password"}]),
-            ),
-            ("DELETE", ["user", user_id, "mfa", key_id]) if *user_id == user => {
+            )
+            }),
+    )
+    .route(
+        "DELETE",
+        "/api/v1/user/{user_id}/mfa/{key_id}",
+        secured(|fake: &EmnifyFake, _: &Request, params: &Params| {
+                let key_id = &params.get("key_id");
+                if fake.is_other_user(params) {
+                    return EmnifyFake::not_found("User");
+                }
+                let state = &mut *fake.state();
                 let before = state.keys.len();
                 state.keys.retain(|k| k.id.to_string() != *key_id);
                 if state.keys.len() == before {
-                    return Self::not_found("MFA key");
+                    return EmnifyFake::not_found("MFA key");
                 }
                 Reply::empty(204)
-            }
-            ("GET", ["user", user_id, "mfa", "trusted_device"]) if *user_id == user => {
+            }),
+    )
+    .route(
+        "GET",
+        "/api/v1/user/{user_id}/mfa/trusted_device",
+        secured(|fake: &EmnifyFake, _: &Request, params: &Params| {
+                if fake.is_other_user(params) {
+                    return EmnifyFake::not_found("User");
+                }
+                let state = &mut *fake.state();
                 let devices: Vec<Value> = state
                     .devices
                     .iter()
                     .map(|d| json!({"id": d.id, "operating_system": "Linux", "browser": "auth-client", "activation_date": "2026-11-22T00:00:00.000Z"}))
                     .collect();
                 Reply::json(200, Value::Array(devices))
-            }
-            ("DELETE", ["user", user_id, "mfa", "trusted_device", device_id])
-                if *user_id == user =>
-            {
+            }),
+    )
+    .route(
+        "DELETE",
+        "/api/v1/user/{user_id}/mfa/trusted_device/{device_id}",
+        secured(|fake: &EmnifyFake, _: &Request, params: &Params| {
+                let device_id = &params.get("device_id");
+                if fake.is_other_user(params) {
+                    return EmnifyFake::not_found("User");
+                }
+                let state = &mut *fake.state();
                 let before = state.devices.len();
                 state.devices.retain(|d| d.id.to_string() != *device_id);
                 if state.devices.len() == before {
-                    return Self::not_found("Trusted device");
+                    return EmnifyFake::not_found("Trusted device");
                 }
                 Reply::empty(204)
-            }
-            ("GET", ["application_token"]) => Reply::json(
+            }),
+    )
+    .route(
+        "GET",
+        "/api/v1/application_token",
+        secured(|fake: &EmnifyFake, _: &Request, _: &Params| {
+                let state = &mut *fake.state();
+                Reply::json(
                 200,
                 Value::Array(state.app_tokens.iter().map(AppToken::listed).collect()),
-            ),
-            ("POST", ["application_token"]) => {
+            )
+            }),
+    )
+    .route(
+        "POST",
+        "/api/v1/application_token",
+        secured(|fake: &EmnifyFake, request: &Request, _: &Params| {
+                let state = &mut *fake.state();
                 let body = request.json();
                 let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
                 let ip = text("ip");
@@ -470,15 +581,21 @@ impl EmnifyFake {
                     revoked: false,
                 });
                 Reply::json(200, json!({"application_token": token}))
-            }
-            ("PATCH", ["application_token", id]) => {
+            }),
+    )
+    .route(
+        "PATCH",
+        "/api/v1/application_token/{id}",
+        secured(|fake: &EmnifyFake, request: &Request, params: &Params| {
+                let id = &params.get("id");
+                let state = &mut *fake.state();
                 let body = request.json();
                 let Some(token) = state
                     .app_tokens
                     .iter_mut()
                     .find(|t| t.id.to_string() == *id)
                 else {
-                    return Self::not_found("Application token");
+                    return EmnifyFake::not_found("Application token");
                 };
                 if let Some(description) = body.get("description").and_then(Value::as_str) {
                     token.description = Some(description.to_owned());
@@ -489,10 +606,15 @@ impl EmnifyFake {
                     _ => {}
                 }
                 Reply::empty(204)
-            }
-            // The rest of the API, as far as the examples need it: the account's endpoints
-            // (devices), paged with `page` and `per_page` as emnify's API does.
-            ("GET", ["endpoint"]) => {
+            }),
+    )
+    // The rest of the API, as far as the examples need it: the account's endpoints
+    // (devices), paged with `page` and `per_page` as emnify's API does.
+    .route(
+        "GET",
+        "/api/v1/endpoint",
+        secured(|_: &EmnifyFake, request: &Request, _: &Params| {
+
                 let per_page = request
                     .query("per_page")
                     .and_then(|n| n.parse::<usize>().ok())
@@ -503,39 +625,6 @@ impl EmnifyFake {
                     .map(|(id, name)| json!({"id": id, "name": name, "tags": null, "status": {"id": 0, "description": "Enabled"}, "ip_address": format!("10.192.0.{id}")}))
                     .collect();
                 Reply::json(200, Value::Array(endpoints))
-            }
-            (_, ["user", _, ..]) => Self::not_found("User"),
-            _ => Reply::empty(405),
-        }
-    }
-}
-
-impl Handler for EmnifyFake {
-    fn is_token_request(&self, request: &Request) -> bool {
-        request.method == "POST" && request.path == "/api/v1/authenticate"
-    }
-
-    fn handle(&self, request: &Request) -> Reply {
-        let segments = request.segments();
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match segments.as_slice() {
-            ["api", "v1", "authenticate"] if request.method == "POST" => {
-                self.authenticate(&request.json())
-            }
-            ["api", "v1", rest @ ..] => {
-                let mut state = self.state();
-                if !state.auth_tokens.valid(request.bearer()) {
-                    state.rejected += 1;
-                    return self
-                        .config
-                        .rejected_token_answer
-                        .clone()
-                        .unwrap_or_else(|| Reply::empty(401));
-                }
-                drop(state);
-                self.secured(request, rest)
-            }
-            _ => Reply::empty(404),
-        }
-    }
+            }),
+    )
 }

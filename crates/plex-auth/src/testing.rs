@@ -27,13 +27,14 @@
 //! # }
 //! ```
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
 use auth_core::testing::{
-    Handler, Reply, Request, Server, Tokens, jwt as jwt_token, random_hex, unix_now as unix_seconds,
+    Handler, Miss, Reply, Request, Routes, Server, Tokens, jwt as jwt_token, random_hex,
+    unix_now as unix_seconds,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -127,7 +128,9 @@ struct State {
 #[derive(Debug)]
 pub struct PlexFake {
     config: PlexConfig,
-    state: Mutex<State>,
+    state: auth_core::testing::State<State>,
+    plex_tv: Routes<PlexFake>,
+    media_server: Routes<PlexFake>,
 }
 
 /// The two servers of the Plex fake.
@@ -151,10 +154,12 @@ impl PlexFake {
     pub async fn start(config: PlexConfig) -> std::io::Result<(Arc<PlexFake>, PlexServers)> {
         let fake = Arc::new(PlexFake {
             config,
-            state: Mutex::new(State::default()),
+            state: auth_core::testing::State::default(),
+            plex_tv: plex_tv_routes(),
+            media_server: media_server_routes(),
         });
-        let plex_tv = Server::start(fake.clone()).await?;
-        let media_server = Server::start(fake.clone()).await?;
+        let plex_tv = Server::start(Arc::new(PlexTv(fake.clone()))).await?;
+        let media_server = Server::start(Arc::new(MediaServer(fake.clone()))).await?;
         fake.state().media_server_url = media_server.url();
         Ok((
             fake,
@@ -166,7 +171,7 @@ impl PlexFake {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock()
     }
 
     /// Approves every pending PIN now, as if the user had entered its code.
@@ -514,72 +519,152 @@ impl PlexFake {
     }
 }
 
-impl Handler for PlexFake {
+/// plex.tv, as the fake serves it.
+struct PlexTv(Arc<PlexFake>);
+
+/// The media server, as the fake serves it: its own routes, on a server of its own.
+struct MediaServer(Arc<PlexFake>);
+
+impl Handler for PlexTv {
     fn is_token_request(&self, request: &Request) -> bool {
         request.method == "POST" && request.path == "/api/v2/users/signin"
     }
 
     fn handle(&self, request: &Request) -> Reply {
+        self.0.answer(&self.0.plex_tv, request)
+    }
+
+    fn route(&self, request: &Request) -> Option<&'static str> {
+        self.0.plex_tv.pattern(&request.method, &request.path)
+    }
+}
+
+impl Handler for MediaServer {
+    fn handle(&self, request: &Request) -> Reply {
+        self.0.answer(&self.0.media_server, request)
+    }
+
+    fn route(&self, request: &Request) -> Option<&'static str> {
+        self.0.media_server.pattern(&request.method, &request.path)
+    }
+}
+
+/// Plex's error body for a request no route answers.
+fn missed(_: &Request, miss: Miss) -> Reply {
+    match miss {
+        Miss::NotFound => errors(404, 1002, "no such resource"),
+        Miss::MethodNotAllowed => errors(405, 1000, "method not allowed"),
+    }
+}
+
+/// plex.tv's routes (under `/api/v2`).
+fn plex_tv_routes() -> Routes<PlexFake> {
+    Routes::<PlexFake>::new(missed)
+        .route("POST", "/api/v2/users/signin", |fake, request, _| {
+            fake.sign_in(request)
+        })
+        .route("GET", "/api/v2/pins/{id}", |fake, request, params| {
+            fake.check_pin(request, params.get("id"))
+        })
+        .route("POST", "/api/v2/pins", |fake, request, _| {
+            fake.create_pin(request)
+        })
+        .route("POST", "/api/v2/auth/jwk", |fake, request, _| {
+            fake.register_jwk(request)
+        })
+        .route("GET", "/api/v2/auth/nonce", |fake, _, _| {
+            let nonce = random_hex();
+            fake.state().nonces.push(nonce.clone());
+            Reply::json(200, json!({"nonce": nonce}))
+        })
+        .route("POST", "/api/v2/auth/token", |fake, request, _| {
+            fake.exchange_jwt(request)
+        })
+        .route("GET", "/api/v2/auth/keys", |_, _, _| {
+            Reply::json(
+                200,
+                json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "ZmFrZS1wbGV4LWtleQ", "kid": "fake-plex", "use": "sig", "alg": "EdDSA"}]}),
+            )
+        })
+        .route("GET", "/api/v2/resources", |fake, request, _| {
+            fake.for_account(request, |fake, _| fake.list_resources())
+        })
+        .route("GET", "/api/v2/user", |fake, request, _| {
+            fake.for_account(request, |fake, token| {
+                Reply::json(200, fake.account(token))
+            })
+        })
+}
+
+/// The media server's routes.
+fn media_server_routes() -> Routes<PlexFake> {
+    Routes::<PlexFake>::new(missed)
+        .route("GET", "/", |fake, request, _| {
+            fake.for_server(request, |_| {
+                Reply::json(
+                    200,
+                    json!({"MediaContainer": {"size": 0, "friendlyName": "Fake Server", "machineIdentifier": "fake-machine"}}),
+                )
+            })
+        })
+        .route("GET", "/library/sections", |fake, request, _| {
+            fake.for_server(request, |_| {
+                Reply::json(
+                    200,
+                    json!({"MediaContainer": {"size": 2, "allowSync": false, "title1": "Plex Library", "Directory": [
+                        {"key": "1", "type": "movie", "title": "Movies", "agent": "tv.plex.agents.movie", "language": "en-US", "uuid": "2f3f1e1a-0001"},
+                        {"key": "2", "type": "show", "title": "TV Shows", "agent": "tv.plex.agents.series", "language": "en-US", "uuid": "2f3f1e1a-0002"}
+                    ]}}),
+                )
+            })
+        })
+        .route("GET", "/security/token", |fake, request, _| {
+            fake.for_server(request, |fake| fake.transient_token(request))
+        })
+        .route("GET", "/security/resources", |fake, request, _| {
+            fake.for_server(request, |fake| fake.resources(request))
+        })
+}
+
+impl PlexFake {
+    /// `routes`' answer to `request`, which every Plex server refuses without a client
+    /// identifier.
+    fn answer(&self, routes: &Routes<PlexFake>, request: &Request) -> Reply {
         if request.header("x-plex-client-identifier").is_none() {
             return errors(400, 1000, "X-Plex-Client-Identifier is missing");
         }
-        let path = request.path.as_str();
-        if (request.method.as_str(), path) == ("POST", "/api/v2/users/signin") {
-            return self.sign_in(request);
-        }
+        routes.answer(self, request)
+    }
+
+    /// `answer` for a request with a valid account token (plex.tv's 401 otherwise).
+    fn for_account(&self, request: &Request, answer: impl FnOnce(&Self, &str) -> Reply) -> Reply {
         let token = request.header("x-plex-token");
-        let state = self.state();
-        let account = state.account_tokens.valid(token);
-        let allowed =
-            account || state.transient_tokens.valid(token) || state.server_tokens.valid(token);
-        drop(state);
-        if let Some(id) = path.strip_prefix("/api/v2/pins/") {
-            return match request.method.as_str() {
-                "GET" => self.check_pin(request, id),
-                _ => errors(405, 1000, "GET only"),
-            };
-        }
-        match (request.method.as_str(), path) {
-            ("POST", "/api/v2/auth/jwk") => self.register_jwk(request),
-            ("GET", "/api/v2/auth/nonce") => {
-                let nonce = random_hex();
-                self.state().nonces.push(nonce.clone());
-                Reply::json(200, json!({"nonce": nonce}))
-            }
-            ("POST", "/api/v2/auth/token") => self.exchange_jwt(request),
-            ("GET", "/api/v2/auth/keys") => Reply::json(
-                200,
-                json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "ZmFrZS1wbGV4LWtleQ", "kid": "fake-plex", "use": "sig", "alg": "EdDSA"}]}),
-            ),
-            ("POST", "/api/v2/pins") => self.create_pin(request),
-            ("GET", "/api/v2/resources") if account => self.list_resources(),
-            ("GET", "/") if allowed => Reply::json(
-                200,
-                json!({"MediaContainer": {"size": 0, "friendlyName": "Fake Server", "machineIdentifier": "fake-machine"}}),
-            ),
-            ("GET", "/api/v2/user") if account => {
-                Reply::json(200, self.account(token.unwrap_or_default()))
-            }
-            ("GET", "/library/sections") if allowed => Reply::json(
-                200,
-                json!({"MediaContainer": {"size": 2, "allowSync": false, "title1": "Plex Library", "Directory": [
-                    {"key": "1", "type": "movie", "title": "Movies", "agent": "tv.plex.agents.movie", "language": "en-US", "uuid": "2f3f1e1a-0001"},
-                    {"key": "2", "type": "show", "title": "TV Shows", "agent": "tv.plex.agents.series", "language": "en-US", "uuid": "2f3f1e1a-0002"}
-                ]}}),
-            ),
-            ("GET", "/security/token") if allowed => self.transient_token(request),
-            ("GET", "/security/resources") if allowed => self.resources(request),
-            ("GET", "/api/v2/user" | "/api/v2/resources") => self
+        if !self.state().account_tokens.valid(token) {
+            return self
                 .config
                 .plex_tv_rejected_token_answer
                 .clone()
-                .unwrap_or_else(|| errors(401, 1001, "User could not be authenticated")),
-            ("GET", "/" | "/security/token" | "/security/resources" | "/library/sections") => self
+                .unwrap_or_else(|| errors(401, 1001, "User could not be authenticated"));
+        }
+        answer(self, token.unwrap_or_default())
+    }
+
+    /// `answer` for a request with a token the media server accepts: the account's, a
+    /// transient one or the server's own (its 401 otherwise).
+    fn for_server(&self, request: &Request, answer: impl FnOnce(&Self) -> Reply) -> Reply {
+        let token = request.header("x-plex-token");
+        let state = self.state();
+        let allowed = state.account_tokens.valid(token)
+            || state.transient_tokens.valid(token)
+            || state.server_tokens.valid(token);
+        drop(state);
+        if !allowed {
+            return self
                 .config
                 .media_server_rejected_token_answer
                 .clone()
-                .unwrap_or_else(|| errors(401, 1001, "User could not be authenticated")),
-            _ => errors(404, 1002, "no such resource"),
+                .unwrap_or_else(|| errors(401, 1001, "User could not be authenticated"));
         }
+        answer(self)
     }
 }
