@@ -5,7 +5,6 @@
 
 use auth_core::{Credentials, ErrorMetadata};
 use dintero_auth::models::{OobChannel, PasswordGrant};
-use emnify_auth::LoginOutcome;
 use workspace_tests::emnify;
 use workspace_tests::fakes::Reply;
 use workspace_tests::fakes::dintero::{DinteroConfig, DinteroFake};
@@ -145,14 +144,7 @@ async fn emnify_real_world_401_message_and_empty_422() {
         Some("token contains an invalid number of segments")
     );
 
-    let base = emnify(&server.url(), Credentials::None);
-    let LoginOutcome::LoggedIn(client) = base
-        .login(config.username.clone(), config.password.clone())
-        .await
-        .unwrap()
-    else {
-        panic!("no MFA yet");
-    };
+    let client = workspace_tests::emnify_logged_in(&server.url(), &config).await;
     let refused = client.create_mfa_key("wrong-password").await.unwrap_err();
     assert!(
         matches!(

@@ -13,14 +13,7 @@ use workspace_tests::{dintero_of_fake, emnify};
 async fn the_log_keeps_method_and_path_of_every_request() {
     let config = EmnifyConfig::default();
     let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
-    let base = emnify(&server.url(), Credentials::None);
-    let LoginOutcome::LoggedIn(client) = base
-        .login(config.username.clone(), config.password.clone())
-        .await
-        .unwrap()
-    else {
-        panic!("no MFA configured");
-    };
+    let client = workspace_tests::emnify_logged_in(&server.url(), &config).await;
     client
         .request(Method::GET, "/api/v1/endpoint")
         .send()

@@ -262,17 +262,7 @@ async fn dintero_with_vendor_clock(offset: i64) {
         ..DinteroConfig::default()
     };
     let (fake, server) = DinteroFake::start(config.clone()).await.unwrap();
-    let client = dintero_auth::Client::builder()
-        .server_url(dintero_auth::Server::Api, server.url())
-        .build()
-        .unwrap();
-    let client = client.with_token_provider(dintero_auth::ClientCredentials::new(
-        &client,
-        config.account_id.clone(),
-        config.client_id.clone(),
-        config.client_secret.clone(),
-        "aud",
-    ));
+    let client = workspace_tests::dintero_of_fake(&server.url(), &config);
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
