@@ -48,8 +48,7 @@ async fn a_nested_error_renders_each_layer_once() {
     assert_eq!(
         layers(&error),
         [
-            "emnify user_mfa_type_get: could not get a token",
-            "the token endpoint refused the credentials",
+            "emnify user_mfa_type_get: could not get a token: the token endpoint refused the credentials",
             "emnify authenticate: HTTP 401 Unauthorized (request id req-401)",
         ]
     );

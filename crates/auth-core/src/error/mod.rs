@@ -66,9 +66,10 @@ pub enum Error {
     Transport(#[source] reqwest::Error),
     /// Getting a fresh token for the request failed. Every caller that waited for the same refresh
     /// gets the same cause; callers arriving while the source backs off after the failure get it
-    /// at once, without a new token request.
-    #[error("could not get a token")]
-    TokenRefresh(#[source] TokenError),
+    /// at once, without a new token request. Its `Display` is the [`TokenError`]'s, which says
+    /// why ("could not get a token: the token endpoint refused the credentials").
+    #[error(transparent)]
+    TokenRefresh(TokenError),
     /// The request did not finish in time.
     #[error("request timed out ({0})")]
     Timeout(TimeoutKind),

@@ -20,7 +20,10 @@ use super::{ErrorMetadata, Repeat};
 ///
 /// let error = TokenError::new(TokenErrorKind::InteractionRequired, "a one-time code is needed");
 /// assert_eq!(error.kind(), TokenErrorKind::InteractionRequired);
-/// assert_eq!(error.to_string(), "a new token needs the user (a one-time code or an approval)");
+/// assert_eq!(
+///     error.to_string(),
+///     "could not get a token: a new token needs the user (a one-time code or an approval)"
+/// );
 /// ```
 #[derive(Clone)]
 pub struct TokenError {
@@ -101,7 +104,10 @@ impl TokenError {
 }
 
 impl fmt::Display for TokenError {
+    /// "could not get a token: " and why, in one line; what the token endpoint answered is the
+    /// `source()`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("could not get a token: ")?;
         f.write_str(match self.kind {
             TokenErrorKind::Rejected => "the token endpoint refused the credentials",
             TokenErrorKind::InteractionRequired => {
