@@ -312,3 +312,112 @@ fn whole_word_before(source: &str, word: &str, followers: &[char]) -> bool {
             && after.is_some_and(|c| followers.contains(&c))
     })
 }
+
+/// The doc comment right above line `at` of `lines` (attributes skipped), as one string.
+fn doc_above(lines: &[&str], at: usize) -> String {
+    lines[..at]
+        .iter()
+        .rev()
+        .take_while(|line| {
+            let line = line.trim_start();
+            line.starts_with("///") || line.starts_with("#[")
+        })
+        .filter(|line| line.trim_start().starts_with("///"))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The file of module `name` declared in `dir`.
+fn module_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    [
+        dir.join(format!("{name}.rs")),
+        dir.join(name).join("mod.rs"),
+    ]
+    .into_iter()
+    .find(|path| path.exists())
+}
+
+#[test]
+fn every_feature_gated_public_item_says_which_feature_it_needs() {
+    let mut silent = Vec::new();
+    for krate in ["auth-core", "emnify-auth", "dintero-auth", "plex-auth"] {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../crates/{krate}/src"));
+        for file in rust_files(&src) {
+            if file
+                .components()
+                .any(|part| part.as_os_str() == "generated")
+            {
+                continue;
+            }
+            let text = fs::read_to_string(&file).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (at, line) in lines.iter().enumerate() {
+                let Some(feature) = line
+                    .trim()
+                    .strip_prefix("#[cfg(feature = \"")
+                    .and_then(|rest| rest.strip_suffix("\")]"))
+                else {
+                    continue;
+                };
+                let named = format!("`{feature}`");
+                let item_at = (at + 1..lines.len())
+                    .find(|&i| !lines[i].trim_start().starts_with("#["))
+                    .unwrap_or(at);
+                let item = lines[item_at].trim();
+                // A gated module: its own first comment (public), or each public item in it.
+                if let Some(name) = item
+                    .strip_prefix("pub mod ")
+                    .or_else(|| item.strip_prefix("pub(crate) mod "))
+                    .or_else(|| item.strip_prefix("mod "))
+                    .and_then(|rest| rest.strip_suffix(';'))
+                {
+                    let Some(module) = module_file(file.parent().unwrap(), name) else {
+                        continue;
+                    };
+                    let inner = fs::read_to_string(&module).unwrap();
+                    let inner_lines: Vec<&str> = inner.lines().collect();
+                    if item.starts_with("pub mod ") {
+                        let header: String = inner_lines
+                            .iter()
+                            .take_while(|line| line.starts_with("//!"))
+                            .copied()
+                            .collect();
+                        if !header.contains(&named) {
+                            silent.push(format!("{} (module)", module.display()));
+                        }
+                        continue;
+                    }
+                    for (i, line) in inner_lines.iter().enumerate() {
+                        let public = [
+                            "pub struct ",
+                            "pub enum ",
+                            "pub trait ",
+                            "pub fn ",
+                            "pub const ",
+                        ]
+                        .iter()
+                        .any(|start| line.starts_with(start));
+                        if public && !doc_above(&inner_lines, i).contains(&named) {
+                            silent.push(format!("{}:{} {line}", module.display(), i + 1));
+                        }
+                    }
+                    continue;
+                }
+                // A re-export carries the doc of what it names; private items need none.
+                if !item.starts_with("pub ") || item.starts_with("pub use ") {
+                    continue;
+                }
+                let doc = doc_above(&lines, at) + &doc_above(&lines, item_at);
+                if !doc.contains(&named) {
+                    silent.push(format!("{}:{} {item}", file.display(), item_at + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        silent.is_empty(),
+        "feature-gated public items whose docs do not name their feature:\n{}",
+        silent.join("\n")
+    );
+}

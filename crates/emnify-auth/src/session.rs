@@ -307,6 +307,11 @@ impl Client {
 
     /// Creates an MFA key (a TOTP key) for the logged-in user; it stays pending until
     /// [`MfaEnrollment::activate`]. `password` is the user's password.
+    ///
+    /// A user has one active MFA key at a time: for a user whose MFA is on already, emnify
+    /// answers 409, [`PostMfaError::Conflict`]; delete the active key first
+    /// ([`user_mfa_by_user_id_and_key_id_delete`](crate::operations::AuthenticationApi::user_mfa_by_user_id_and_key_id_delete)) to enrol a new one. A wrong password is the 422,
+    /// [`PostMfaError::UnprocessableEntity`].
     pub async fn create_mfa_key(
         &self,
         password: impl Into<Secret>,
@@ -359,6 +364,8 @@ pub struct MfaEnrollment {
 
 impl MfaEnrollment {
     /// The key's TOTP code for the current 30-second step.
+    ///
+    /// Needs the feature `totp`.
     #[cfg(feature = "totp")]
     pub fn current_code(&self) -> Result<String, crate::totp::TotpError> {
         crate::totp::code_now(&self.key.secret_key)

@@ -1,4 +1,5 @@
-//! TOTP codes (RFC 6238) of emnify MFA keys: SHA-1, six digits, 30-second steps.
+//! TOTP codes (RFC 6238) of emnify MFA keys: SHA-1, six digits, 30-second steps (feature
+//! `totp`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

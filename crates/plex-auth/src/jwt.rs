@@ -19,6 +19,8 @@ use crate::models::{ExchangeJwtRequest, Jwk, RegisterJwkRequest};
 
 /// The scopes a device asks for unless told otherwise (python-plexapi's `MyPlexJWTLogin`
 /// default, as the JWT documentation lists them).
+///
+/// Needs the feature `jwt`.
 pub const DEFAULT_SCOPES: &[&str] = &[
     "username",
     "email",
@@ -32,6 +34,8 @@ pub const DEFAULT_SCOPES: &[&str] = &[
 const DEVICE_JWT_SECONDS: u64 = 300;
 
 /// Why a stored device key could not be read.
+///
+/// Needs the feature `jwt`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeviceKeyError {
@@ -51,6 +55,8 @@ pub enum DeviceKeyError {
 
 /// The device's identity for JWT authentication: its client identifier, the id of its key, and
 /// the Ed25519 key itself. `Debug` shows the identifier and the key id, never the key.
+///
+/// Needs the feature `jwt`.
 #[derive(Clone)]
 pub struct DeviceKey {
     client_identifier: String,
@@ -206,6 +212,8 @@ impl DeviceKey {
 /// # Ok(())
 /// # }
 /// ```
+///
+/// Needs the feature `jwt`.
 pub struct JwtDevice {
     client: Client,
     key: DeviceKey,

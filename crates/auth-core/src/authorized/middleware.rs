@@ -36,6 +36,8 @@ use crate::transport::credentials::{Applied, cookie_header};
 ///
 /// Retries, timeouts and body limits stay the business of the `reqwest-middleware` stack it is
 /// added to.
+///
+/// Needs the feature `middleware`.
 pub struct TokenMiddleware {
     client: Client,
     api: &'static Api,

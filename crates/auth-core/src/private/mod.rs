@@ -49,7 +49,7 @@ pub fn request(
     AuthorizedRequest::new(client, api, server, method, path)
 }
 
-/// The `reqwest-middleware` middleware of `client` for `api`.
+/// The `reqwest-middleware` middleware of `client` for `api` (feature `middleware`).
 #[cfg(feature = "middleware")]
 pub fn token_middleware(client: &Client, api: &'static Api) -> crate::TokenMiddleware {
     crate::authorized::middleware::TokenMiddleware::new(client, api)

@@ -44,6 +44,8 @@ const UNLOCK: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 /// let provider = provider().stored_in(store, "emnify:application");
 /// # Ok::<(), auth_core::TokenStoreError>(())
 /// ```
+///
+/// Needs the feature `redis`.
 pub struct RedisTokenStore {
     client: redis::Client,
     shown_url: String,
