@@ -7,24 +7,41 @@
 //! `Authentication` group is a method of [`operations::AuthenticationApi`], named after its
 //! operationId, with typed requests ([`models`]) and a typed error per operation ([`errors`]).
 //!
-//! ```no_run
-//! use emnify_auth::{Client, Credentials, Secret};
-//! use emnify_auth::models::{ApplicationTokenAuthentication, AuthenticationResponse};
+//! A service logs in with an application token from the emnify portal, and calls any endpoint of
+//! emnify's API with the auth token the client keeps valid; a person logs in with a password and,
+//! when MFA is on, a one-time code. (The hidden lines point the client at this crate's local fake;
+//! against emnify it is `Client::new(Credentials::None)?`.)
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new(Credentials::None)?;
-//! let login = ApplicationTokenAuthentication::new(Secret::new("application-token"));
-//! let tokens = match client.authentication().authenticate(&login.into()).await? {
-//!     AuthenticationResponse::Tokens(tokens) => tokens,
-//!     _ => return Err("this account wants a one-time code".into()),
+//! ```
+//! use emnify_auth::{ApplicationToken, Client, Credentials, LoginOutcome, Method};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let config = emnify_auth::testing::EmnifyConfig::default();
+//! # let (_fake, server) = emnify_auth::testing::EmnifyFake::start(config.clone()).await?;
+//! # let client = Client::builder().server_url(emnify_auth::Server::Api, server.url()).build()?;
+//! # let application_token = config.application_token.clone();
+//! // A service: each auth token comes from the application token, and is renewed before it expires.
+//! let service = client.with_token_provider(ApplicationToken::new(&client, application_token));
+//! let endpoints: Vec<serde_json::Value> =
+//!     service.request(Method::GET, "/api/v1/endpoint").send().await?.json()?;
+//! println!("{} endpoints", endpoints.len());
+//!
+//! // A person: a password, and the current code of the MFA key when MFA is on.
+//! let user = match client.login(config.username, config.password).await? {
+//!     LoginOutcome::LoggedIn(client) => client,
+//!     LoginOutcome::MfaRequired(pending) => pending.complete("123456").await?,
+//!     _ => unreachable!("emnify answers a login with tokens or a request for a code"),
 //! };
-//! let client = client.with_credentials(Credentials::Bearer(tokens.auth_token));
-//! for kind in client.authentication().user_mfa_type_get().await? {
-//!     println!("{} {:?}", kind.id, kind.description);
+//! for kind in user.authentication().user_mfa_type_get().await? {
+//!     println!("MFA key type {}: {:?}", kind.id, kind.description);
 //! }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Every operation of emnify's `Authentication` and `Application Tokens` groups is also there
+//! as it is, named after its operationId: `client.authentication().authenticate(..)` and the rest.
 
 #![deny(missing_docs)]
 

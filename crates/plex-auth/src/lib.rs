@@ -10,21 +10,44 @@
 //! `X-Plex-Token` ([`Credentials::ApiKey`]). The media server's URL is the user's own: set it
 //! with `.server_url(plex_auth::Server::MediaServer, url)`.
 //!
-//! ```no_run
-//! use plex_auth::{Client, ClientIdentity, Credentials, Secret};
-//! use plex_auth::models::SignInRequest;
+//! Log in (with the two-factor code when the account has one), read the account, find its
+//! media servers and talk to one with the token it may use. (The hidden lines point the client
+//! at this crate's local fakes; against Plex it is `Client::new(&identity)?`.)
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! use plex_auth::{Client, ClientIdentity, LoginOutcome, Method};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let config = plex_auth::testing::PlexConfig { two_factor_code: None, ..Default::default() };
+//! # let (_fake, servers) = plex_auth::testing::PlexFake::start(config.clone()).await?;
 //! let identity = ClientIdentity::new("5b0b3c5e-my-install").product("my-app").version("1.0");
-//! let client = Client::new(&identity)?;
-//! let form = SignInRequest::new("user@example.org", Secret::new("password"));
-//! let account = client.authentication().post_users_sign_in_data(&form).await?;
-//! let client = client.with_credentials(Credentials::ApiKey(account.auth_token));
-//! let me = client.authentication().get_token_details().await?;
-//! println!("signed in as {}", me.username);
+//! # let client = identity.builder()
+//! #     .server_url(plex_auth::Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
+//! #     .server_url(plex_auth::Server::PlexClients, format!("{}/api/v2", servers.plex_tv.url()))
+//! #     .build()?;
+//! # let (login, password) = (config.login, config.password);
+//! let logged_in = match client.login(login, password).await? {
+//!     LoginOutcome::LoggedIn(logged_in) => *logged_in,
+//!     LoginOutcome::MfaRequired(pending) => pending.complete("123456").await?,
+//!     _ => unreachable!("plex.tv answers a sign-in with the account or a request for the code"),
+//! };
+//! println!("signed in as {}", logged_in.account.username);
+//!
+//! // The account's media servers, each reached on its best connection with its own token.
+//! for resource in logged_in.client.resources().await? {
+//!     if resource.is_server() {
+//!         let server = logged_in.client.connect(&resource).await?;
+//!         let libraries = server.request(Method::GET, "/library/sections").send().await?;
+//!         println!("{}: HTTP {}", resource.name, libraries.status());
+//!     }
+//! }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Every operation is also there as it is, named after its operationId:
+//! `client.authentication().post_users_sign_in_data(..)` and the rest.
 
 #![deny(missing_docs)]
 
