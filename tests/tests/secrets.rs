@@ -465,6 +465,17 @@ async fn nothing_secret_in_any_output_every_error_variant_and_configuration() {
         .await
         .unwrap_err();
     print("MissingServerUrl", format!("{error:?} {error}"));
+    let confined = emnify_auth::Client::builder()
+        .credentials(Credentials::bearer(CANARY))
+        .only_hosts(["127.0.0.1"])
+        .build()
+        .unwrap();
+    let error = confined
+        .authentication()
+        .user_mfa_type_get()
+        .await
+        .unwrap_err();
+    print("HostNotAllowed", format!("{error:?} {error}"));
 
     // Token refresh failures: an echoed secret inside the shared cause, and both timeouts.
     let echoing = TokenSource::new(|| -> auth_core::FetchFuture<'static> {

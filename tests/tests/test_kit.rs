@@ -176,3 +176,111 @@ async fn plex_tv_and_the_media_server_each_answer_only_their_own_routes() {
     assert_eq!(servers.media_server.hits("GET", "/library/sections"), 1);
     assert_eq!(servers.plex_tv.hits("GET", "/library/sections"), 1);
 }
+
+/// A client from a `testing::builder` sends nothing to a host but 127.0.0.1: not to the spec's
+/// own server, not to another local name, not to a connection a vendor's answer lists.
+#[tokio::test]
+async fn a_client_of_the_test_kit_reaches_no_host_but_the_fakes() {
+    use auth_core::Error;
+
+    let config = EmnifyConfig::default();
+    let (_fake, server) = EmnifyFake::start(config.clone()).await.unwrap();
+    let client = emnify_auth::testing::builder(&server).build().unwrap();
+    assert!(matches!(
+        client
+            .login(config.username.clone(), config.password.clone())
+            .await,
+        Ok(LoginOutcome::LoggedIn(_))
+    ));
+    let refused =
+        |error: &Error| matches!(error, Error::HostNotAllowed { host } if host == "localhost");
+    let elsewhere = server.url().replace("127.0.0.1", "localhost");
+    let moved = client
+        .core()
+        .with_server_url(emnify_auth::Server::Api, &elsewhere)
+        .unwrap();
+    let moved = emnify_auth::Client::from(moved);
+    let error = moved.login("user", "password").await.unwrap_err();
+    assert!(
+        matches!(error.kind(), emnify_auth::ApiErrorKind::Other(e) if refused(e)),
+        "{error:?}"
+    );
+    let error = moved
+        .request(Method::GET, "/api/v1/endpoint")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), emnify_auth::ApiErrorKind::Other(e) if refused(e)),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "only the first login reached the fake"
+    );
+
+    // A server left at the spec's URL is refused before anything is sent.
+    let unconfigured = emnify_auth::Client::builder()
+        .only_hosts(["127.0.0.1"])
+        .build()
+        .unwrap();
+    assert!(matches!(
+        unconfigured.core().server_url(emnify_auth::Server::Api),
+        Err(Error::HostNotAllowed { host }) if host == "cdn.emnify.net"
+    ));
+    let error = unconfigured.login("user", "password").await.unwrap_err();
+    assert!(matches!(
+        error.kind(),
+        emnify_auth::ApiErrorKind::Other(Error::HostNotAllowed { .. })
+    ));
+
+    // Plex: every server of the crate is on the fakes, and a connection elsewhere is never tried.
+    use plex_auth::testing::{FakeConnection, PlexConfig, PlexFake};
+    let config = PlexConfig {
+        two_factor_code: None,
+        ..PlexConfig::default()
+    };
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let identity = plex_auth::ClientIdentity::new("test-kit");
+    let client = plex_auth::testing::builder(&servers, &identity)
+        .build()
+        .unwrap();
+    for server in [
+        plex_auth::Server::PlexTv,
+        plex_auth::Server::PlexClients,
+        plex_auth::Server::MediaServer,
+    ] {
+        assert!(
+            client
+                .core()
+                .server_url(server)
+                .unwrap()
+                .starts_with("http://127.0.0.1:")
+        );
+    }
+    let plex_auth::LoginOutcome::LoggedIn(logged_in) = client
+        .login(&config.login, config.password.clone())
+        .await
+        .unwrap()
+    else {
+        panic!("no two-factor code configured");
+    };
+    fake.set_connections(vec![FakeConnection {
+        uri: "http://192.0.2.1:32400".into(),
+        local: true,
+        relay: false,
+    }]);
+    let resources = logged_in.client.resources().await.unwrap();
+    let resource = resources.iter().find(|r| r.is_server()).unwrap();
+    match logged_in.client.connect(resource).await {
+        Err(plex_auth::ConnectError::Unreachable { tried, .. }) => {
+            assert_eq!(tried.len(), 1);
+            assert!(
+                tried[0].1.contains("not one this client may reach"),
+                "{tried:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,37 +1,77 @@
 //! A local, stateful fake of Dintero's API for your own tests (the `testing` feature), served on
 //! 127.0.0.1 on a free port: client-credentials, password, refresh-token and account-user-token
 //! grants, access tokens that really expire, the MFA out-of-band challenge and recovery, and
-//! checkout sessions at `POST /sessions-profile` (point
-//! [`Server::Checkout`](crate::Server::Checkout) at the same URL). Its [`Server`] keeps a log of
-//! the requests and can make token requests fail.
+//! checkout sessions at `POST /sessions-profile` (of [`Server::Checkout`](crate::Server::Checkout),
+//! served at the same URL).
+//!
+//! [`builder`] gives a client of this crate pointed at the fake for both of its servers, that
+//! reaches no host but 127.0.0.1; [`Server::script`] makes any route answer what a test needs
+//! (a status, headers, a body, a delay, for the next few requests or always), [`Server::hits`]
+//! counts the requests a route got, and [`Server::fail_token_requests`] makes the token
+//! endpoint fail.
+//!
+//! A function of your own, and its tests: the answer, a 429 with `Retry-After`, a token
+//! endpoint that fails, and a user's login with MFA.
 //!
 //! ```
-//! use dintero_auth::testing::{DinteroConfig, DinteroFake};
-//! use dintero_auth::{ClientCredentials, Client, Method, Server};
+//! use std::time::Duration;
+//!
+//! use dintero_auth::models::{OobChannel, PasswordGrant};
+//! use dintero_auth::testing::{self, DinteroConfig, DinteroFake, Reply, Times};
+//! use dintero_auth::{
+//!     ApiErrorKind, Client, ClientCredentials, Error, ErrorMetadata, LoginOutcome, Method,
+//!     RequestError, RetryPolicy, Server, TokenErrorKind,
+//! };
+//!
+//! /// The code under test: a checkout session's URL for an amount in øre.
+//! async fn checkout_url(client: &Client, amount: u64) -> Result<String, RequestError> {
+//!     let order = serde_json::json!({"order": {"amount": amount, "currency": "NOK"}, "profile_id": "default"});
+//!     let session: serde_json::Value = client
+//!         .request_to(Server::Checkout, Method::POST, "/sessions-profile")
+//!         .json(&order)
+//!         .send()
+//!         .await?
+//!         .json()?;
+//!     Ok(session["url"].as_str().unwrap_or_default().to_owned())
+//! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = DinteroConfig::default();
 //! let (fake, server) = DinteroFake::start(config.clone()).await?;
-//! let client = Client::builder()
-//!     .server_url(Server::Api, server.url())
-//!     .server_url(Server::Checkout, server.url())
-//!     .build()?;
-//! let client = client.with_token_provider(ClientCredentials::new(
-//!     &client,
-//!     config.account_id.clone(),
-//!     config.client_id.clone(),
-//!     config.client_secret.clone(),
-//!     "https://aud",
-//! ));
-//! let session: serde_json::Value = client
-//!     .request_to(Server::Checkout, Method::POST, "/sessions-profile")
-//!     .json(&serde_json::json!({"order": {"amount": 100, "currency": "NOK"}, "profile_id": "p"}))
-//!     .send()
-//!     .await?
-//!     .json()?;
-//! assert!(session["url"].is_string());
-//! assert_eq!(fake.token_requests(), 1);
+//! // Retries off, so that each test sees the first answer.
+//! let base = testing::builder(&server).retry(RetryPolicy::disabled()).build()?;
+//! let audience = format!("https://api.dintero.com/v1/accounts/{}", config.account_id);
+//! let api_client = |base: &Client| {
+//!     let (id, secret) = (config.client_id.clone(), config.client_secret.clone());
+//!     base.with_token_provider(ClientCredentials::new(base, &config.account_id, id, secret, &audience))
+//! };
+//! let client = api_client(&base);
+//! assert!(checkout_url(&client, 29990).await?.starts_with("http"));
+//!
+//! // A 429 with `Retry-After`, once; the route answers on its own again after it.
+//! let throttled = Reply::json(429, serde_json::json!({"error": {"message": "slow down"}})).header("Retry-After", "7");
+//! server.script("POST", "/sessions-profile", throttled, Times::Next(1));
+//! let error = checkout_url(&client, 29990).await.unwrap_err();
+//! assert!(matches!(error.kind(), ApiErrorKind::TooManyRequests(_)));
+//! assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+//! assert!(checkout_url(&client, 29990).await.is_ok());
+//! assert_eq!(server.hits("POST", "/sessions-profile"), 3);
+//!
+//! // A failing token endpoint: a new client's first token request gets a 503.
+//! server.fail_token_requests(1, 503);
+//! let error = checkout_url(&api_client(&base), 29990).await.unwrap_err();
+//! let ApiErrorKind::Other(Error::TokenRefresh(cause)) = error.kind() else { panic!("{error}") };
+//! assert_eq!(cause.kind(), TokenErrorKind::Unavailable);
+//!
+//! // A user with MFA (the fake's is): the code comes by SMS, here from the fake.
+//! let grant = PasswordGrant::new(config.username.clone(), config.password.clone(), &audience);
+//! let LoginOutcome::MfaRequired(pending) = client.login(&config.account_id, grant).await? else {
+//!     panic!("the fake's user has MFA");
+//! };
+//! let challenge = pending.challenge(OobChannel::Sms).await?;
+//! let user = challenge.complete(fake.last_binding_code().unwrap_or_default()).await?;
+//! assert!(checkout_url(&user, 100).await?.starts_with("http"));
 //! # Ok(())
 //! # }
 //! ```
@@ -42,9 +82,24 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use auth_core::ClientBuilder;
 use auth_core::testing::{
-    Handler, Miss, Params, Reply, Request, Routes, Server, Tokens, jwt, random_digits, random_hex,
+    Handler, Miss, Params, Request, Routes, Tokens, jwt, random_digits, random_hex,
 };
+pub use auth_core::testing::{LoggedRequest, Reply, Server, Times};
+
+/// A builder of this crate's [`Client`](crate::Client) pointed at the fake `server` for every
+/// server the crate has ([`Server::Api`](crate::Server::Api) and
+/// [`Server::Checkout`](crate::Server::Checkout)), limited to `127.0.0.1`
+/// ([`ClientBuilder::only_hosts`]): a request anywhere else fails with
+/// [`Error::HostNotAllowed`](crate::Error::HostNotAllowed), so a test never reaches Dintero.
+/// Set timeouts, retries and the rest on it, then `build()`.
+pub fn builder(server: &Server) -> ClientBuilder<crate::Client> {
+    crate::Client::builder()
+        .server_url(crate::Server::Api, server.url())
+        .server_url(crate::Server::Checkout, server.url())
+        .only_hosts(["127.0.0.1"])
+}
 
 /// The fake's account, client, user and token lifetime.
 #[derive(Debug, Clone)]

@@ -5,11 +5,22 @@
 //! account's endpoints at `GET /api/v1/endpoint`. Its [`Server`] keeps a
 //! log of the requests and can make token requests fail.
 //!
-//! A unit test of your own code against it:
+//! [`builder`] gives a client of this crate pointed at the fake, that reaches no host but
+//! 127.0.0.1; [`Server::script`] makes any route answer what a test needs (a status, headers, a
+//! body, a delay, for the next few requests or always), [`Server::hits`] counts the requests a
+//! route got, and [`Server::fail_token_requests`] makes the token endpoint fail.
+//!
+//! A function of your own, and its tests: the answer, a 429 with `Retry-After`, a token
+//! endpoint that fails, and a login with MFA.
 //!
 //! ```
-//! use emnify_auth::testing::{EmnifyConfig, EmnifyFake};
-//! use emnify_auth::{Client, Credentials, LoginOutcome, Method, RequestError, Server};
+//! use std::time::Duration;
+//!
+//! use emnify_auth::testing::{self, EmnifyConfig, EmnifyFake, Reply, Times};
+//! use emnify_auth::{
+//!     ApiErrorKind, ApplicationToken, Client, Error, ErrorMetadata, LoginOutcome, Method,
+//!     RequestError, RetryPolicy, TokenErrorKind,
+//! };
 //!
 //! /// The code under test: how many endpoints the account has.
 //! async fn count_endpoints(client: &Client) -> Result<usize, RequestError> {
@@ -22,19 +33,34 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = EmnifyConfig::default();
 //! let (fake, server) = EmnifyFake::start(config.clone()).await?;
-//! let client = Client::builder().server_url(Server::Api, server.url()).build()?;
-//! let LoginOutcome::LoggedIn(client) =
-//!     client.login(config.username.clone(), config.password.clone()).await?
-//! else {
-//!     panic!("the fake's user has no MFA until `enable_mfa`");
-//! };
-//! assert_eq!(count_endpoints(&client).await?, 2);
+//! // Retries off, so that each test sees the first answer.
+//! let base = testing::builder(&server).retry(RetryPolicy::disabled()).build()?;
+//! let service = base.with_token_provider(ApplicationToken::new(&base, config.application_token.clone()));
+//! assert_eq!(count_endpoints(&service).await?, 2);
 //!
-//! // A failing token endpoint: the next login gets a 503.
+//! // A 429 with `Retry-After`, once; the route answers on its own again after it.
+//! let throttled = Reply::json(429, serde_json::json!({"message": "slow down"})).header("Retry-After", "7");
+//! server.script("GET", "/api/v1/endpoint", throttled, Times::Next(1));
+//! let error = count_endpoints(&service).await.unwrap_err();
+//! assert!(matches!(error.kind(), ApiErrorKind::TooManyRequests(_)));
+//! assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+//! assert_eq!(count_endpoints(&service).await?, 2);
+//! assert_eq!(server.hits("GET", "/api/v1/endpoint"), 3);
+//!
+//! // A failing token endpoint: a new client's first token request gets a 503.
 //! server.fail_token_requests(1, 503);
-//! let base = client.with_credentials(Credentials::None).with_retry(emnify_auth::RetryPolicy::disabled());
-//! assert!(base.login(config.username.clone(), config.password.clone()).await.is_err());
-//! assert_eq!(fake.logins(), 1);
+//! let fresh = base.with_token_provider(ApplicationToken::new(&base, config.application_token.clone()));
+//! let error = count_endpoints(&fresh).await.unwrap_err();
+//! let ApiErrorKind::Other(Error::TokenRefresh(cause)) = error.kind() else { panic!("{error}") };
+//! assert_eq!(cause.kind(), TokenErrorKind::Unavailable);
+//!
+//! // A user with MFA: the login asks for the code of the key's secret.
+//! let secret = fake.enable_mfa();
+//! let LoginOutcome::MfaRequired(pending) = base.login(config.username, config.password).await? else {
+//!     panic!("MFA is on");
+//! };
+//! let user = pending.complete(emnify_auth::totp::code_now(&secret)?).await?;
+//! assert_eq!(count_endpoints(&user).await?, 2);
 //! # Ok(())
 //! # }
 //! ```
@@ -45,10 +71,22 @@ use std::time::Duration;
 use auth_core::Secret;
 use serde_json::{Value, json};
 
+use auth_core::ClientBuilder;
 use auth_core::testing::{
-    Handler, Miss, Params, Reply, Request, Routes, Server, Tokens, jwt, random_base32, random_hex,
-    unix_now,
+    Handler, Miss, Params, Request, Routes, Tokens, jwt, random_base32, random_hex, unix_now,
 };
+pub use auth_core::testing::{LoggedRequest, Reply, Server, Times};
+
+/// A builder of this crate's [`Client`](crate::Client) pointed at the fake `server` for every
+/// server the crate has ([`Server::Api`](crate::Server::Api)), limited to `127.0.0.1`
+/// ([`ClientBuilder::only_hosts`]): a request anywhere else fails with
+/// [`Error::HostNotAllowed`](crate::Error::HostNotAllowed), so a test never reaches emnify.
+/// Set timeouts, retries and the rest on it, then `build()`.
+pub fn builder(server: &Server) -> ClientBuilder<crate::Client> {
+    crate::Client::builder()
+        .server_url(crate::Server::Api, server.url())
+        .only_hosts(["127.0.0.1"])
+}
 
 /// The fake's account and token lifetime.
 #[derive(Debug, Clone)]

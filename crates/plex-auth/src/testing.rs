@@ -4,25 +4,57 @@
 //! sections. Both refuse requests without `X-Plex-Client-Identifier`. Each [`Server`] keeps a
 //! log of the requests and can make token requests fail.
 //!
+//! [`builder`] gives a client of this crate pointed at the fakes for each of its servers
+//! (plex.tv, its client authentication service and the media server), that reaches no host but
+//! 127.0.0.1; [`Server::script`] makes any route answer what a test needs (a status, headers, a
+//! body, a delay, for the next few requests or always), [`Server::hits`] counts the requests a
+//! route got, and [`Server::fail_token_requests`] makes plex.tv's sign-in fail.
+//!
+//! A function of your own, and its tests: the answer, a 429 with `Retry-After`, a sign-in that
+//! fails, and a sign-in with the two-factor code.
+//!
 //! ```
-//! use plex_auth::testing::{PlexConfig, PlexFake};
-//! use plex_auth::{Client, ClientIdentity, LoginOutcome, Method, Server};
+//! use std::time::Duration;
+//!
+//! use plex_auth::testing::{self, PlexConfig, PlexFake, Reply, Times};
+//! use plex_auth::{ApiErrorKind, Client, ClientIdentity, ErrorMetadata, LoginOutcome, Method, RequestError, RetryPolicy};
+//!
+//! /// The code under test: the titles of the media server's libraries.
+//! async fn library_titles(server: &Client) -> Result<Vec<String>, RequestError> {
+//!     let sections: serde_json::Value = server.request(Method::GET, "/library/sections").send().await?.json()?;
+//!     let directories = sections["MediaContainer"]["Directory"].as_array().cloned().unwrap_or_default();
+//!     Ok(directories.iter().filter_map(|d| d["title"].as_str().map(str::to_owned)).collect())
+//! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let config = PlexConfig { two_factor_code: None, ..PlexConfig::default() };
+//! let config = PlexConfig { two_factor_code: Some("123456".into()), ..PlexConfig::default() };
 //! let (_fake, servers) = PlexFake::start(config.clone()).await?;
-//! let client = ClientIdentity::new("test-install")
-//!     .builder()
-//!     .server_url(Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
-//!     .server_url(Server::MediaServer, servers.media_server.url())
-//!     .build()?;
-//! let LoginOutcome::LoggedIn(logged_in) = client.login(&config.login, config.password.clone()).await?
-//! else {
-//!     panic!("no two-factor code configured");
+//! let identity = ClientIdentity::new("test-install").product("my-app");
+//! // Retries off, so that each test sees the first answer.
+//! let client = testing::builder(&servers, &identity).retry(RetryPolicy::disabled()).build()?;
+//!
+//! // A failing sign-in: plex.tv answers 503 once.
+//! servers.plex_tv.fail_token_requests(1, 503);
+//! let error = client.login(&config.login, config.password.clone()).await.unwrap_err();
+//! assert!(matches!(error.kind(), ApiErrorKind::ServerError(_)));
+//!
+//! // The account has two-factor authentication: the sign-in asks for the code.
+//! let LoginOutcome::MfaRequired(pending) = client.login(&config.login, config.password.clone()).await? else {
+//!     panic!("the account has two-factor authentication");
 //! };
-//! let sections = logged_in.client.request(Method::GET, "/library/sections").send().await?;
-//! assert_eq!(sections.status(), 200);
+//! let logged_in = pending.complete("123456").await?;
+//! let server = logged_in.client.clone(); // the builder pointed it at the fake media server
+//! assert_eq!(library_titles(&server).await?, ["Movies", "TV Shows"]);
+//!
+//! // A 429 with `Retry-After` from the media server, once; it answers on its own after it.
+//! let throttled = Reply::empty(429).header("Retry-After", "7");
+//! servers.media_server.script("GET", "/library/sections", throttled, Times::Next(1));
+//! let error = library_titles(&server).await.unwrap_err();
+//! assert!(matches!(error.kind(), ApiErrorKind::TooManyRequests(_)));
+//! assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+//! assert_eq!(library_titles(&server).await?.len(), 2);
+//! assert_eq!(servers.media_server.hits("GET", "/library/sections"), 3);
 //! # Ok(())
 //! # }
 //! ```
@@ -32,10 +64,11 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
+use auth_core::ClientBuilder;
 use auth_core::testing::{
-    Handler, Miss, Reply, Request, Routes, Server, Tokens, jwt as jwt_token, random_hex,
-    unix_now as unix_seconds,
+    Handler, Miss, Request, Routes, Tokens, jwt as jwt_token, random_hex, unix_now as unix_seconds,
 };
+pub use auth_core::testing::{LoggedRequest, Reply, Server, Times};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -140,6 +173,26 @@ pub struct PlexServers {
     pub plex_tv: Server,
     /// The media server.
     pub media_server: Server,
+}
+
+/// A builder of this crate's [`Client`](crate::Client) sending `identity`, pointed at the fakes
+/// for every server the crate has ([`Server::PlexTv`](crate::Server::PlexTv) and
+/// [`Server::PlexClients`](crate::Server::PlexClients) at the fake plex.tv,
+/// [`Server::MediaServer`](crate::Server::MediaServer) at the fake media server), limited to
+/// `127.0.0.1` ([`ClientBuilder::only_hosts`]): a request anywhere else, a connection that
+/// `/resources` lists included, fails with [`Error::HostNotAllowed`](crate::Error::HostNotAllowed),
+/// so a test never reaches plex.tv. Set timeouts, retries and the rest on it, then `build()`.
+pub fn builder(
+    servers: &PlexServers,
+    identity: &crate::ClientIdentity,
+) -> ClientBuilder<crate::Client> {
+    let plex_tv = format!("{}/api/v2", servers.plex_tv.url());
+    identity
+        .builder()
+        .server_url(crate::Server::PlexTv, &plex_tv)
+        .server_url(crate::Server::PlexClients, plex_tv)
+        .server_url(crate::Server::MediaServer, servers.media_server.url())
+        .only_hosts(["127.0.0.1"])
 }
 
 fn errors(status: u16, code: u32, message: &str) -> Reply {

@@ -61,6 +61,16 @@ pub enum Error {
     /// template), and none was.
     #[error("no URL configured for server {0}")]
     MissingServerUrl(&'static str),
+    /// The client may reach only some hosts ([`ClientBuilder::only_hosts`], as the vendor
+    /// crates' `testing::builder` sets for their fakes), and the request's server is on
+    /// another. Nothing was sent.
+    ///
+    /// [`ClientBuilder::only_hosts`]: crate::ClientBuilder::only_hosts
+    #[error("host {host:?} is not one this client may reach")]
+    HostNotAllowed {
+        /// The host the request would have gone to.
+        host: String,
+    },
     /// Connecting, sending or receiving failed.
     #[error("transport failure")]
     Transport(#[source] reqwest::Error),

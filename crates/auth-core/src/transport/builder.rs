@@ -62,6 +62,7 @@ pub struct ClientBuilder<C = Client> {
     request_id_headers: &'static [&'static str],
     token_policy: TokenPolicy,
     root_certificates: Vec<Vec<u8>>,
+    only_hosts: Option<Vec<String>>,
     /// What `build` returns.
     client: PhantomData<fn() -> C>,
 }
@@ -81,6 +82,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("token_policy", &self.token_policy)
             .field("root_certificates", &self.root_certificates.len())
+            .field("only_hosts", &self.only_hosts)
             .finish()
     }
 }
@@ -99,6 +101,7 @@ impl<C> Default for ClientBuilder<C> {
             request_id_headers: DEFAULT_REQUEST_ID_HEADERS,
             token_policy: TokenPolicy::default(),
             root_certificates: Vec::new(),
+            only_hosts: None,
             client: PhantomData,
         }
     }
@@ -184,6 +187,16 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Lets the client reach these hosts only (names or IP addresses, compared without regard to
+    /// case): a request whose server is on any other host fails with
+    /// [`Error::HostNotAllowed`] before anything is sent, whatever URL a server, a spec or a
+    /// vendor's answer (a Plex connection, say) brings. The vendor crates' `testing::builder`
+    /// limits its clients to `127.0.0.1` this way, so a test never reaches the internet.
+    pub fn only_hosts<H: Into<String>>(mut self, hosts: impl IntoIterator<Item = H>) -> Self {
+        self.only_hosts = Some(hosts.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Builds the client (a vendor crate's, from its `Client::builder()`).
     pub fn build(self) -> Result<C, Error>
     where
@@ -226,6 +239,7 @@ impl<C> ClientBuilder<C> {
                 max_body_bytes: self.max_body_bytes,
                 request_id_headers: self.request_id_headers,
                 token_policy: self.token_policy,
+                only_hosts: self.only_hosts.map(Arc::from),
             }),
             credentials: Arc::new(self.credentials),
             retry: self.retry,

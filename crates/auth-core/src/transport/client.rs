@@ -20,6 +20,10 @@ pub(crate) struct Shared {
     pub(crate) max_body_bytes: usize,
     pub(crate) request_id_headers: &'static [&'static str],
     pub(crate) token_policy: TokenPolicy,
+    /// The only hosts requests may go to (`None`: any), from [`ClientBuilder::only_hosts`].
+    ///
+    /// [`ClientBuilder::only_hosts`]: crate::ClientBuilder::only_hosts
+    pub(crate) only_hosts: Option<Arc<[String]>>,
 }
 
 /// Server URLs as `Debug` shows them: without user-info, query or fragment.
@@ -162,6 +166,7 @@ impl Client {
                 max_body_bytes: self.shared.max_body_bytes,
                 request_id_headers: self.shared.request_id_headers,
                 token_policy: self.shared.token_policy,
+                only_hosts: self.shared.only_hosts.clone(),
             }),
             ..self.clone()
         })
@@ -174,15 +179,30 @@ impl Client {
 
     /// The base URL for the server the spec writes as `server`: the one configured, or the
     /// spec's own when it is a URL; a template (a server with variables) or a relative URL must
-    /// be configured.
+    /// be configured. On a client limited to some hosts, a URL of any other host is refused
+    /// here, before anything is sent: every request's URL starts with a base URL, and
+    /// redirects never leave its origin.
     pub(crate) fn base_url(&self, server: &'static str) -> Result<&str, Error> {
-        if let Some((_, url)) = self.shared.servers.iter().find(|(id, _)| *id == server) {
-            return Ok(url);
+        let url = match self.shared.servers.iter().find(|(id, _)| *id == server) {
+            Some((_, url)) => url.as_str(),
+            None if server.contains('{') || !server.contains("://") => {
+                return Err(Error::MissingServerUrl(server));
+            }
+            None => server.trim_end_matches('/'),
+        };
+        if let Some(hosts) = &self.shared.only_hosts {
+            let host = Url::parse(url)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            if !hosts
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(&host))
+            {
+                return Err(Error::HostNotAllowed { host });
+            }
         }
-        if server.contains('{') || !server.contains("://") {
-            return Err(Error::MissingServerUrl(server));
-        }
-        Ok(server.trim_end_matches('/'))
+        Ok(url)
     }
 }
 
