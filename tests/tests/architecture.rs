@@ -4,7 +4,8 @@
 //! of the module that defines it; doc links do not count); no two public types of a crate share
 //! a name (a token provider at the root and a request body in `models` once did); and the
 //! README's flow table names only what each crate has. auth-core's parts also keep to their
-//! layers (secret, error, retry, token, transport, then what is built on the transport).
+//! layers (secret, error, retry, token, transport, then what is built on the transport). Every
+//! feature-gated public item names its feature, and every documented example runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -420,4 +421,43 @@ fn every_feature_gated_public_item_says_which_feature_it_needs() {
         "feature-gated public items whose docs do not name their feature:\n{}",
         silent.join("\n")
     );
+}
+
+/// Every Rust example a user reads (the READMEs, the hand-written rustdoc) runs as a doc test:
+/// none is `no_run`, `ignore` or `compile_fail`, so an example that fails against the local fakes
+/// fails the tests.
+#[test]
+fn every_documented_example_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = vec![root.join("README.md")];
+    for krate in ["auth-core", "emnify-auth", "dintero-auth", "plex-auth"] {
+        let dir = root.join("crates").join(krate);
+        files.push(dir.join("README.md"));
+        files.extend(rust_files(&dir.join("src")).into_iter().filter(|file| {
+            !file
+                .components()
+                .any(|part| part.as_os_str() == "generated")
+        }));
+    }
+    let mut not_run = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let fence = line
+                .trim_start()
+                .trim_start_matches("//!")
+                .trim_start_matches("///");
+            let Some(info) = fence.trim_start().strip_prefix("```") else {
+                continue;
+            };
+            if ["no_run", "ignore", "compile_fail"]
+                .iter()
+                .any(|skip| info.contains(skip))
+            {
+                not_run.push(format!("{}:{}", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(files.len() > 20, "the walk found the sources");
+    assert!(not_run.is_empty(), "examples that do not run: {not_run:?}");
 }

@@ -43,12 +43,16 @@ impl AccessToken {
 /// Access tokens of the client-credentials grant for an audience: fetched with a client id and
 /// secret over HTTP Basic, cached for their `expires_in`, fetched again shortly before expiry.
 ///
-/// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// use dintero_auth::{Client, ClientCredentials, Credentials};
-/// use dintero_auth::models::AuthChallenge;
+/// ```
+/// use dintero_auth::{Client, ClientCredentials, Credentials, Method, Server};
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # // The hidden lines run this against the crate's local fake (`dintero_auth::testing`).
+/// # let config = dintero_auth::testing::DinteroConfig { client_id: "client-id".into(), client_secret: "client-secret".into(), username: "user@example.org".into(), password: "password".into(), user_has_mfa: false, ..Default::default() };
+/// # let (_fake, server) = dintero_auth::testing::DinteroFake::start(config).await?;
 /// let client = Client::new(Credentials::None)?;
+/// # let client = dintero_auth::testing::builder(&server).build()?;
 /// let client = client.with_token_provider(ClientCredentials::new(
 ///     &client,
 ///     "T00000000",
@@ -56,9 +60,10 @@ impl AccessToken {
 ///     "client-secret",
 ///     "https://api.dintero.com/v1/accounts/T00000000",
 /// ));
-/// // every call now carries a valid access token
-/// let body = AuthChallenge::new("mfa-token");
-/// client.challenge().aid_auth_mfa_challenge_post("T00000000", &body).await?;
+/// // Every call now carries a valid access token: a checkout session, say.
+/// let order = serde_json::json!({"order": {"amount": 100, "currency": "NOK"}, "profile_id": "default"});
+/// let session = client.request_to(Server::Checkout, Method::POST, "/sessions-profile").json(&order).send().await?;
+/// assert!(session.status().is_success());
 /// # Ok(())
 /// # }
 /// ```
@@ -95,12 +100,24 @@ impl TokenProvider for ClientCredentials {
 /// when the user signed in with an identity provider of your own. Each new access token is
 /// asked for with the same JWT, so it serves as long as that JWT is valid.
 ///
-/// ```no_run
-/// # async fn run(user_jwt: String) -> Result<(), Box<dyn std::error::Error>> {
+/// ```
 /// use dintero_auth::{AccountUserToken, Client, Credentials};
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # // The hidden lines run this against the crate's local fake (`dintero_auth::testing`).
+/// # let config = dintero_auth::testing::DinteroConfig { client_id: "client-id".into(), client_secret: "client-secret".into(), username: "user@example.org".into(), password: "password".into(), user_has_mfa: false, ..Default::default() };
+/// # let (_fake, server) = dintero_auth::testing::DinteroFake::start(config).await?;
+/// # let base = dintero_auth::testing::builder(&server).build()?;
+/// # let api = base.with_token_provider(dintero_auth::ClientCredentials::new(&base, "T00000000", "client-id", "client-secret", "aud"));
+/// # let grant = dintero_auth::models::PasswordGrant::new("user@example.org", "password", "aud");
+/// # let dintero_auth::LoginOutcome::LoggedIn(user) = api.login("T00000000", grant).await? else { unreachable!() };
+/// # let user_jwt = user.bearer_token().await?;
+/// // `user_jwt`: the account user's own JWT.
 /// let client = Client::new(Credentials::None)?;
+/// # let client = base;
 /// let client = client.with_token_provider(AccountUserToken::new(&client, "T00000000", user_jwt));
+/// println!("{:?}", client.bearer_token().await?); // a new access token for the user
 /// # Ok(())
 /// # }
 /// ```
@@ -417,12 +434,17 @@ impl Client {
     /// own token: call it on a client with a [`ClientCredentials`] provider (on a client with
     /// only `Credentials::basic`, the token endpoint answers 401).
     ///
-    /// ```no_run
+    /// ```
     /// use dintero_auth::{Client, ClientCredentials, Credentials, LoginOutcome};
     /// use dintero_auth::models::{OobChannel, PasswordGrant};
     ///
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # // The hidden lines run this against the crate's local fake (`dintero_auth::testing`).
+    /// # let config = dintero_auth::testing::DinteroConfig { client_id: "client-id".into(), client_secret: "client-secret".into(), username: "user@example.org".into(), password: "password".into(), user_has_mfa: false, ..Default::default() };
+    /// # let (_fake, server) = dintero_auth::testing::DinteroFake::start(config).await?;
     /// let base = Client::new(Credentials::None)?;
+    /// # let base = dintero_auth::testing::builder(&server).build()?;
     /// let client = base.with_token_provider(ClientCredentials::new(
     ///     &base,
     ///     "T00000000",
@@ -439,6 +461,7 @@ impl Client {
     ///     }
     ///     _ => unreachable!(),
     /// };
+    /// println!("{:?}", client.bearer_token().await?);
     /// # Ok(())
     /// # }
     /// ```

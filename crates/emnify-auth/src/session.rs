@@ -27,14 +27,20 @@ pub type LoginError = ApiError<AuthenticateError>;
 /// for services. Application tokens get no refresh token, so each new auth token is a new
 /// authentication.
 ///
-/// ```no_run
+/// ```
 /// use emnify_auth::{ApplicationToken, Client, Credentials};
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # // The hidden lines run this against the crate's local fake (`emnify_auth::testing`).
+/// # let config = emnify_auth::testing::EmnifyConfig { password: "password".into(), application_token: "application-token".into(), ..Default::default() };
+/// # let (_fake, server) = emnify_auth::testing::EmnifyFake::start(config).await?;
 /// let client = Client::new(Credentials::None)?;
+/// # let client = emnify_auth::testing::builder(&server).build()?;
 /// let client = client.with_token_provider(ApplicationToken::new(&client, "application-token"));
 /// // The first call fetches an auth token; later calls reuse it until shortly before it expires.
 /// let kinds = client.authentication().user_mfa_type_get().await?;
+/// println!("{} MFA key types", kinds.len());
 /// # Ok(())
 /// # }
 /// ```
@@ -283,17 +289,23 @@ impl Client {
     /// Logs in as `username` with `password` ([`PasswordLogin::login`]): a user with MFA whose
     /// device is not trusted answers [`LoginOutcome::MfaRequired`].
     ///
-    /// ```no_run
+    /// ```
     /// use emnify_auth::{Client, Credentials, LoginOutcome};
     ///
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # // The hidden lines run this against the crate's local fake (`emnify_auth::testing`).
+    /// # let config = emnify_auth::testing::EmnifyConfig { password: "password".into(), application_token: "application-token".into(), ..Default::default() };
+    /// # let (_fake, server) = emnify_auth::testing::EmnifyFake::start(config).await?;
     /// let client = Client::new(Credentials::None)?;
+    /// # let client = emnify_auth::testing::builder(&server).build()?;
     /// let client = match client.login("user@example.org", "password").await? {
     ///     LoginOutcome::LoggedIn(client) => client,
     ///     LoginOutcome::MfaRequired(pending) => pending.complete("123456").await?,
     ///     _ => unreachable!(),
     /// };
-    /// let devices = client.authentication().user_mfa_trusted_device_by_user_id_get(42).await?;
+    /// let devices = client.authentication().user_mfa_trusted_device_by_user_id_get(1).await?;
+    /// println!("{} trusted devices", devices.len());
     /// # Ok(())
     /// # }
     /// ```

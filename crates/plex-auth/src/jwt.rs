@@ -196,19 +196,29 @@ impl DeviceKey {
 /// source renews it before then. Use it with `client.with_token_provider(device)` on a client
 /// that sends the key's client identifier.
 ///
-/// ```no_run
+/// ```
 /// use plex_auth::{Client, ClientIdentity, DeviceKey, FileTokenStore, JwtDevice, TokenProvider};
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # // The hidden lines run this against the crate's local fakes (`plex_auth::testing`).
+/// # use plex_auth::testing::{builder, PlexConfig, PlexFake};
+/// # let (_fake, servers) = PlexFake::start(PlexConfig { password: "password".into(), two_factor_code: Some("123456".into()), ..Default::default() }).await?;
+/// # let state = std::env::temp_dir().join(format!("plex-doc-{}-{}", std::process::id(), line!()));
 /// let store = FileTokenStore::new("/var/lib/my-app/plex");
+/// # let store = FileTokenStore::new(&state);
 /// let key = DeviceKey::load_or_generate(&store, "device-key", "my-install-id").await?;
 /// let identity = ClientIdentity::new(key.client_identifier()).product("my-app");
 /// let client = Client::new(&identity)?;
-/// // Once, with the legacy token of a login: register the key and switch to JWTs.
-/// let device = JwtDevice::register(&client.with_token("legacy-token"), key).await?;
+/// # let client = builder(&servers, &identity).build()?;
+/// # let plex_auth::LoginOutcome::MfaRequired(pending) = client.login("user@example.org", "password").await? else { unreachable!() };
+/// # let legacy_token = pending.complete("123456").await?.account.auth_token;
+/// // Once, with the legacy token of a login (PIN or sign-in): register the key, switch to JWTs.
+/// let device = JwtDevice::register(&client.with_token(legacy_token), key).await?;
 /// let client = client.with_token_provider(device.stored_in(store, "plex-jwt"));
 /// let account = client.authentication().get_token_details().await?;
-/// # let _ = account;
+/// println!("{} on a 7-day JWT", account.username);
+/// # std::fs::remove_dir_all(&state)?;
 /// # Ok(())
 /// # }
 /// ```

@@ -146,17 +146,27 @@ impl ClientIdentity {
     /// client identifier stored with it (Plex ties the token to that identifier, so it replaces
     /// this identity's own); `None` when nothing is stored.
     ///
-    /// ```no_run
+    /// ```
     /// use plex_auth::{Client, ClientIdentity, FileTokenStore, LoginOutcome};
     ///
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # // The hidden lines run this against the crate's local fakes (`plex_auth::testing`).
+    /// # use plex_auth::testing::{builder, PlexConfig, PlexFake};
+    /// # let (_fake, servers) = PlexFake::start(PlexConfig { password: "password".into(), two_factor_code: None, ..Default::default() }).await?;
+    /// # let state = std::env::temp_dir().join(format!("plex-doc-{}-{}", std::process::id(), line!()));
+    /// # // Twice: the first run logs in and saves, the second restores.
+    /// # for _ in 0..2 {
     /// let store = FileTokenStore::new("/var/lib/my-app/tokens");
+    /// # let store = FileTokenStore::new(&state);
+    /// let new_client = |identity: &ClientIdentity| Client::new(identity);
+    /// # let new_client = |identity: &ClientIdentity| builder(&servers, identity).build();
     /// let identity = ClientIdentity::new("a-new-install-id").product("my-app");
     /// let client = match identity.clone().restore(&store, "plex").await? {
-    ///     Some((identity, token)) => Client::new(&identity)?.with_token(token),
+    ///     Some((identity, token)) => new_client(&identity)?.with_token(token),
     ///     None => {
     ///         let LoginOutcome::LoggedIn(logged_in) =
-    ///             Client::new(&identity)?.login("user@example.org", "password").await?
+    ///             new_client(&identity)?.login("user@example.org", "password").await?
     ///         else {
     ///             return Err("two-factor code needed".into());
     ///         };
@@ -164,7 +174,9 @@ impl ClientIdentity {
     ///         logged_in.client
     ///     }
     /// };
-    /// # let _ = client;
+    /// println!("{}", client.authentication().get_token_details().await?.username);
+    /// # }
+    /// # std::fs::remove_dir_all(&state)?;
     /// # Ok(())
     /// # }
     /// ```

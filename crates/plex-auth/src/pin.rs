@@ -30,13 +30,20 @@ pub type PinWaitError = ApiError<GetPinError>;
 /// A PIN login in progress: show [`PinLogin::code`] with [`LINK_URL`], or send the user to
 /// [`PinLogin::auth_url`], then [`PinLogin::wait`].
 ///
-/// ```no_run
+/// ```
 /// use plex_auth::{Client, ClientIdentity, PinLogin, PinOutcome};
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # // The hidden lines run this against the crate's local fakes (`plex_auth::testing`).
+/// # use plex_auth::testing::{builder, PlexConfig, PlexFake};
+/// # let (_fake, servers) = PlexFake::start(PlexConfig { pin_approved_after_polls: Some(1), ..Default::default() }).await?;
+/// # let state = std::env::temp_dir().join(format!("plex-doc-{}-{}", std::process::id(), line!()));
 /// let identity = ClientIdentity::new("my-install-id").product("my-app");
 /// let client = Client::new(&identity)?;
+/// # let client = builder(&servers, &identity).build()?;
 /// let login = PinLogin::start(&client, &identity).await?;
+/// # let login = login.poll_interval(std::time::Duration::from_millis(10));
 /// println!("Enter {} at {}", login.code(), plex_auth::LINK_URL);
 /// match login.wait().await? {
 ///     PinOutcome::LoggedIn(client) => {

@@ -79,11 +79,17 @@ impl Client {
     /// authentication answers [`LoginOutcome::MfaRequired`]; finish it with
     /// [`MfaPending::complete`] and the current code.
     ///
-    /// ```no_run
+    /// ```
     /// use plex_auth::{Client, ClientIdentity, LoginOutcome};
     ///
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # // The hidden lines run this against the crate's local fakes (`plex_auth::testing`).
+    /// # use plex_auth::testing::{builder, PlexConfig, PlexFake};
+    /// # let (_fake, servers) = PlexFake::start(PlexConfig { password: "password".into(), two_factor_code: Some("123456".into()), ..Default::default() }).await?;
+    /// # let state = std::env::temp_dir().join(format!("plex-doc-{}-{}", std::process::id(), line!()));
     /// let client = Client::new(&ClientIdentity::new("my-install-id"))?;
+    /// # let client = builder(&servers, &ClientIdentity::new("my-install-id")).build()?;
     /// let logged_in = match client.login("user@example.org", "password").await? {
     ///     LoginOutcome::LoggedIn(logged_in) => *logged_in,
     ///     LoginOutcome::MfaRequired(pending) => pending.complete("123456").await?,

@@ -47,7 +47,7 @@ async fn on_keyring_thread<T: Send + 'static>(
 /// must keep tokens across reboots uses [`FileTokenStore`](crate::FileTokenStore)). The
 /// `keyring` crate does the platform work, without system libraries.
 ///
-/// ```no_run
+/// ```
 /// use auth_core::{KeyringTokenStore, TokenProvider};
 /// # fn provider() -> impl TokenProvider { || -> auth_core::FetchFuture<'static> { unimplemented!() } }
 ///

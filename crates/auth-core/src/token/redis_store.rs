@@ -36,7 +36,7 @@ const UNLOCK: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 /// - Secrets are stored as they are: protect the server (password, TLS, network) as you would
 ///   the credentials themselves. Errors and `Debug` show the URL without its user-info.
 ///
-/// ```no_run
+/// ```
 /// use auth_core::{RedisTokenStore, TokenProvider};
 /// # fn provider() -> impl TokenProvider { || -> auth_core::FetchFuture<'static> { unimplemented!() } }
 ///
