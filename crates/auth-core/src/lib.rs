@@ -24,6 +24,7 @@
 //! promise; users meet the types above.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(hidden)]
 #[path = "private/mod.rs"]

@@ -45,6 +45,7 @@
 //! `client.authentication().aid_auths_oauth_token_post(..)` and the rest.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 mod generated;

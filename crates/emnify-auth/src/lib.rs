@@ -44,6 +44,7 @@
 //! as it is, named after its operationId: `client.authentication().authenticate(..)` and the rest.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 mod generated;

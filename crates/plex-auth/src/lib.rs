@@ -50,6 +50,7 @@
 //! `client.authentication().post_users_sign_in_data(..)` and the rest.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 mod generated;
