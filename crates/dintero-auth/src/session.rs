@@ -355,7 +355,8 @@ pub enum RecoveryOutcome {
     MfaRequired(MfaPending),
 }
 
-/// An `mfa_required` answer: its token leads to an out-of-band challenge.
+/// An `mfa_required` answer: its token leads to an out-of-band challenge, which
+/// [`MfaPending::challenge`] requests.
 #[derive(Debug, Clone)]
 pub struct MfaPending {
     client: Client,
@@ -390,7 +391,8 @@ impl MfaPending {
     }
 }
 
-/// A challenge that was sent; complete it with the code the user received.
+/// A challenge that was sent; [`OobChallenge::complete`] finishes the login with the code the
+/// user received.
 #[derive(Debug)]
 pub struct OobChallenge {
     pending: MfaPending,

@@ -239,10 +239,11 @@ impl Grants for UserGrants {
 
 /// What a login led to: [`LoginOutcome::LoggedIn`] with a client that sends an auth token and
 /// keeps it valid, or [`LoginOutcome::MfaRequired`] when the user has MFA enabled and this device
-/// is not trusted (finish with a one-time code).
+/// is not trusted: finish with [`MfaPending::complete`] and a one-time code.
 pub type LoginOutcome = session::LoginOutcome<Client, MfaPending>;
 
-/// A login waiting for the one-time code of the user's MFA key.
+/// A login waiting for the one-time code of the user's MFA key: [`MfaPending::complete`] gives
+/// the logged-in client ([`MfaPending::trust_device`] first skips the code next time).
 #[derive(Debug)]
 pub struct MfaPending {
     login: PasswordLogin,
@@ -367,7 +368,9 @@ fn tokens_of(answer: AuthenticationResponse) -> Result<AuthenticationTokens, Tok
     }
 }
 
-/// A new MFA key, pending activation. It holds the key's secret, which emnify shows only once.
+/// A new MFA key, pending activation (from [`Client::create_mfa_key`]): show its secret to the
+/// user's authenticator app, then [`MfaEnrollment::activate`] it with a code. It holds the key's
+/// secret, which emnify shows only once.
 #[derive(Debug, Clone)]
 pub struct MfaEnrollment {
     /// The key as created.

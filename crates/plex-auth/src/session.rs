@@ -12,10 +12,12 @@ pub type LoginError = ApiError<PostUsersSignInDataError>;
 
 /// What a login led to: [`LoginOutcome::LoggedIn`] when signed in, or
 /// [`LoginOutcome::MfaRequired`] when the account has two-factor authentication (Plex code 1029):
-/// finish with the current code.
+/// finish with [`MfaPending::complete`] and the current code.
 pub type LoginOutcome = auth_core::session::LoginOutcome<Box<LoggedIn>, MfaPending>;
 
-/// A finished login: a client that sends the account's token, and the account.
+/// A finished login: a client that sends the account's token, and the account. Next: the
+/// account's servers ([`Client::resources`], [`Client::connect`]), or keep the token across
+/// restarts ([`LoggedIn::save`]).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct LoggedIn {
@@ -43,7 +45,8 @@ impl LoggedIn {
     }
 }
 
-/// A login waiting for the account's current two-factor code.
+/// A login waiting for the account's current two-factor code: [`MfaPending::complete`] gives
+/// the [`LoggedIn`].
 #[derive(Debug)]
 pub struct MfaPending {
     client: Client,
