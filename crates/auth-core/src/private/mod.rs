@@ -8,9 +8,7 @@
 pub use crate::authorized::Api;
 pub use crate::transport::request::{Operation, OperationRequest, Security};
 pub use crate::transport::response::Response;
-/// The generated models' serde adapters (`skip_serializing_none`, the string enums' derives).
-pub use serde_with;
-pub use support::{concat, header_value, json_text, tolerant, tolerant_items};
+pub use support::{concat, header_value, json_text, string_enum, tolerant, tolerant_items};
 
 use std::future::Future;
 

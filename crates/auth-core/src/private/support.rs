@@ -1,5 +1,6 @@
 //! Helpers the generated code calls (through `__private`): path joining, response headers,
-//! parameters sent as JSON text, and the tolerant reading of descriptive objects.
+//! parameters sent as JSON text, the string enums' reading, and the tolerant reading of
+//! descriptive objects.
 
 /// Joins the pieces of a path in one allocation of the exact size (cheaper than `format!`, which
 /// the generated operations would otherwise call on every request).
@@ -24,6 +25,26 @@ pub fn header_value<T: std::str::FromStr>(
 pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, crate::Error> {
     serde_json::to_string(value)
         .map_err(|err| crate::Error::InvalidRequest(format!("cannot encode a parameter: {err}")))
+}
+
+/// Reads a string enum from a JSON string, borrowed where the input allows: every text is a
+/// value (the generated enums map one they do not know to `Unknown`), anything else an error.
+pub fn string_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: for<'a> From<&'a str>,
+{
+    struct Text<T>(std::marker::PhantomData<T>);
+    impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for Text<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+            Ok(T::from(value))
+        }
+    }
+    deserializer.deserialize_str(Text(std::marker::PhantomData))
 }
 
 /// Reads a descriptive object (a field whose component the spec marks `x-tolerant`): a value

@@ -4,18 +4,8 @@
 
 //! The models of the Dintero authentication API spec.
 use serde::{Deserialize, Serialize};
-use auth_core::__private::serde_with;
 /// How the user proves possession; `oob` sends a code out of band.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChallengeType {
     /// `oob`.
@@ -52,17 +42,20 @@ impl std::fmt::Display for ChallengeType {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for ChallengeType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ChallengeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// Where an out-of-band code is sent.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OobChannel {
     /// `sms`.
@@ -103,17 +96,20 @@ impl std::fmt::Display for OobChannel {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for OobChannel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for OobChannel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// How the out-of-band code is bound to the login; `prompt` asks the user for it.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BindingMethod {
     /// `prompt`.
@@ -150,24 +146,36 @@ impl std::fmt::Display for BindingMethod {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for BindingMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for BindingMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// The kind of challenge to send.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Challenge {
     /// `challenge_type`.
     pub challenge_type: ChallengeType,
     /// `oob_channel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oob_channel: Option<OobChannel>,
 }
 /// A challenge for the `mfa_token` of an `mfa_required` error.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AuthChallenge {
     /// `challenge_type`.
     pub challenge_type: ChallengeType,
     /// `oob_channel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oob_channel: Option<OobChannel>,
     /// The token of the `mfa_required` error.
     pub mfa_token: auth_core::Secret,
@@ -188,13 +196,13 @@ impl AuthChallenge {
     }
 }
 /// A recovery for the given user.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MfaRecovery {
     /// `challenge_type`.
     pub challenge_type: ChallengeType,
     /// `oob_channel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oob_channel: Option<OobChannel>,
     /// The user's identifier.
     pub username: String,
@@ -218,29 +226,34 @@ impl MfaRecovery {
     }
 }
 /// A challenge that was sent.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChallengeResponse {
     /// `challenge_type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge_type: Option<ChallengeType>,
     /// `binding_method`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub binding_method: Option<BindingMethod>,
     /// Identifies the challenge in the `mfa_oob` grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oob_code: Option<auth_core::Secret>,
 }
 /// A recovery challenge that was sent.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecoveryChallengeResponse {
     /// `challenge_type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge_type: Option<ChallengeType>,
     /// `binding_method`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub binding_method: Option<BindingMethod>,
     /// Identifies the challenge in the `mfa_oob` grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oob_code: Option<auth_core::Secret>,
     /// The token for the `mfa_oob` grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mfa_token: Option<auth_core::Secret>,
 }
 /// A token request; `grant_type` says which kind.
@@ -337,16 +350,7 @@ impl AuthorizationCodeGrant {
     }
 }
 /// What `ident` holds.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdentType {
     /// `email`.
@@ -385,6 +389,18 @@ impl std::str::FromStr for IdentType {
 impl std::fmt::Display for IdentType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for IdentType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for IdentType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
     }
 }
 /// A token for the client itself (send HTTP Basic client credentials).
@@ -481,30 +497,22 @@ impl ExchangeToken {
     }
 }
 /// An issued access token.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AccessToken {
     /// The JWT access token.
     pub access_token: auth_core::Secret,
     /// `token_type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<TokenType>,
     /// Seconds from issue until the token expires.
     pub expires_in: i64,
     /// A token for new access tokens, for `password` and `authorization_code` grants when the calling token may create refresh tokens. Store it as carefully as a password.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<auth_core::Secret>,
 }
 /// How the access token is presented.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenType {
     /// `Bearer`.
@@ -541,27 +549,41 @@ impl std::fmt::Display for TokenType {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for TokenType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TokenType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// Dintero's error body.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// `error`.
     pub error: ErrorDetail,
     /// With `mfa_required`, the token for the challenge, where an answer puts it at the top level.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mfa_token: Option<auth_core::Secret>,
 }
 /// What went wrong.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// A code for the error, such as `mfa_required`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A readable description.
     pub message: String,
     /// Nested validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
     /// With `mfa_required`, the token for the challenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mfa_token: Option<auth_core::Secret>,
 }

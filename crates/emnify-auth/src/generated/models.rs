@@ -4,13 +4,12 @@
 
 //! The models of the emnify authentication API spec.
 use serde::{Deserialize, Serialize};
-use auth_core::__private::serde_with;
 /// The body of a 401 from emnify's gateway.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorMessage {
     /// Why the token was rejected, such as "token contains an invalid number of segments".
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 /// The credentials to authenticate with, in one of four shapes.
@@ -134,7 +133,6 @@ impl ApplicationTokenAuthentication {
     }
 }
 /// Authentication with a user name and password.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserAuthentication {
@@ -143,6 +141,7 @@ pub struct UserAuthentication {
     /// The user's password.
     pub password: auth_core::Secret,
     /// The fingerprint of a device trusted earlier; with it the login skips the one-time code.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<auth_core::Secret>,
 }
 impl UserAuthentication {
@@ -179,7 +178,6 @@ impl RefreshTokenAuthentication {
     }
 }
 /// Finishes a login that answered with an `mfa_token`.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MfaCodeAuthentication {
@@ -188,6 +186,7 @@ pub struct MfaCodeAuthentication {
     /// The one-time code of the user's MFA key.
     pub code: auth_core::Secret,
     /// A fingerprint of this device; when given, the device becomes trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<auth_core::Secret>,
 }
 impl MfaCodeAuthentication {
@@ -261,13 +260,13 @@ impl From<MfaRequired> for AuthenticationResponse {
     }
 }
 /// The tokens of a successful login.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AuthenticationTokens {
     /// The JWT that authenticates further calls; it expires (240 minutes for users).
     pub auth_token: auth_core::Secret,
     /// Returned for user logins; trades for a new auth token.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<auth_core::Secret>,
 }
 /// The user has MFA enabled; finish the login with this token and a one-time code.
@@ -309,7 +308,6 @@ impl CreateMfaKeyRequest {
     }
 }
 /// A new MFA key, with its secret (shown only here).
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateMfaKeyResponse {
@@ -322,10 +320,13 @@ pub struct CreateMfaKeyResponse {
     /// The TOTP secret, Base32-encoded.
     pub secret_key: auth_core::Secret,
     /// The secret as an `otpauth://` URI, for QR codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub otpauth: Option<auth_core::Secret>,
     /// When the key was created (ISO 8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_date: Option<String>,
     /// When the key was activated (ISO 8601), if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_date: Option<String>,
 }
 /// Activates an MFA key.
@@ -344,91 +345,102 @@ impl ActivateMfaKeyRequest {
     }
 }
 /// A status of an MFA key (0 activation pending, 1 active).
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MfaKeyStatus {
     /// The status id.
     pub id: i64,
     /// What the status means.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 /// A kind of MFA key (0 time-based one-time password).
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MfaKeyType {
     /// The type id.
     pub id: i64,
     /// What the type is.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 /// A device that skips the one-time code at login.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TrustedDevice {
     /// The device's id.
     pub id: i64,
     /// The device's operating system.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<String>,
     /// The browser the login came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub browser: Option<String>,
     /// When the device became trusted (ISO 8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_date: Option<String>,
 }
 /// What describes an application token (never the token itself).
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ApplicationTokenDetails {
     /// The token's id.
     pub id: i64,
     /// What the token is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When it was created (ISO 8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// `status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ApplicationTokenStatus>,
     /// When it is revoked by itself (ISO 8601), if it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<String>,
     /// The IP range (CIDR) requests with it must come from, if limited.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// `creator`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator: Option<ApplicationTokenCreator>,
 }
 /// The status of an application token (0 active, 1 revoked).
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ApplicationTokenStatus {
     /// The status id.
     pub id: i64,
     /// What the status means.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 /// The user who created an application token.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ApplicationTokenCreator {
     /// The user's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The user's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The user's login name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
 }
 /// What a new application token is for, and its limits.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateApplicationTokenRequest {
     /// What the token is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// When it is revoked by itself (ISO 8601 date, optionally with a time and zone).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<String>,
     /// The IP range (CIDR) requests with it must come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
 }
 impl CreateApplicationTokenRequest {
@@ -464,13 +476,14 @@ pub struct CreatedApplicationToken {
     pub application_token: auth_core::Secret,
 }
 /// A new description for an application token, or its revocation.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateApplicationTokenRequest {
     /// What the token is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<IdRef>,
 }
 impl UpdateApplicationTokenRequest {
@@ -493,28 +506,33 @@ impl UpdateApplicationTokenRequest {
     }
 }
 /// emnify's error body.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// A numeric error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i32>,
     /// A short name of the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_token: Option<String>,
     /// A readable description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The individual problems, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ErrorDetail>>,
 }
 /// One problem within an error.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// A numeric error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i32>,
     /// A short name of the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_token: Option<String>,
     /// A readable description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }

@@ -4,9 +4,7 @@
 
 //! The models of the Plex authentication API spec.
 use serde::{Deserialize, Serialize};
-use auth_core::__private::serde_with;
 /// A PIN (link code) login.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Pin {
@@ -15,120 +13,154 @@ pub struct Pin {
     /// The code the user enters at plex.tv/link (4 characters), or the strong code of the app-auth page.
     pub code: String,
     /// The product that created it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// Whether the client is trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted: Option<bool>,
     /// A URL of a QR code image of the link.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub qr: Option<String>,
     /// The client identifier it is tied to.
     #[serde(rename = "clientIdentifier")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_identifier: Option<String>,
     /// Seconds until it expires.
     #[serde(rename = "expiresIn")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// When it was created (ISO 8601).
     #[serde(rename = "createdAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it expires (ISO 8601).
     #[serde(rename = "expiresAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The account token, once the user linked the PIN; null until then.
     #[serde(rename = "authToken")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_token: Option<auth_core::Secret>,
     /// Whether the account was created during the login.
     #[serde(rename = "newRegistration")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_registration: Option<bool>,
 }
 /// A server or player of the account, owned or shared.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Resource {
     /// Its name.
     pub name: String,
     /// Its product, such as `Plex Media Server`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// The product's version.
     #[serde(rename = "productVersion")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_version: Option<String>,
     /// Its platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// The platform's version.
     #[serde(rename = "platformVersion")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<String>,
     /// Its kind of device.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
     /// Its client identifier (for a server, its machine identifier).
     #[serde(rename = "clientIdentifier")]
     pub client_identifier: String,
     /// When it was first seen (ISO 8601).
     #[serde(rename = "createdAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it was last seen (ISO 8601).
     #[serde(rename = "lastSeenAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen_at: Option<String>,
     /// What it provides, comma-separated (`server`, `client`, `player`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provides: Option<String>,
     /// The owner's account id, for a shared resource.
     #[serde(rename = "ownerId")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<i64>,
     /// The owner's user name, for a shared resource.
     #[serde(rename = "sourceTitle")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_title: Option<String>,
     /// Its public IP address.
     #[serde(rename = "publicAddress")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_address: Option<String>,
     /// The token to send this server (an owned server's is the account's).
     #[serde(rename = "accessToken")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<auth_core::Secret>,
     /// Whether the account owns it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owned: Option<bool>,
     /// Whether it is shared within a Plex Home.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether it holds synced content.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
     /// Whether it allows connections through a Plex relay.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relay: Option<bool>,
     /// Whether it is online.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence: Option<bool>,
     /// Whether it accepts https only.
     #[serde(rename = "httpsRequired")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub https_required: Option<bool>,
     /// Whether its public address is the caller's (the same network).
     #[serde(rename = "publicAddressMatches")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_address_matches: Option<bool>,
     /// Whether its network has DNS rebinding protection.
     #[serde(rename = "dnsRebindingProtection")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns_rebinding_protection: Option<bool>,
     /// Whether its network supports NAT loopback.
     #[serde(rename = "natLoopbackSupported")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nat_loopback_supported: Option<bool>,
     /// The ways to reach it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connections: Option<Vec<ResourceConnection>>,
 }
 /// One way to reach a resource.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ResourceConnection {
     /// http or https.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// The address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The port.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
     /// The full URI.
     pub uri: String,
     /// Whether it is on the resource's local network.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local: Option<bool>,
     /// Whether it goes through a Plex relay.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relay: Option<bool>,
     /// Whether the address is IPv6.
     #[serde(rename = "IPv6")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<bool>,
 }
 /// A public key as a JSON Web Key (Ed25519, `OKP`).
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Jwk {
@@ -139,10 +171,13 @@ pub struct Jwk {
     /// The public key, base64url without padding.
     pub x: String,
     /// The key's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
     /// What it is for, `sig`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#use: Option<String>,
     /// The algorithm, `EdDSA`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
 }
 impl Jwk {
@@ -225,36 +260,29 @@ pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }
 /// Plex's error body.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// The errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ErrorDetail>>,
 }
 /// One error.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Plex's error code, such as 1001.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,
     /// A readable description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The HTTP status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
 }
 /// The kind of transient token.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransientTokenType {
     /// `delegation`.
@@ -291,17 +319,20 @@ impl std::fmt::Display for TransientTokenType {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for TransientTokenType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TransientTokenType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// The scope of a transient token.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransientTokenScope {
     /// `all`.
@@ -338,6 +369,18 @@ impl std::fmt::Display for TransientTokenScope {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for TransientTokenScope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for TransientTokenScope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// The answer of the transient-token operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -362,62 +405,73 @@ pub struct SourceConnectionInformation {
     pub media_container: SourceContainer,
 }
 /// The devices behind the source.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SourceContainer {
     /// How many devices follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i32>,
     /// The devices.
     #[serde(rename = "Device")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<Vec<SourceDevice>>,
 }
 /// A device that serves the source.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SourceDevice {
     /// The device's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The product it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// The product's version.
     #[serde(rename = "productVersion")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_version: Option<String>,
     /// Its platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Its client identifier.
     #[serde(rename = "clientIdentifier")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_identifier: Option<String>,
     /// What it provides, such as `server`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provides: Option<String>,
     /// A token for this device.
     #[serde(rename = "accessToken")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<auth_core::Secret>,
     /// The ways to reach it.
     #[serde(rename = "Connection")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection: Option<Vec<SourceConnection>>,
 }
 /// One way to reach a device.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SourceConnection {
     /// http or https.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// The address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The port.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i32>,
     /// The full URI.
     pub uri: String,
     /// Whether the address is on the local network.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub local: Option<bool>,
     /// Whether it goes through a Plex relay.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relay: Option<bool>,
 }
 /// The sign-in form.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SignInRequest {
@@ -427,9 +481,11 @@ pub struct SignInRequest {
     pub password: auth_core::Secret,
     /// Whether the token outlives the session.
     #[serde(rename = "rememberMe")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remember_me: Option<bool>,
     /// The current two-factor code, when the account has two-factor enabled.
     #[serde(rename = "verificationCode")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_code: Option<auth_core::Secret>,
 }
 impl SignInRequest {
@@ -460,16 +516,7 @@ impl SignInRequest {
     }
 }
 /// Whether the account gets the newsletter.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MailingListStatus {
     /// `active`.
@@ -514,17 +561,20 @@ impl std::fmt::Display for MailingListStatus {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for MailingListStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for MailingListStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// A service's state.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ServiceStatus {
     /// `online`.
@@ -565,17 +615,20 @@ impl std::fmt::Display for ServiceStatus {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for ServiceStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for ServiceStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// Whether a Plex Pass subscription is active.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionStatus {
     /// `Inactive`.
@@ -616,17 +669,20 @@ impl std::fmt::Display for SubscriptionStatus {
         f.write_str(self.as_str())
     }
 }
+impl serde::Serialize for SubscriptionStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for SubscriptionStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
+    }
+}
 /// The state of a past subscription.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PastSubscriptionState {
     /// `ended`.
@@ -661,6 +717,18 @@ impl std::str::FromStr for PastSubscriptionState {
 impl std::fmt::Display for PastSubscriptionState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for PastSubscriptionState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for PastSubscriptionState {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
     }
 }
 /// When subtitles are chosen automatically.
@@ -848,7 +916,6 @@ impl std::fmt::Display for Toggle {
     }
 }
 /// The account's playback preferences.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserProfile {
@@ -857,11 +924,9 @@ pub struct UserProfile {
     pub auto_select_audio: bool,
     /// The preferred audio language.
     #[serde(rename = "defaultAudioLanguage")]
-    #[serialize_always]
     pub default_audio_language: Option<String>,
     /// The preferred subtitle language.
     #[serde(rename = "defaultSubtitleLanguage")]
-    #[serialize_always]
     pub default_subtitle_language: Option<String>,
     /// `autoSelectSubtitle`.
     #[serde(rename = "autoSelectSubtitle")]
@@ -874,13 +939,14 @@ pub struct UserProfile {
     pub default_subtitle_forced: SubtitleForcedMode,
     /// `watchedIndicator`.
     #[serde(rename = "watchedIndicator")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub watched_indicator: Option<Toggle>,
     /// `mediaReviewsVisibility`.
     #[serde(rename = "mediaReviewsVisibility")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_reviews_visibility: Option<Toggle>,
 }
 /// A Plex service the account can use.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Service {
@@ -889,83 +955,103 @@ pub struct Service {
     /// Its URL.
     pub endpoint: String,
     /// A token for the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<auth_core::Secret>,
     /// A secret for the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<auth_core::Secret>,
     /// `status`.
     pub status: ServiceStatus,
 }
 /// A Plex Pass subscription.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Subscription {
     /// The feature flags the subscription grants.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
     /// Whether it is active.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// When it started.
     #[serde(rename = "subscribedAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscribed_at: Option<String>,
     /// `status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SubscriptionStatus>,
     /// The payment service used.
     #[serde(rename = "paymentService")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_service: Option<String>,
     /// The plan's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
 }
 /// A plex.tv account.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserPlexAccount {
     /// Whether the user agreed to personalised ads (meaning not documented).
     #[serde(rename = "adsConsent")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ads_consent: Option<bool>,
     /// When to ask about ads consent again (Unix seconds).
     #[serde(rename = "adsConsentReminderAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ads_consent_reminder_at: Option<i64>,
     /// When ads consent was given (Unix seconds).
     #[serde(rename = "adsConsentSetAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ads_consent_set_at: Option<i64>,
     /// Whether the account is anonymous (meaning not documented).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous: Option<bool>,
     /// The account's token.
     #[serde(rename = "authToken")]
     pub auth_token: auth_core::Secret,
     /// Whether two-factor backup codes exist.
     #[serde(rename = "backupCodesCreated")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_codes_created: Option<bool>,
     /// Whether the account is confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<bool>,
     /// The account's country (two letters).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The account's e-mail address.
     pub email: String,
     /// Whether sign-in by e-mail only is on.
     #[serde(rename = "emailOnlyAuth")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_only_auth: Option<bool>,
     /// Whether experimental features are on.
     #[serde(rename = "experimentalFeatures")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub experimental_features: Option<bool>,
     /// The account holder's full name.
     #[serde(rename = "friendlyName")]
     pub friendly_name: String,
     /// The platforms the account may use.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Vec<String>>,
     /// Whether it is a Plex Home guest.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub guest: Option<bool>,
     /// Whether the account has a password.
     #[serde(rename = "hasPassword")]
     pub has_password: bool,
     /// Whether it belongs to a Plex Home.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether it administers the Plex Home.
     #[serde(rename = "homeAdmin")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_admin: Option<bool>,
     /// How many accounts the Plex Home has.
     #[serde(rename = "homeSize")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_size: Option<i32>,
     /// The account's id.
     pub id: i64,
@@ -973,48 +1059,64 @@ pub struct UserPlexAccount {
     #[serde(rename = "joinedAt")]
     pub joined_at: i64,
     /// The account's locale.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Whether the newsletter is on.
     #[serde(rename = "mailingListActive")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mailing_list_active: Option<bool>,
     /// `mailingListStatus`.
     #[serde(rename = "mailingListStatus")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mailing_list_status: Option<MailingListStatus>,
     /// The most accounts the Plex Home may have.
     #[serde(rename = "maxHomeSize")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_home_size: Option<i32>,
     /// The hashed Plex Home PIN (may go away).
     ///
     /// Deprecated by the vendor.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<auth_core::Secret>,
     /// `profile`.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<UserProfile>,
     /// Whether a Plex Home PIN is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
     /// When the remembered sign-in expires (Unix seconds).
     #[serde(rename = "rememberExpiresAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remember_expires_at: Option<i64>,
     /// Whether it is a managed Plex Home user.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restricted: Option<bool>,
     /// The account's roles (may go away).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
     /// Scrobbling settings (meaning not documented).
     #[serde(rename = "scrobbleTypes")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scrobble_types: Option<String>,
     /// The Plex services of the account.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant_items")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<Service>>,
     /// `subscription`.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
     /// A description of the Plex Pass subscription.
     #[serde(rename = "subscriptionDescription")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_description: Option<String>,
     /// All Plex Pass subscriptions.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant_items")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<Subscription>>,
     /// The URL of the account's picture.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thumb: Option<String>,
     /// The account's title (user name or friendly name).
     pub title: String,
@@ -1027,59 +1129,73 @@ pub struct UserPlexAccount {
     pub uuid: String,
     /// The partner the account came through, if any.
     #[serde(rename = "attributionPartner")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution_partner: Option<String>,
 }
 /// The account as sign-in answers it, with its subscription history.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SignedInUserPlexAccount {
     /// Whether the user agreed to personalised ads (meaning not documented).
     #[serde(rename = "adsConsent")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ads_consent: Option<bool>,
     /// When to ask about ads consent again (Unix seconds).
     #[serde(rename = "adsConsentReminderAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ads_consent_reminder_at: Option<i64>,
     /// When ads consent was given (Unix seconds).
     #[serde(rename = "adsConsentSetAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ads_consent_set_at: Option<i64>,
     /// Whether the account is anonymous (meaning not documented).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous: Option<bool>,
     /// The account's token.
     #[serde(rename = "authToken")]
     pub auth_token: auth_core::Secret,
     /// Whether two-factor backup codes exist.
     #[serde(rename = "backupCodesCreated")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_codes_created: Option<bool>,
     /// Whether the account is confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<bool>,
     /// The account's country (two letters).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The account's e-mail address.
     pub email: String,
     /// Whether sign-in by e-mail only is on.
     #[serde(rename = "emailOnlyAuth")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_only_auth: Option<bool>,
     /// Whether experimental features are on.
     #[serde(rename = "experimentalFeatures")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub experimental_features: Option<bool>,
     /// The account holder's full name.
     #[serde(rename = "friendlyName")]
     pub friendly_name: String,
     /// The platforms the account may use.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entitlements: Option<Vec<String>>,
     /// Whether it is a Plex Home guest.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub guest: Option<bool>,
     /// Whether the account has a password.
     #[serde(rename = "hasPassword")]
     pub has_password: bool,
     /// Whether it belongs to a Plex Home.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether it administers the Plex Home.
     #[serde(rename = "homeAdmin")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_admin: Option<bool>,
     /// How many accounts the Plex Home has.
     #[serde(rename = "homeSize")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_size: Option<i32>,
     /// The account's id.
     pub id: i64,
@@ -1087,48 +1203,64 @@ pub struct SignedInUserPlexAccount {
     #[serde(rename = "joinedAt")]
     pub joined_at: i64,
     /// The account's locale.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Whether the newsletter is on.
     #[serde(rename = "mailingListActive")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mailing_list_active: Option<bool>,
     /// `mailingListStatus`.
     #[serde(rename = "mailingListStatus")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mailing_list_status: Option<MailingListStatus>,
     /// The most accounts the Plex Home may have.
     #[serde(rename = "maxHomeSize")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_home_size: Option<i32>,
     /// The hashed Plex Home PIN (may go away).
     ///
     /// Deprecated by the vendor.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<auth_core::Secret>,
     /// `profile`.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<UserProfile>,
     /// Whether a Plex Home PIN is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
     /// When the remembered sign-in expires (Unix seconds).
     #[serde(rename = "rememberExpiresAt")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remember_expires_at: Option<i64>,
     /// Whether it is a managed Plex Home user.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restricted: Option<bool>,
     /// The account's roles (may go away).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
     /// Scrobbling settings (meaning not documented).
     #[serde(rename = "scrobbleTypes")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scrobble_types: Option<String>,
     /// The Plex services of the account.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant_items")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<Service>>,
     /// `subscription`.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
     /// A description of the Plex Pass subscription.
     #[serde(rename = "subscriptionDescription")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_description: Option<String>,
     /// All Plex Pass subscriptions.
     #[serde(default, deserialize_with = "auth_core::__private::tolerant_items")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<Subscription>>,
     /// The URL of the account's picture.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thumb: Option<String>,
     /// The account's title (user name or friendly name).
     pub title: String,
@@ -1141,33 +1273,28 @@ pub struct SignedInUserPlexAccount {
     pub uuid: String,
     /// The partner the account came through, if any.
     #[serde(rename = "attributionPartner")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution_partner: Option<String>,
     /// Subscriptions that ended.
     #[serde(rename = "pastSubscriptions")]
     #[serde(default, deserialize_with = "auth_core::__private::tolerant_items")]
-    #[serialize_always]
     pub past_subscriptions: Option<Vec<PastSubscription>>,
     /// Trials the account had.
     pub trials: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 /// A subscription that ended.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PastSubscription {
     /// The subscription's id.
-    #[serialize_always]
     pub id: Option<String>,
     /// Its billing mode.
-    #[serialize_always]
     pub mode: Option<String>,
     /// When it would have renewed (Unix seconds).
     #[serde(rename = "renewsAt")]
-    #[serialize_always]
     pub renews_at: Option<i64>,
     /// When it ended (Unix seconds).
     #[serde(rename = "endsAt")]
-    #[serialize_always]
     pub ends_at: Option<i64>,
     /// Whether it was canceled.
     pub canceled: bool,
@@ -1192,7 +1319,6 @@ pub struct PastSubscription {
     /// The kind of subscription, such as `plexpass`.
     pub r#type: String,
     /// Transfer details (meaning not documented).
-    #[serialize_always]
     pub transfer: Option<String>,
     /// `state`.
     pub state: PastSubscriptionState,
@@ -1200,7 +1326,6 @@ pub struct PastSubscription {
     pub billing: Billing,
 }
 /// How a past subscription was paid.
-#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Billing {
@@ -1209,20 +1334,10 @@ pub struct Billing {
     pub internal_payment_method: serde_json::Map<String, serde_json::Value>,
     /// The payment method's id.
     #[serde(rename = "paymentMethodId")]
-    #[serialize_always]
     pub payment_method_id: Option<i64>,
 }
 /// The values of `protocol` in the URL of `Server::MediaServer`.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    serde_with::SerializeDisplay,
-    serde_with::DeserializeFromStr,
-)]
-#[serde_with(crate = "auth_core::__private::serde_with")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MediaServerProtocol {
     /// `http`.
@@ -1261,5 +1376,17 @@ impl std::str::FromStr for MediaServerProtocol {
 impl std::fmt::Display for MediaServerProtocol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for MediaServerProtocol {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for MediaServerProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        auth_core::__private::string_enum(deserializer)
     }
 }

@@ -19,27 +19,11 @@ pub(super) fn emit_models(api: &Api) -> TokenStream {
                 use serde::{Deserialize, Serialize};
             )
         });
-    let serde_with = api.models.iter().any(uses_serde_with).then(|| {
-        quote!(
-            use auth_core::__private::serde_with;
-        )
-    });
     let models = api.models.iter().map(|model| emit_model(api, model));
     quote! {
         #about
         #serde
-        #serde_with
         #(#models)*
-    }
-}
-
-/// Whether `model`'s serde goes through serde_with: a string enum's derives, or a struct with a
-/// field that may be unset (`skip_serializing_none`).
-fn uses_serde_with(model: &Model) -> bool {
-    match &model.kind {
-        ModelKind::StringEnum(_) => true,
-        ModelKind::Struct(fields) => fields.iter().any(Field::optional),
-        _ => false,
     }
 }
 
@@ -99,8 +83,10 @@ pub(super) fn emit_struct(
             let wire = &field.wire;
             quote!(#[serde(rename = #wire)])
         });
-        // An unset optional field is left out; a required one that may be null is sent as null.
-        let always = (field.required && field.optional()).then(|| quote!(#[serialize_always]));
+        // Serde reads a missing `Option` field as `None` by itself. An unset optional field is
+        // left out; a required one that may be null is sent as null.
+        let skip_none = (field.optional() && !field.required)
+            .then(|| quote!(#[serde(skip_serializing_if = "Option::is_none")]));
         // A descriptive object that does not decode reads as absent; an array of them keeps
         // the items that do.
         let tolerant = field.tolerant.then(|| match field.ty {
@@ -113,19 +99,13 @@ pub(super) fn emit_struct(
             #docs
             #serde
             #tolerant
-            #always
+            #skip_none
             pub #rust: #ty,
         }
     });
-    // Serde reads a missing `Option` field as `None` by itself; serde_with leaves unset ones out.
-    let skip_none = fields
-        .iter()
-        .any(Field::optional)
-        .then(|| quote!(#[serde_with::skip_serializing_none]));
     let constructors = model.request_side.then(|| emit_constructors(name, fields));
     quote! {
         #docs
-        #skip_none
         #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
         #[non_exhaustive]
         pub struct #name {
@@ -296,16 +276,7 @@ pub(super) fn emit_string_enum(
     });
     quote! {
         #docs
-        #[derive(
-            Debug,
-            Clone,
-            PartialEq,
-            Eq,
-            Hash,
-            serde_with::SerializeDisplay,
-            serde_with::DeserializeFromStr,
-        )]
-        #[serde_with(crate = "auth_core::__private::serde_with")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #name {
             #(#declarations)*
@@ -344,6 +315,18 @@ pub(super) fn emit_string_enum(
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                auth_core::__private::string_enum(deserializer)
             }
         }
     }
