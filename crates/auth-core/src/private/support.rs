@@ -114,4 +114,30 @@ mod tests {
         // The strict fields stay strict.
         assert!(serde_json::from_str::<Account>(r#"{"id": "x"}"#).is_err());
     }
+
+    #[test]
+    fn a_string_enum_reads_any_text_borrowed_or_escaped_and_nothing_else() {
+        #[derive(Debug, PartialEq)]
+        enum Channel {
+            Sms,
+            Unknown(String),
+        }
+        impl From<&str> for Channel {
+            fn from(value: &str) -> Self {
+                match value {
+                    "sms" => Channel::Sms,
+                    other => Channel::Unknown(other.to_owned()),
+                }
+            }
+        }
+        let read = |json: &str| {
+            let mut deserializer = serde_json::Deserializer::from_str(json);
+            super::string_enum::<_, Channel>(&mut deserializer)
+        };
+        assert_eq!(read(r#""sms""#).unwrap(), Channel::Sms);
+        assert_eq!(read(r#""s\u006ds""#).unwrap(), Channel::Sms);
+        assert_eq!(read(r#""push""#).unwrap(), Channel::Unknown("push".into()));
+        let error = read("7").unwrap_err().to_string();
+        assert!(error.contains("expected a string"), "{error}");
+    }
 }
