@@ -449,6 +449,66 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
         }
     };
 
+    // A 401 that refreshes the token and replays the request: every other GET is refused, the
+    // token is fetched again (emnify's application-token login) and the GET sent once more.
+    // Refreshes are not spaced (`min_refresh_interval` zero), as the baseline's are not.
+    let expiring = emnify_auth::Client::builder()
+        .server_url(emnify_auth::Server::Api, url)
+        .header(benches::ANSWER_HEADER, "401-once")
+        .token_policy(auth_core::TokenPolicy::default().min_refresh_interval(Duration::ZERO))
+        .build()
+        .expect("a client");
+    let expiring =
+        expiring.with_token_provider(emnify_auth::ApplicationToken::new(&expiring, "app-token"));
+    let expiring = &expiring;
+    let emnify_replay_ours = || async move {
+        let answer = expiring
+            .request(auth_core::Method::GET, "/api/v1/endpoint")
+            .send()
+            .await
+            .expect("the replay succeeds");
+        black_box(answer.json::<serde_json::Value>().expect("decodes"));
+    };
+    let held_token = &*Box::leak(Box::new(std::sync::Mutex::new(String::new())));
+    let emnify_replay_baseline = || async move {
+        let mut refreshed = false;
+        loop {
+            let token = held_token.lock().expect("a token").clone();
+            let response = emnify_http
+                .get(format!("{url}/api/v1/endpoint"))
+                .bearer_auth(&token)
+                .header(ACCEPT, "application/json")
+                .header(benches::ANSWER_HEADER, "401-once")
+                .send()
+                .await
+                .expect("baseline");
+            if response.status() == 401 && !refreshed {
+                let _ = response.bytes().await;
+                let body = serde_json::to_vec(&BaselineAppToken {
+                    application_token: "app-token",
+                })
+                .expect("json");
+                let answer = emnify_http
+                    .post(format!("{url}/api/v1/authenticate"))
+                    .header(CONTENT_TYPE, "application/json")
+                    .header(ACCEPT, "application/json")
+                    .header(benches::ANSWER_HEADER, "401-once")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("baseline token");
+                let bytes = answer.bytes().await.expect("body");
+                let tokens: BaselineAuthResponse = serde_json::from_slice(&bytes).expect("decodes");
+                *held_token.lock().expect("a token") = tokens.auth_token.unwrap_or_default();
+                refreshed = true;
+                continue;
+            }
+            let bytes = response.bytes().await.expect("body");
+            black_box(serde_json::from_slice::<serde_json::Value>(&bytes).expect("decodes"));
+            break;
+        }
+    };
+
     if std::env::var_os("AUTH_CLIENT_BENCH_SIZES").is_some() {
         println!(
             "future sizes: emnify ours {} / baseline {}, dintero ours {} / baseline {}, plex ours {} / baseline {}",
@@ -524,6 +584,19 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
                 concurrency,
                 plex_flaky_ours,
                 plex_flaky_baseline,
+            );
+            cases.push(case.await);
+        }
+        // Sequential only, for the same reason as the 503.
+        if concurrency == 1 && wanted("emnify 401, token refreshed, replayed") {
+            let name = leak(format!("emnify 401, token refreshed, replayed, {suffix}"));
+            let case = compare(
+                name,
+                rounds,
+                requests,
+                concurrency,
+                emnify_replay_ours,
+                emnify_replay_baseline,
             );
             cases.push(case.await);
         }

@@ -65,9 +65,14 @@ pub const SIGN_IN_REFUSED: &str =
 pub const THROTTLED: &str =
     r#"{"error_code":1000,"error_token":"BadRequest","message":"Too many requests"}"#;
 
+/// emnify's answer to an auth token it no longer takes (the shape of
+/// `tests/fixtures/emnify/unauthorized_401_token_segments.json`, shorter).
+pub const UNAUTHORIZED: &str = r#"{"message":"Unauthorized"}"#;
+
 /// The request header that asks the server for another answer than the path's: `429` (a 429
-/// with `Retry-After: 1`), or `503-once` (a 503 to every other such request, the path's answer
-/// to the rest: a call that is retried once succeeds).
+/// with `Retry-After: 1`), `503-once` (a 503 to every other such request, the path's answer
+/// to the rest: a call that is retried once succeeds), or `401-once` (a 401 to every other
+/// such request but token requests: a call that refreshes its token and replays succeeds).
 pub const ANSWER_HEADER: &str = "x-bench-answer";
 
 /// Serves the canned answers on 127.0.0.1 (a free port, printed on stdout) until stdin closes.
@@ -113,6 +118,14 @@ pub fn serve() {
                         match answer.as_deref() {
                             Some("429") => {
                                 (status, body, retry_after) = (429, THROTTLED, Some("1"));
+                            }
+                            Some("401-once")
+                                if path != "/api/v1/authenticate"
+                                    && FLAKY
+                                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                                        .is_multiple_of(2) =>
+                            {
+                                (status, body) = (401, UNAUTHORIZED);
                             }
                             Some("503-once")
                                 if FLAKY
