@@ -138,7 +138,6 @@ pub fn decode_every_response(bytes: &[u8]) {
     decode::<p::TransientToken>(bytes);
     decode::<p::SourceConnectionInformation>(bytes);
     decode::<p::UserPlexAccount>(bytes);
-    decode::<p::SignedInUserPlexAccount>(bytes);
     decode::<p::ErrorResponse>(bytes);
 }
 

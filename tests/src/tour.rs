@@ -820,9 +820,13 @@ async fn plex_pin_tour(report: &mut Report, client: &plex_auth::Client, identity
         "get_pin",
         login.wait(),
         |outcome| match outcome {
-            plex_auth::PinOutcome::LoggedIn(_) => {
-                (200, "approved: a client with the account token".into())
-            }
+            plex_auth::PinOutcome::LoggedIn(logged_in) => (
+                200,
+                format!(
+                    "approved: a client with the token of {}",
+                    logged_in.account.username
+                ),
+            ),
             other => (200, format!("ended without a token: {other:?}")),
         },
     )

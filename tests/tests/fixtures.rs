@@ -184,7 +184,7 @@ async fn sign_in(
     name: &str,
     status: u16,
     content_type: &str,
-) -> Result<plex_auth::models::SignedInUserPlexAccount, plex_auth::LoginError> {
+) -> Result<plex_auth::models::UserPlexAccount, plex_auth::LoginError> {
     let server = serving(name, POST, "/api/v2/users/signin", status, content_type).await;
     let form = plex_auth::models::SignInRequest::new("user@example.org", Secret::new("password"));
     plex(&server.base_url(), Credentials::None)
@@ -228,7 +228,7 @@ async fn plex_sign_in_codes_are_typed_in_json_and_xml() {
     assert_eq!(blocked.vendor_code(), Some(PlexCode::RepeatedFailures));
 }
 
-async fn signed_in(name: &str) -> plex_auth::models::SignedInUserPlexAccount {
+async fn signed_in(name: &str) -> plex_auth::models::UserPlexAccount {
     sign_in(name, 201, "application/json")
         .await
         .unwrap_or_else(|err| panic!("{name}: {err:?}"))

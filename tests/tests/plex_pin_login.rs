@@ -26,11 +26,18 @@ async fn a_pin_approved_after_three_polls_logs_in() {
     assert!(login.auth_url().contains("clientID=test-client-id"));
     assert!(login.auth_url().contains(&format!("code={}", login.code())));
 
-    let PinOutcome::LoggedIn(client) = login.wait().await.unwrap() else {
+    let PinOutcome::LoggedIn(logged_in) = login.wait().await.unwrap() else {
         panic!("approved on the third poll");
     };
-    let account = client.authentication().get_token_details().await.unwrap();
-    assert_eq!(account.username, "fake");
+    // The same `LoggedIn` as a sign-in: the account came with it, and the client works.
+    assert_eq!(logged_in.account.username, "fake");
+    let account = logged_in
+        .client
+        .authentication()
+        .get_token_details()
+        .await
+        .unwrap();
+    assert_eq!(account, logged_in.account);
     assert!(
         servers
             .plex_tv
@@ -131,6 +138,13 @@ async fn hostile_plex_tv(lifetime_secs: u64, polls: Vec<Step>) -> RawServer {
     RawServer::serve(move |index, seen| {
         if seen.method == "POST" {
             return Step::json(201, &pin_json(lifetime_secs, None));
+        }
+        if seen.target.ends_with("/user") {
+            // The account of the approved PIN's token: a recorded answer.
+            return Step::json(
+                200,
+                include_str!("../fixtures/plex/get_token_details_200_plexpass.json"),
+            );
         }
         polls[(index - 1).min(polls.len() - 1)].clone()
     })
@@ -237,4 +251,35 @@ async fn only_plex_tvs_code_1020_says_the_pin_expired() {
         .await
         .unwrap();
     assert!(login.wait().await.is_err());
+}
+
+/// An approved PIN whose account cannot be read loses nothing: the error holds the token.
+#[tokio::test(start_paused = true)]
+async fn an_account_that_cannot_be_read_keeps_the_approved_token() {
+    let server = RawServer::serve(|_, seen| {
+        if seen.method == "POST" {
+            Step::json(201, &pin_json(900, None))
+        } else if seen.target.ends_with("/user") {
+            Step::with(500, &[], "")
+        } else {
+            Step::json(200, &pin_json(900, Some("the-account-token")))
+        }
+    })
+    .await
+    .unwrap();
+    let client = plex_tv_at(server.url()).with_retry(auth_core::RetryPolicy::disabled());
+    let login = PinLogin::start(&client, &plex_identity()).await.unwrap();
+    match login.wait().await {
+        Err(plex_auth::PinWaitError::Account { token, error }) => {
+            assert_eq!(token.expose(), "the-account-token");
+            assert_eq!(
+                auth_core::ErrorMetadata::status(&error).map(|s| s.as_u16()),
+                Some(500)
+            );
+            let failure = plex_auth::PinWaitError::Account { token, error };
+            let shown = format!("{failure:?} {failure}");
+            assert!(!shown.contains("the-account-token"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

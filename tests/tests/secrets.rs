@@ -200,7 +200,7 @@ fn plex_models_redact_secrets() {
             SourceConnection, SignInRequest, MailingListStatus, ServiceStatus, SubscriptionStatus,
             PastSubscriptionState, AutoSelectSubtitleMode, SubtitleAccessibilityMode,
             SubtitleForcedMode, Toggle, UserProfile, Service, Subscription, UserPlexAccount,
-            SignedInUserPlexAccount, PastSubscription, Billing, Pin, Resource, ResourceConnection,
+            PastSubscription, Billing, Pin, Resource, ResourceConnection,
             Jwk, RegisterJwkRequest, Nonce, ExchangeJwtRequest, PlexJwtToken, JwkSet,
         ),
     );

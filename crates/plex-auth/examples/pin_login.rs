@@ -26,10 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Go to {LINK_URL} and enter {}", login.code());
     println!("(or open {})", login.auth_url());
     match login.wait().await? {
-        PinOutcome::LoggedIn(client) => {
-            let account = client.authentication().get_token_details().await?;
-            println!("signed in as {}", account.username);
-        }
+        PinOutcome::LoggedIn(logged_in) => println!("signed in as {}", logged_in.account.username),
         PinOutcome::Expired => println!("the code expired; start again"),
         PinOutcome::TimedOut => println!("gave up waiting"),
         _ => println!("the login ended another way"),

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use auth_core::{ApiError, ApiErrorKind, Error, ErrorMetadata as _, Secret, Timeouts};
+use auth_core::{ApiError, ApiErrorKind, Error, ErrorMetadata, ResponseMeta, Secret, Timeouts};
 
-use crate::errors::{CreatePinError, GetPinError};
+use crate::errors::{CreatePinError, GetPinError, GetTokenDetailsError};
 use crate::models::Pin;
-use crate::{Client, ClientIdentity, PlexCode, VendorCode as _};
+use crate::{Client, ClientIdentity, LoggedIn, PlexCode, VendorCode as _};
 
 /// Where users enter a 4-character code.
 pub const LINK_URL: &str = "https://plex.tv/link";
@@ -24,8 +24,41 @@ const LONGEST_PIN_LIFETIME: Duration = Duration::from_secs(3600);
 /// What creating a PIN fails with.
 pub type PinStartError = ApiError<CreatePinError>;
 
-/// What polling a PIN fails with (an expired PIN is [`PinOutcome::Expired`], not an error).
-pub type PinWaitError = ApiError<GetPinError>;
+/// What a PIN login fails with (an expired PIN is [`PinOutcome::Expired`], not an error):
+/// polling the PIN, or reading the account of an approved PIN's token. The accessors of
+/// [`ErrorMetadata`] and [`VendorCode`](crate::VendorCode) read whichever it is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PinWaitError {
+    /// Polling the PIN failed, with an error that does not pass (see [`PinLogin::wait`]).
+    #[error(transparent)]
+    Poll(ApiError<GetPinError>),
+    /// The user approved the PIN, and reading the account of its token failed. The token is
+    /// kept here, so nothing is lost: `client.with_token(token)` uses it.
+    #[error("the PIN was approved, and its account could not be read")]
+    Account {
+        /// The account token the approved PIN carries.
+        token: Secret,
+        /// Why the account could not be read.
+        #[source]
+        error: ApiError<GetTokenDetailsError>,
+    },
+}
+
+impl ErrorMetadata for PinWaitError {
+    fn response_meta(&self) -> Option<&ResponseMeta> {
+        match self {
+            PinWaitError::Poll(error) => error.response_meta(),
+            PinWaitError::Account { error, .. } => error.response_meta(),
+        }
+    }
+}
+
+impl From<ApiError<GetPinError>> for PinWaitError {
+    fn from(error: ApiError<GetPinError>) -> Self {
+        PinWaitError::Poll(error)
+    }
+}
 
 /// A PIN login in progress: show [`PinLogin::code`] with [`LINK_URL`], or send the user to
 /// [`PinLogin::auth_url`], then [`PinLogin::wait`].
@@ -46,10 +79,7 @@ pub type PinWaitError = ApiError<GetPinError>;
 /// # let login = login.poll_interval(std::time::Duration::from_millis(10));
 /// println!("Enter {} at {}", login.code(), plex_auth::LINK_URL);
 /// match login.wait().await? {
-///     PinOutcome::LoggedIn(client) => {
-///         let account = client.authentication().get_token_details().await?;
-///         println!("signed in as {}", account.username);
-///     }
+///     PinOutcome::LoggedIn(logged_in) => println!("signed in as {}", logged_in.account.username),
 ///     PinOutcome::Expired => println!("the code expired"),
 ///     PinOutcome::TimedOut => println!("gave up waiting"),
 ///     _ => {}
@@ -71,9 +101,10 @@ pub struct PinLogin {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PinOutcome {
-    /// The user approved the PIN: a client (sharing the connection pool) that sends the
-    /// account's token.
-    LoggedIn(Client),
+    /// The user approved the PIN: the same [`LoggedIn`] a password sign-in gives, a client
+    /// (sharing the connection pool) that sends the account's token, and the account (read
+    /// with that token). Keep it with [`LoggedIn::save`].
+    LoggedIn(Box<LoggedIn>),
     /// The PIN expired before the user approved it (plex.tv forgot it, or its lifetime passed).
     Expired,
     /// The caller's deadline ([`PinLogin::deadline`]) passed first.
@@ -170,7 +201,7 @@ impl PinLogin {
         let mut failures = 0u32;
         loop {
             let pause = match self.poll(Some(self.end())).await {
-                Ok(Some(token)) => return Ok(PinOutcome::LoggedIn(self.client.with_token(token))),
+                Ok(Some(token)) => return self.logged_in(token).await,
                 Ok(None) => {
                     failures = 0;
                     self.poll_interval
@@ -186,7 +217,7 @@ impl PinLogin {
                         .unwrap_or(backoff)
                         .max(self.poll_interval)
                 }
-                Err(error) => return Err(error),
+                Err(error) => return Err(error.into()),
             };
             let now = Instant::now();
             if now >= self.expires_at {
@@ -200,6 +231,15 @@ impl PinLogin {
         }
     }
 
+    /// The login of an approved PIN's `token`: its client and account.
+    async fn logged_in(&self, token: Secret) -> Result<PinOutcome, PinWaitError> {
+        let client = self.client.with_token(token.clone());
+        match client.authentication().get_token_details().await {
+            Ok(account) => Ok(PinOutcome::LoggedIn(Box::new(LoggedIn { client, account }))),
+            Err(error) => Err(PinWaitError::Account { token, error }),
+        }
+    }
+
     /// When the wait ends at the latest: the PIN's expiry, or the deadline if it comes first.
     fn end(&self) -> Instant {
         self.deadline
@@ -208,7 +248,7 @@ impl PinLogin {
 
     /// One poll, its total timeout cut to what is left before `end`: the PIN's token once it is
     /// approved.
-    async fn poll(&self, end: Option<Instant>) -> Result<Option<Secret>, PinWaitError> {
+    async fn poll(&self, end: Option<Instant>) -> Result<Option<Secret>, ApiError<GetPinError>> {
         let client = match end {
             Some(end) => {
                 let left = end.saturating_duration_since(Instant::now());
@@ -228,13 +268,13 @@ impl PinLogin {
     /// The account token of an approved PIN, if the PIN is approved now (one poll, bounded by
     /// the client's timeouts; the deadline is for [`PinLogin::wait`]).
     pub async fn check(&self) -> Result<Option<Secret>, PinWaitError> {
-        self.poll(None).await
+        Ok(self.poll(None).await?)
     }
 }
 
 /// Whether a failed poll may pass: plex.tv's edge failing or throttling (5xx, 408, 429, a 404
 /// that carries no Plex code), the connection failing, or the poll running out of time.
-fn may_pass(error: &PinWaitError) -> bool {
+fn may_pass(error: &ApiError<GetPinError>) -> bool {
     match error.status() {
         Some(status) if status.is_server_error() => true,
         Some(status) if status == 404 => error.vendor_code().is_none(),

@@ -4,7 +4,7 @@
 use auth_core::{ApiError, Error, Secret, StoredToken, Token, TokenStore, TokenStoreError};
 
 use crate::errors::PostUsersSignInDataError;
-use crate::models::{SignInRequest, SignedInUserPlexAccount};
+use crate::models::{SignInRequest, UserPlexAccount};
 use crate::{Client, PlexCode, VendorCode};
 
 /// What a login fails with: the error of the sign-in operation.
@@ -23,8 +23,9 @@ pub type LoginOutcome = auth_core::session::LoginOutcome<Box<LoggedIn>, MfaPendi
 pub struct LoggedIn {
     /// A client (sharing the connection pool) that sends the account's token with every call.
     pub client: Client,
-    /// The account, with its `authToken`.
-    pub account: SignedInUserPlexAccount,
+    /// The account, with its `authToken` (as sign-in answers it, or token details for a PIN
+    /// login).
+    pub account: UserPlexAccount,
 }
 
 impl LoggedIn {
