@@ -283,3 +283,31 @@ async fn an_account_that_cannot_be_read_keeps_the_approved_token() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The account's read after the approval keeps to the deadline too, and keeps the token.
+#[tokio::test(start_paused = true)]
+async fn the_account_read_ends_at_the_deadline_with_the_token() {
+    let server = RawServer::serve(|_, seen| {
+        if seen.method == "POST" {
+            Step::json(201, &pin_json(900, None))
+        } else if seen.target.ends_with("/user") {
+            Step::Hang
+        } else {
+            Step::json(200, &pin_json(900, Some("the-account-token")))
+        }
+    })
+    .await
+    .unwrap();
+    let began = Instant::now();
+    let login = PinLogin::start(&plex_tv_at(server.url()), &plex_identity())
+        .await
+        .unwrap()
+        .deadline(began + Duration::from_millis(600));
+    match login.wait().await {
+        Err(plex_auth::PinWaitError::Account { token, .. }) => {
+            assert_eq!(token.expose(), "the-account-token");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(began.elapsed(), Duration::from_millis(600));
+}

@@ -192,9 +192,13 @@ impl PinLogin {
     ///   failure or a stalled answer) does not end the wait: the next poll comes after a
     ///   growing back-off, or after the `Retry-After` plex.tv asked for. Any other error ends
     ///   it.
+    /// - Once the PIN is approved, the account of its token is read (one `GET /api/v2/user`),
+    ///   for the [`LoggedIn`]; if that fails, the error keeps the token
+    ///   ([`PinWaitError::Account`]).
     /// - Nothing runs past the deadline or the PIN's expiry: each poll's total timeout is cut
-    ///   to what is left, and so is every pause. The last pause ends there and one more poll is
-    ///   made, so that a PIN approved in its last seconds is not lost.
+    ///   to what is left, and so are every pause and the account's read. The last pause ends
+    ///   there and one more poll is made, so that a PIN approved in its last seconds is not
+    ///   lost.
     ///
     /// Dropping the future stops the polling.
     pub async fn wait(&self) -> Result<PinOutcome, PinWaitError> {
@@ -234,7 +238,10 @@ impl PinLogin {
     /// The login of an approved PIN's `token`: its client and account.
     async fn logged_in(&self, token: Secret) -> Result<PinOutcome, PinWaitError> {
         let client = self.client.with_token(token.clone());
-        match client.authentication().get_token_details().await {
+        // Read within what is left of the wait, as the polls are; the client handed on keeps
+        // its own timeouts.
+        let reader = self.until(Some(self.end())).with_token(token.clone());
+        match reader.authentication().get_token_details().await {
             Ok(account) => Ok(PinOutcome::LoggedIn(Box::new(LoggedIn { client, account }))),
             Err(error) => Err(PinWaitError::Account { token, error }),
         }
@@ -246,10 +253,9 @@ impl PinLogin {
             .map_or(self.expires_at, |deadline| deadline.min(self.expires_at))
     }
 
-    /// One poll, its total timeout cut to what is left before `end`: the PIN's token once it is
-    /// approved.
-    async fn poll(&self, end: Option<Instant>) -> Result<Option<Secret>, ApiError<GetPinError>> {
-        let client = match end {
+    /// The PIN's client, its total timeout cut to what is left before `end`.
+    fn until(&self, end: Option<Instant>) -> Client {
+        match end {
             Some(end) => {
                 let left = end.saturating_duration_since(Instant::now());
                 let timeouts = self.client.core().timeouts();
@@ -260,8 +266,17 @@ impl PinLogin {
                 })
             }
             None => self.client.clone(),
-        };
-        let pin = client.authentication().get_pin(self.pin.id).await?;
+        }
+    }
+
+    /// One poll, its total timeout cut to what is left before `end`: the PIN's token once it is
+    /// approved.
+    async fn poll(&self, end: Option<Instant>) -> Result<Option<Secret>, ApiError<GetPinError>> {
+        let pin = self
+            .until(end)
+            .authentication()
+            .get_pin(self.pin.id)
+            .await?;
         Ok(pin.auth_token.filter(|token| !token.is_empty()))
     }
 
