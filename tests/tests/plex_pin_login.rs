@@ -135,16 +135,23 @@ async fn a_pin_polled_with_another_client_identifier_is_not_found() {
 /// A hostile plex.tv: its first request creates a PIN (living `lifetime_secs`), and it answers
 /// the n-th poll after it with `polls[n]` (the last repeats).
 async fn hostile_plex_tv(lifetime_secs: u64, polls: Vec<Step>) -> RawServer {
+    // The account of the approved PIN's token: a recorded answer.
+    let account = Step::json(
+        200,
+        include_str!("../fixtures/plex/get_token_details_200_plexpass.json"),
+    );
+    plex_tv_answering(lifetime_secs, polls, account).await
+}
+
+/// A plex.tv that creates a PIN living `lifetime_secs`, answers its polls with `polls` in turn
+/// (the last one again and again), and the account's read with `account`.
+async fn plex_tv_answering(lifetime_secs: u64, polls: Vec<Step>, account: Step) -> RawServer {
     RawServer::serve(move |index, seen| {
         if seen.method == "POST" {
             return Step::json(201, &pin_json(lifetime_secs, None));
         }
         if seen.target.ends_with("/user") {
-            // The account of the approved PIN's token: a recorded answer.
-            return Step::json(
-                200,
-                include_str!("../fixtures/plex/get_token_details_200_plexpass.json"),
-            );
+            return account.clone();
         }
         polls[(index - 1).min(polls.len() - 1)].clone()
     })
@@ -256,17 +263,8 @@ async fn only_plex_tvs_code_1020_says_the_pin_expired() {
 /// An approved PIN whose account cannot be read loses nothing: the error holds the token.
 #[tokio::test(start_paused = true)]
 async fn an_account_that_cannot_be_read_keeps_the_approved_token() {
-    let server = RawServer::serve(|_, seen| {
-        if seen.method == "POST" {
-            Step::json(201, &pin_json(900, None))
-        } else if seen.target.ends_with("/user") {
-            Step::with(500, &[], "")
-        } else {
-            Step::json(200, &pin_json(900, Some("the-account-token")))
-        }
-    })
-    .await
-    .unwrap();
+    let approved = Step::json(200, &pin_json(900, Some("the-account-token")));
+    let server = plex_tv_answering(900, vec![approved], Step::with(500, &[], "")).await;
     let client = plex_tv_at(server.url()).with_retry(auth_core::RetryPolicy::disabled());
     let login = PinLogin::start(&client, &plex_identity()).await.unwrap();
     match login.wait().await {
@@ -287,17 +285,8 @@ async fn an_account_that_cannot_be_read_keeps_the_approved_token() {
 /// The account's read after the approval keeps to the deadline too, and keeps the token.
 #[tokio::test(start_paused = true)]
 async fn the_account_read_ends_at_the_deadline_with_the_token() {
-    let server = RawServer::serve(|_, seen| {
-        if seen.method == "POST" {
-            Step::json(201, &pin_json(900, None))
-        } else if seen.target.ends_with("/user") {
-            Step::Hang
-        } else {
-            Step::json(200, &pin_json(900, Some("the-account-token")))
-        }
-    })
-    .await
-    .unwrap();
+    let approved = Step::json(200, &pin_json(900, Some("the-account-token")));
+    let server = plex_tv_answering(900, vec![approved], Step::Hang).await;
     let began = Instant::now();
     let login = PinLogin::start(&plex_tv_at(server.url()), &plex_identity())
         .await

@@ -71,7 +71,6 @@ impl From<ApiError<GetPinError>> for PinWaitError {
 /// # // The hidden lines run this against the crate's local fakes (`plex_auth::testing`).
 /// # use plex_auth::testing::{builder, PlexConfig, PlexFake};
 /// # let (_fake, servers) = PlexFake::start(PlexConfig { pin_approved_after_polls: Some(1), ..Default::default() }).await?;
-/// # let state = std::env::temp_dir().join(format!("plex-doc-{}-{}", std::process::id(), line!()));
 /// let identity = ClientIdentity::new("my-install-id").product("my-app");
 /// let client = Client::new(&identity)?;
 /// # let client = builder(&servers, &identity).build()?;

@@ -91,7 +91,6 @@ impl Client {
     /// # // The hidden lines run this against the crate's local fakes (`plex_auth::testing`).
     /// # use plex_auth::testing::{builder, PlexConfig, PlexFake};
     /// # let (_fake, servers) = PlexFake::start(PlexConfig { password: "password".into(), two_factor_code: Some("123456".into()), ..Default::default() }).await?;
-    /// # let state = std::env::temp_dir().join(format!("plex-doc-{}-{}", std::process::id(), line!()));
     /// let client = Client::new(&ClientIdentity::new("my-install-id"))?;
     /// # let client = builder(&servers, &ClientIdentity::new("my-install-id")).build()?;
     /// let logged_in = match client.login("user@example.org", "password").await? {
