@@ -375,19 +375,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
         black_box(error);
     };
     let emnify_throttled_baseline = || async move {
-        let body = serde_json::to_vec(&BaselineAppToken {
-            application_token: "app-token",
-        })
-        .expect("json");
-        let response = emnify_http
-            .post(format!("{url}/api/v1/authenticate"))
-            .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "application/json")
-            .header(benches::ANSWER_HEADER, "429")
-            .body(body)
-            .send()
-            .await
-            .expect("baseline");
+        let response = baseline_emnify_login(emnify_http, url, "429").await;
         assert_eq!(response.status(), 429);
         let wait = response
             .headers()
@@ -484,19 +472,7 @@ async fn run(url: &str, rounds: usize, requests: usize) -> Vec<Case> {
                 .expect("baseline");
             if response.status() == 401 && !refreshed {
                 let _ = response.bytes().await;
-                let body = serde_json::to_vec(&BaselineAppToken {
-                    application_token: "app-token",
-                })
-                .expect("json");
-                let answer = emnify_http
-                    .post(format!("{url}/api/v1/authenticate"))
-                    .header(CONTENT_TYPE, "application/json")
-                    .header(ACCEPT, "application/json")
-                    .header(benches::ANSWER_HEADER, "401-once")
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("baseline token");
+                let answer = baseline_emnify_login(emnify_http, url, "401-once").await;
                 let bytes = answer.bytes().await.expect("body");
                 let tokens: BaselineAuthResponse = serde_json::from_slice(&bytes).expect("decodes");
                 *held_token.lock().expect("a token") = tokens.auth_token.unwrap_or_default();
@@ -641,6 +617,27 @@ static SIZE_OP: auth_core::__private::Operation = auth_core::__private::Operatio
 
 fn leak(name: String) -> &'static str {
     Box::leak(name.into_boxed_str())
+}
+
+/// The hand-written emnify application-token login of the error-path baselines, asking the
+/// bench server for `answer` (`benches::ANSWER_HEADER`).
+async fn baseline_emnify_login(
+    http: &reqwest::Client,
+    url: &str,
+    answer: &'static str,
+) -> reqwest::Response {
+    let body = serde_json::to_vec(&BaselineAppToken {
+        application_token: "app-token",
+    })
+    .expect("json");
+    http.post(format!("{url}/api/v1/authenticate"))
+        .header(CONTENT_TYPE, "application/json")
+        .header(ACCEPT, "application/json")
+        .header(benches::ANSWER_HEADER, answer)
+        .body(body)
+        .send()
+        .await
+        .expect("baseline")
 }
 
 fn workspace_client(url: &str) -> emnify_auth::Client {
