@@ -30,6 +30,9 @@
 #[path = "private/mod.rs"]
 pub mod __private;
 mod authorized;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod cli;
 mod error;
 mod retry;
 mod secret;

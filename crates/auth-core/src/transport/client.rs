@@ -99,12 +99,16 @@ impl Client {
     /// (fetched or refreshed when needed, the wait bounded by the total timeout). For handing
     /// the token to another library; calls of the vendor crates send it themselves.
     pub async fn bearer_token(&self) -> Result<crate::Secret, Error> {
+        Ok(self.token().await?.secret().clone())
+    }
+
+    /// The same as [`Client::bearer_token`], as the whole [`Token`](crate::Token): with its
+    /// refresh token and what is left of its lifetime, when the client's token source knows
+    /// them. For keeping a session that a login started ([`StoredToken::of`](crate::StoredToken::of)).
+    pub async fn token(&self) -> Result<Arc<crate::Token>, Error> {
         match &*self.credentials {
-            Credentials::Bearer(token) => Ok(token.clone()),
-            Credentials::BearerSource(source) => {
-                let token = source.token_until(self.call_deadline()).await?;
-                Ok(token.secret().clone())
-            }
+            Credentials::Bearer(token) => Ok(Arc::new(crate::Token::new(token.clone()))),
+            Credentials::BearerSource(source) => source.token_until(self.call_deadline()).await,
             _ => Err(Error::MissingCredentials {
                 operation: "bearer_token",
                 accepted: "a bearer token".to_owned(),

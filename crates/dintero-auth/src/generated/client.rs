@@ -43,6 +43,14 @@ impl Client {
     pub async fn bearer_token(&self) -> Result<auth_core::Secret, auth_core::Error> {
         self.core.bearer_token().await
     }
+    /// The token calls send now, as [`bearer_token`](Self::bearer_token) gives it, with
+    /// its refresh token and what is left of its lifetime: for keeping the session a
+    /// login started (`auth_core::StoredToken::of`).
+    pub async fn token(
+        &self,
+    ) -> Result<std::sync::Arc<auth_core::Token>, auth_core::Error> {
+        self.core.token().await
+    }
     /// A request to any endpoint of the vendor's API (not only the operations of this spec), at `path` (with its leading `/`) on [`Server::Api`](super::Server::Api): the client's base URL, credentials and default headers applied, sent with its token refresh (and one replay after a 401), retries and timeouts. Read the answer with `.send().await?.json::<T>()`.
     pub fn request(
         &self,

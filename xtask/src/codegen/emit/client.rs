@@ -96,6 +96,15 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
             pub async fn bearer_token(&self) -> Result<auth_core::Secret, auth_core::Error> {
                 self.core.bearer_token().await
             }
+
+            /// The token calls send now, as [`bearer_token`](Self::bearer_token) gives it, with
+            /// its refresh token and what is left of its lifetime: for keeping the session a
+            /// login started (`auth_core::StoredToken::of`).
+            pub async fn token(
+                &self,
+            ) -> Result<std::sync::Arc<auth_core::Token>, auth_core::Error> {
+                self.core.token().await
+            }
         })
     } else {
         api_key.as_ref().map(|(_, place)| {

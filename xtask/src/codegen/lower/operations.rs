@@ -19,6 +19,7 @@ fn group_accessor(tag: &str) -> String {
         "with_token",
         "with_token_provider",
         "bearer_token",
+        "token",
         "request",
         "request_to",
         "token_middleware",
