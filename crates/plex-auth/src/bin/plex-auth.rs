@@ -1,0 +1,339 @@
+//! `plex-auth` (feature `cli`): log in to Plex once (a PIN approved at plex.tv/link, or a
+//! password and the two-factor code), then print the account's token, or a server's, whenever
+//! a script needs one, as `gh auth` does. Built on the crate's public API only.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use auth_core::cli::{self, Exit, Failure, Profile, StoreKind, Tool};
+use clap::{CommandFactory, Parser, Subcommand};
+use plex_auth::auth_core::{StoredToken, Token};
+use plex_auth::{
+    Client, ClientIdentity, ErrorMetadata, LINK_URL, LoggedIn, LoginOutcome, PinLogin, PinOutcome,
+    Server, VendorCode,
+};
+
+const TOOL: &str = "plex-auth";
+/// Where the token of a non-interactive login is read from, when it is set.
+const TOKEN: &str = "PLEX_TOKEN";
+/// Where the password of `login --user` is read from, when it is set.
+const PASSWORD: &str = "PLEX_PASSWORD";
+/// Another plex.tv than `https://plex.tv` (kept with the profile at login).
+const PLEX_TV_URL: &str = "PLEX_TV_URL";
+/// How long `servers` waits for each connection of a server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Log in to Plex once; print the account's token, or a server's, for scripts.
+///
+/// `curl -H "X-Plex-Token: $(plex-auth token --server NAME)" https://...`
+#[derive(Debug, Parser)]
+#[command(name = TOOL, version)]
+struct Cli {
+    /// The login to use: several sit side by side (accounts, Plex Home users).
+    #[arg(
+        long,
+        global = true,
+        default_value = "default",
+        env = "PLEX_AUTH_PROFILE"
+    )]
+    profile: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Log in: with a PIN you approve at plex.tv/link (its link and QR code shown), with the
+    /// token in $PLEX_TOKEN, or with --user, a password ($PLEX_PASSWORD or asked for without
+    /// echo) and the two-factor code when the account has one.
+    Login {
+        /// Sign in as this account (e-mail or user name) with a password, instead of a PIN.
+        #[arg(long)]
+        user: Option<String>,
+        /// Where to keep the token: the OS keyring or a 0600 file (default: the keyring on
+        /// macOS and Windows, the file on Linux).
+        #[arg(long, value_parser = ["keyring", "file"])]
+        store: Option<String>,
+    },
+    /// Print the account's token, or with --server that server's access token, and nothing else.
+    Token {
+        /// The media server (its name, as `servers` lists it) whose token to print.
+        #[arg(long)]
+        server: Option<String>,
+        /// Print `{"token", "expires_at", "expires_in"}` instead (Plex gives account tokens
+        /// no expiry: `null`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The account's media servers, each with the connection that answers first.
+    Servers,
+    /// Who is logged in, and where the token is kept.
+    Status,
+    /// Forget the login (the token stays valid at plex.tv until the device is removed in the
+    /// account's "Authorized Devices").
+    Logout,
+    /// Print the completion script of a shell.
+    Completion {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli::main(TOOL, run(cli))
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Completion { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), TOOL, &mut std::io::stdout());
+        return Ok(());
+    }
+    let tool = Tool::new(TOOL)?;
+    match cli.command {
+        Command::Login { user, store } => {
+            let store = store
+                .as_deref()
+                .and_then(StoreKind::from_name)
+                .unwrap_or_else(StoreKind::default_here);
+            login(&tool, cli.profile, user, store).await
+        }
+        Command::Token { server, json } => {
+            let (_, client, token) = logged_in(&tool, &cli.profile).await?;
+            let token = match server {
+                None => token,
+                Some(name) => {
+                    let server = server_named(&client, &name).await?;
+                    let Some(access_token) = server.access_token else {
+                        return Err(Failure::error(format!(
+                            "plex.tv gives no access token of {name:?}: use the account's"
+                        )));
+                    };
+                    StoredToken::of(&Token::new(access_token))
+                }
+            };
+            cli::print_token(&token, json);
+            Ok(())
+        }
+        Command::Servers => {
+            let (_, client, _) = logged_in(&tool, &cli.profile).await?;
+            let resources = client.resources().await.map_err(|error| failure(&error))?;
+            for server in resources.iter().filter(|resource| resource.is_server()) {
+                let reached = client.connect_within(server, CONNECT_TIMEOUT).await;
+                let connection = match reached {
+                    Ok(connected) => connected
+                        .core()
+                        .server_url(Server::MediaServer)
+                        .map_or_else(|_| "?".to_owned(), str::to_owned),
+                    Err(_) => "unreachable".to_owned(),
+                };
+                println!("{}\t{connection}", server.name);
+            }
+            Ok(())
+        }
+        Command::Status => {
+            let (profile, client, _) = logged_in(&tool, &cli.profile).await?;
+            let details = client.authentication().get_token_details().await;
+            let account = details.map_err(|error| failure(&error))?;
+            println!(
+                "Plex, profile {:?}: logged in as {} ({})",
+                profile.name, account.username, account.email
+            );
+            println!("  token: no expiry (valid until the device is signed out)");
+            println!("  kept in {}", tool.place(&profile));
+            Ok(())
+        }
+        Command::Logout => {
+            if tool.remove_profile(&cli.profile).await? {
+                eprintln!("Logged out of profile {:?}.", cli.profile);
+                Ok(())
+            } else {
+                Err(Failure::login_needed(format!(
+                    "not logged in (profile {:?})",
+                    cli.profile
+                )))
+            }
+        }
+        Command::Completion { .. } => unreachable!("answered above"),
+    }
+}
+
+/// This installation's identity at plex.tv: the profile's client identifier (Plex ties the
+/// token to it).
+fn identity(profile: &Profile) -> Result<ClientIdentity, Failure> {
+    Ok(ClientIdentity::new(profile.setting("client_identifier")?)
+        .product(TOOL)
+        .version(env!("CARGO_PKG_VERSION")))
+}
+
+fn client(profile: &Profile, identity: &ClientIdentity) -> Result<Client, Failure> {
+    let mut builder = identity.builder();
+    if let Some(url) = profile.settings.get("url") {
+        let api = format!("{}/api/v2", url.trim_end_matches('/'));
+        builder = builder
+            .server_url(Server::PlexTv, &api)
+            .server_url(Server::PlexClients, api);
+    }
+    builder.build().map_err(|error| failure(&error))
+}
+
+/// The profile, a client sending its token, and the token.
+async fn logged_in(tool: &Tool, name: &str) -> Result<(Profile, Client, StoredToken), Failure> {
+    let profile = tool.profile(name)?;
+    let identity = identity(&profile)?;
+    let stored = tool.store(profile.store).load(&profile.token_key()).await;
+    let stored = stored
+        .map_err(Failure::error)?
+        .ok_or_else(|| Failure::login_needed(format!("run `{TOOL} login` again")))?;
+    let client = client(&profile, &identity)?.with_token(stored.access_token.clone());
+    Ok((profile, client, stored))
+}
+
+async fn server_named(client: &Client, name: &str) -> Result<plex_auth::models::Resource, Failure> {
+    let resources = client.resources().await.map_err(|error| failure(&error))?;
+    let servers: Vec<_> = resources.into_iter().filter(|r| r.is_server()).collect();
+    let names: Vec<String> = servers.iter().map(|server| server.name.clone()).collect();
+    servers
+        .into_iter()
+        .find(|server| server.name == name)
+        .ok_or_else(|| {
+            Failure::error(format!(
+                "no server named {name:?} (the account's: {})",
+                names.join(", ")
+            ))
+        })
+}
+
+async fn login(
+    tool: &Tool,
+    name: String,
+    user: Option<String>,
+    store: StoreKind,
+) -> Result<(), Failure> {
+    let mut profile = Profile {
+        name,
+        store,
+        login: if user.is_some() { "password" } else { "pin" }.to_owned(),
+        settings: Default::default(),
+    };
+    profile
+        .settings
+        .insert("client_identifier".to_owned(), new_client_identifier());
+    if let Ok(url) = std::env::var(PLEX_TV_URL) {
+        profile.settings.insert("url".to_owned(), url);
+    }
+    let identity = identity(&profile)?;
+    let client = client(&profile, &identity)?;
+    let secrets = tool.store(store);
+    let key = profile.token_key();
+    let saved = |error| Failure::error(error);
+    let username = match (cli::secret_from_env(TOKEN), user) {
+        (Some(token), _) => {
+            profile.login = "token".to_owned();
+            let client = client.with_token(token.clone());
+            let details = client.authentication().get_token_details().await;
+            let account = details.map_err(|error| login_failure(&error))?;
+            let stored = StoredToken::of(&Token::new(token))
+                .with_client_identifier(identity.client_identifier.clone());
+            secrets.save(&key, &stored).await.map_err(saved)?;
+            account.username
+        }
+        (None, user) => {
+            let logged_in = match user {
+                Some(user) => password_login(&client, &user).await?,
+                None => pin_login(&client, &identity).await?,
+            };
+            let save = logged_in.save(&secrets, &key, &identity).await;
+            save.map_err(saved)?;
+            logged_in.account.username
+        }
+    };
+    tool.save_profile(&profile)?;
+    eprintln!(
+        "Logged in to Plex as {username} (profile {:?}); the token is kept in {}.",
+        profile.name,
+        tool.place(&profile)
+    );
+    Ok(())
+}
+
+async fn password_login(client: &Client, user: &str) -> Result<LoggedIn, Failure> {
+    let password = match cli::secret_from_env(PASSWORD) {
+        Some(password) => password,
+        None => cli::prompt_secret(&format!("Password of {user}: ")).await?,
+    };
+    let outcome = client.login(user, password).await;
+    match outcome.map_err(|error| login_failure(&error))? {
+        LoginOutcome::LoggedIn(logged_in) => Ok(*logged_in),
+        LoginOutcome::MfaRequired(pending) => {
+            if !cli::interactive() {
+                return Err(Failure::error(
+                    "the account has two-factor authentication: log in at a terminal",
+                ));
+            }
+            let code = cli::prompt_line("Two-factor code: ").await?;
+            let completed = pending.complete(code).await;
+            completed.map_err(|error| login_failure(&error))
+        }
+        _ => Err(Failure::error("plex.tv answered the sign-in with neither")),
+    }
+}
+
+async fn pin_login(client: &Client, identity: &ClientIdentity) -> Result<LoggedIn, Failure> {
+    let pin = PinLogin::start(client, identity).await;
+    let pin = pin.map_err(|error| login_failure(&error))?;
+    eprintln!(
+        "Open {LINK_URL} and enter the code {}, or open this page:\n  {}",
+        pin.code(),
+        pin.auth_url()
+    );
+    let terminal = std::io::stderr().is_terminal()
+        && std::env::var("TERM").is_ok_and(|term| !term.is_empty() && term != "dumb");
+    if terminal && let Ok(code) = qrcode::QrCode::new(pin.auth_url()) {
+        let picture = code
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build();
+        eprintln!("{picture}");
+    }
+    eprintln!("Waiting for the approval (Ctrl-C to cancel)...");
+    match pin.wait().await.map_err(|error| login_failure(&error))? {
+        PinOutcome::LoggedIn(logged_in) => Ok(*logged_in),
+        PinOutcome::Expired => Err(Failure::error("the code expired: log in again")),
+        PinOutcome::TimedOut => Err(Failure::error("gave up waiting for the approval")),
+        _ => Err(Failure::error("the PIN login ended another way")),
+    }
+}
+
+/// A new client identifier for this installation (not a secret: plex.tv shows it among the
+/// account's devices).
+fn new_client_identifier() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    let first = RandomState::new().hash_one((nanos, std::process::id()));
+    let second = RandomState::new().hash_one(first);
+    format!("{TOOL}-{first:016x}{second:016x}")
+}
+
+/// `error` in one line with Plex's error code, exit code 4 when plex.tv refused the token.
+fn failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
+    let code = error
+        .vendor_code()
+        .map(|code| format!(" (Plex error code {})", code.number()))
+        .unwrap_or_default();
+    let exit = if cli::needs_login(error) || error.status().is_some_and(|s| s.as_u16() == 401) {
+        Exit::LoginNeeded
+    } else {
+        Exit::Error
+    };
+    Failure::new(exit, format!("{error}{code}"))
+}
+
+/// A failure of `login` itself: always exit code 1 (what was just given was refused).
+fn login_failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
+    Failure::new(Exit::Error, failure(error))
+}
