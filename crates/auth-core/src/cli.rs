@@ -119,15 +119,34 @@ pub enum StoreKind {
 }
 
 impl StoreKind {
-    /// The store used when none is chosen: the OS keyring where it keeps secrets across
-    /// sessions (macOS Keychain, Windows Credential Manager), the file store elsewhere. On Linux
-    /// the keyring this crate reaches without system libraries is the kernel's session keyring,
-    /// which forgets everything at logout, so a token saved there would not be there tomorrow.
+    /// Whether the keyring keeps a login from one command to the next here: the macOS
+    /// Keychain and the Windows Credential Manager do. On Linux the keyring this crate reaches
+    /// without system libraries is the kernel's session keyring, which a command started
+    /// without a login session gets afresh and loses at its exit (seen: the next command
+    /// finds nothing), so a CLI cannot keep a login there.
+    pub const KEYRING_KEEPS_LOGINS: bool = cfg!(any(target_os = "macos", target_os = "windows"));
+
+    /// The store used when none is chosen: the OS keyring where it keeps logins
+    /// ([`StoreKind::KEYRING_KEEPS_LOGINS`]), the file store elsewhere.
     pub fn default_here() -> Self {
-        if cfg!(any(target_os = "macos", target_os = "windows")) {
+        if Self::KEYRING_KEEPS_LOGINS {
             Self::Keyring
         } else {
             Self::File
+        }
+    }
+
+    /// The store `--store` named, or [`StoreKind::default_here`]; the keyring where it would
+    /// not keep the login is refused, rather than losing it.
+    pub fn chosen(name: Option<&str>) -> Result<Self, Failure> {
+        match name.map(|name| Self::from_name(name).ok_or(name)) {
+            None => Ok(Self::default_here()),
+            Some(Ok(Self::Keyring)) if !Self::KEYRING_KEEPS_LOGINS => Err(Failure::error(
+                "the OS keyring reachable here (the Linux session keyring) would not keep the \
+                 login for the next command: use --store file (0600 files)",
+            )),
+            Some(Ok(kind)) => Ok(kind),
+            Some(Err(name)) => Err(Failure::error(format!("no store named {name:?}"))),
         }
     }
 
@@ -286,6 +305,19 @@ impl Tool {
         }
         self.write_profiles(&profiles)?;
         Ok(true)
+    }
+
+    /// `logout`: forgets the profile `name` and says so on stderr; exit code 4 when there was
+    /// none.
+    pub async fn logout(&self, name: &str) -> Result<(), Failure> {
+        if self.remove_profile(name).await? {
+            eprintln!("Logged out of profile {name:?}.");
+            Ok(())
+        } else {
+            Err(Failure::login_needed(format!(
+                "not logged in (profile {name:?})"
+            )))
+        }
     }
 
     /// The store of `kind` for this tool.

@@ -198,7 +198,10 @@ async fn refusals_and_cancellations_have_their_exit_codes() {
 
     // The token piped on stdin, as `printf %s "$TOKEN" | emnify-auth login` does.
     let mut piped = setup.command(&["login", "--store", "file"]);
-    piped.stdin(Stdio::piped());
+    piped
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = piped.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     stdin
@@ -283,4 +286,29 @@ async fn the_binary_writes_completion_scripts() {
         assert_eq!(script.status.code(), Some(0), "{shell}");
         assert!(text(&script.stdout).contains("logout"), "{shell}");
     }
+    // Help is no error; a usage error is one (1), not a cancellation (2).
+    let help = setup.run(setup.command(&["--help"])).await;
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("token"));
+    let unknown = setup.run(setup.command(&["tokens"])).await;
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+/// On Linux the keyring reachable without system libraries is the session keyring, which
+/// keeps nothing for the next command: choosing it is refused, before anything is sent.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keyring_that_would_lose_the_login_is_refused() {
+    let setup = Setup::new("keyring", EmnifyConfig::default()).await;
+    let mut login = setup.command(&["login", "--store", "keyring"]);
+    login.env("EMNIFY_APPLICATION_TOKEN", &setup.config.application_token);
+    let login = setup.run(login).await;
+    assert_eq!(login.status.code(), Some(1));
+    assert!(
+        text(&login.stderr).contains("--store file"),
+        "{}",
+        text(&login.stderr)
+    );
+    assert_eq!(setup.fake.logins(), 0);
+    assert!(!setup.dir.join("profiles.json").exists());
 }

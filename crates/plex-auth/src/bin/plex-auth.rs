@@ -53,8 +53,8 @@ enum Command {
         /// Sign in as this account (e-mail or user name) with a password, instead of a PIN.
         #[arg(long)]
         user: Option<String>,
-        /// Where to keep the token: the OS keyring or a 0600 file (default: the keyring on
-        /// macOS and Windows, the file on Linux).
+        /// Where to keep the token: the OS keyring (macOS, Windows: the default there) or
+        /// 0600 files (the default elsewhere).
         #[arg(long, value_parser = ["keyring", "file"])]
         store: Option<String>,
     },
@@ -83,8 +83,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    cli::main(TOOL, run(cli))
+    match Cli::try_parse() {
+        Ok(cli) => cli::main(TOOL, run(cli)),
+        // Help and version on stdout (0); a usage error on stderr is an error (1), as exit
+        // code 2 means cancelled here.
+        Err(usage) => {
+            let _ = usage.print();
+            ExitCode::from(if usage.use_stderr() {
+                Exit::Error as u8
+            } else {
+                0
+            })
+        }
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -95,10 +106,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let tool = Tool::new(TOOL)?;
     match cli.command {
         Command::Login { user, store } => {
-            let store = store
-                .as_deref()
-                .and_then(StoreKind::from_name)
-                .unwrap_or_else(StoreKind::default_here);
+            let store = StoreKind::chosen(store.as_deref())?;
             login(&tool, cli.profile, user, store).await
         }
         Command::Token { server, json } => {
@@ -146,17 +154,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("  kept in {}", tool.place(&profile));
             Ok(())
         }
-        Command::Logout => {
-            if tool.remove_profile(&cli.profile).await? {
-                eprintln!("Logged out of profile {:?}.", cli.profile);
-                Ok(())
-            } else {
-                Err(Failure::login_needed(format!(
-                    "not logged in (profile {:?})",
-                    cli.profile
-                )))
-            }
-        }
+        Command::Logout => tool.logout(&cli.profile).await,
         Command::Completion { .. } => unreachable!("answered above"),
     }
 }

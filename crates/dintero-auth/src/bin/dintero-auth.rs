@@ -1,0 +1,353 @@
+//! `dintero-auth` (feature `cli`): log in to a Dintero account once (an API client's
+//! credentials, and optionally an account user with the code Dintero sends), then print a valid
+//! access token whenever a script needs one, as `gh auth` does. Built on the crate's public API
+//! only.
+
+use std::process::ExitCode;
+
+use auth_core::cli::{self, Exit, Failure, Profile, StoreKind, Tool};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use dintero_auth::auth_core::{StoredToken, Token};
+use dintero_auth::models::{OobChannel, PasswordGrant};
+use dintero_auth::{
+    Client, ClientCredentials, Credentials, ErrorMetadata, LoginOutcome, RefreshToken, Server,
+    TokenProvider, VendorCode,
+};
+
+const TOOL: &str = "dintero-auth";
+/// Where the API client's id is read from, when `--client-id` is not given.
+const CLIENT_ID: &str = "DINTERO_CLIENT_ID";
+/// Where the API client's secret is read from, when it is set.
+const CLIENT_SECRET: &str = "DINTERO_CLIENT_SECRET";
+/// Where the password of `login --user` is read from, when it is set.
+const PASSWORD: &str = "DINTERO_PASSWORD";
+/// Another Dintero API than `https://api.dintero.com/v1` (kept with the profile at login).
+const API_URL: &str = "DINTERO_API_URL";
+
+/// Log in to a Dintero account once; print a valid access token for scripts.
+///
+/// `curl -H "Authorization: Bearer $(dintero-auth token)" https://api.dintero.com/v1/...`
+#[derive(Debug, Parser)]
+#[command(name = TOOL, version)]
+struct Cli {
+    /// The login to use: several sit side by side (test and production accounts, say).
+    #[arg(
+        long,
+        global = true,
+        default_value = "default",
+        env = "DINTERO_AUTH_PROFILE"
+    )]
+    profile: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where Dintero sends an account user's one-time code.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Channel {
+    /// A text message.
+    Sms,
+    /// An e-mail.
+    Email,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Log in with an API client of the account (its secret from $DINTERO_CLIENT_SECRET, or
+    /// asked for without echo); with --user, as an account user too (a password from
+    /// $DINTERO_PASSWORD or asked for, then the code Dintero sends by SMS or e-mail).
+    Login {
+        /// The account: `T` and its number for a test account, `P` for production.
+        #[arg(long, env = "DINTERO_ACCOUNT_ID")]
+        account: String,
+        /// The API client's id (or $DINTERO_CLIENT_ID).
+        #[arg(long, env = CLIENT_ID)]
+        client_id: String,
+        /// Log in as this account user (e-mail) with a password, for the user's own tokens.
+        #[arg(long)]
+        user: Option<String>,
+        /// Where the user's one-time code is sent (asked for when not given).
+        #[arg(long, value_enum)]
+        mfa_channel: Option<Channel>,
+        /// Where to keep the token: the OS keyring (macOS, Windows: the default there) or
+        /// 0600 files (the default elsewhere).
+        #[arg(long, value_parser = ["keyring", "file"])]
+        store: Option<String>,
+    },
+    /// Print a valid access token (renewed first when needed), and nothing else.
+    Token {
+        /// Print `{"token", "expires_at", "expires_in"}` instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who is logged in, until when, and where the token is kept.
+    Status,
+    /// Forget the login (Dintero has no operation that revokes an access token: it expires).
+    Logout,
+    /// Print the completion script of a shell.
+    Completion {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// What `login` was given.
+struct LoginArgs {
+    account: String,
+    client_id: String,
+    user: Option<String>,
+    channel: Option<Channel>,
+    store: StoreKind,
+}
+
+fn main() -> ExitCode {
+    match Cli::try_parse() {
+        Ok(cli) => cli::main(TOOL, run(cli)),
+        // Help and version on stdout (0); a usage error on stderr is an error (1), as exit
+        // code 2 means cancelled here.
+        Err(usage) => {
+            let _ = usage.print();
+            ExitCode::from(if usage.use_stderr() {
+                Exit::Error as u8
+            } else {
+                0
+            })
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Completion { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), TOOL, &mut std::io::stdout());
+        return Ok(());
+    }
+    let tool = Tool::new(TOOL)?;
+    match cli.command {
+        Command::Login {
+            account,
+            client_id,
+            user,
+            mfa_channel,
+            store,
+        } => {
+            let args = LoginArgs {
+                account,
+                client_id,
+                user,
+                channel: mfa_channel,
+                store: StoreKind::chosen(store.as_deref())?,
+            };
+            login(&tool, cli.profile, args).await
+        }
+        Command::Token { json } => {
+            let profile = tool.profile(&cli.profile)?;
+            cli::print_token(&fresh_token(&tool, &profile).await?, json);
+            Ok(())
+        }
+        Command::Status => status(&tool, &tool.profile(&cli.profile)?).await,
+        Command::Logout => tool.logout(&cli.profile).await,
+        Command::Completion { .. } => unreachable!("answered above"),
+    }
+}
+
+fn base_client(profile: &Profile) -> Result<Client, Failure> {
+    let built = match profile.settings.get("url") {
+        Some(url) => Client::builder().server_url(Server::Api, url).build(),
+        None => Client::new(Credentials::None),
+    };
+    built.map_err(|error| failure(&error))
+}
+
+/// The audience of the account's tokens: the account's URL on the API.
+fn audience(profile: &Profile) -> Result<String, Failure> {
+    let api = profile
+        .settings
+        .get("url")
+        .map_or(Server::Api.spec_url(), String::as_str);
+    Ok(format!(
+        "{}/accounts/{}",
+        api.trim_end_matches('/'),
+        profile.setting("account")?
+    ))
+}
+
+/// The API client's own tokens, from its id and `secret`.
+fn api_client(
+    base: &Client,
+    profile: &Profile,
+    secret: dintero_auth::Secret,
+) -> Result<ClientCredentials, Failure> {
+    Ok(ClientCredentials::new(
+        base,
+        profile.setting("account")?,
+        profile.setting("client_id")?,
+        secret,
+        audience(profile)?,
+    ))
+}
+
+async fn login(tool: &Tool, name: String, args: LoginArgs) -> Result<(), Failure> {
+    let mut profile = Profile {
+        name,
+        store: args.store,
+        login: if args.user.is_some() {
+            "password"
+        } else {
+            "client-credentials"
+        }
+        .to_owned(),
+        settings: [
+            ("account".to_owned(), args.account.clone()),
+            ("client_id".to_owned(), args.client_id.clone()),
+        ]
+        .into(),
+    };
+    if let Ok(url) = std::env::var(API_URL) {
+        profile.settings.insert("url".to_owned(), url);
+    }
+    let secret = match cli::secret_from_env(CLIENT_SECRET) {
+        Some(secret) => secret,
+        None => cli::prompt_secret(&format!("Secret of API client {}: ", args.client_id)).await?,
+    };
+    let base = base_client(&profile)?;
+    let credentials = api_client(&base, &profile, secret.clone())?;
+    let token = cli::obtain(&credentials, login_failure).await?;
+    let token = match &args.user {
+        None => StoredToken::of(&token),
+        Some(user) => {
+            let api = base.with_token_provider(credentials);
+            let token = user_login(&api, &profile, user, args.channel).await?;
+            profile.settings.insert("user".to_owned(), user.clone());
+            StoredToken::of(&token)
+        }
+    };
+    let secrets = tool.store(profile.store);
+    let saved = secrets.save(&profile.token_key(), &token).await;
+    saved.map_err(Failure::error)?;
+    let credential = StoredToken::of(&Token::new(secret));
+    let saved = secrets.save(&profile.credential_key(), &credential).await;
+    saved.map_err(Failure::error)?;
+    tool.save_profile(&profile)?;
+    let who = args.user.as_deref().unwrap_or("the API client");
+    eprintln!(
+        "Logged in to Dintero account {} as {who} (profile {:?}); the token is kept in {}.",
+        args.account,
+        profile.name,
+        tool.place(&profile)
+    );
+    Ok(())
+}
+
+/// The account user's login on `api` (a client sending the API client's token), with the
+/// one-time code when the user has MFA: the user's token, with its refresh token.
+async fn user_login(
+    api: &Client,
+    profile: &Profile,
+    user: &str,
+    channel: Option<Channel>,
+) -> Result<std::sync::Arc<Token>, Failure> {
+    let password = match cli::secret_from_env(PASSWORD) {
+        Some(password) => password,
+        None => cli::prompt_secret(&format!("Password of {user}: ")).await?,
+    };
+    let grant = PasswordGrant::new(user, password, audience(profile)?);
+    let outcome = api.login(profile.setting("account")?, grant).await;
+    let logged_in = match outcome.map_err(|error| login_failure(&error))? {
+        LoginOutcome::LoggedIn(client) => client,
+        LoginOutcome::MfaRequired(pending) => {
+            if !cli::interactive() {
+                return Err(Failure::error(
+                    "the user has MFA: log in at a terminal to give the code",
+                ));
+            }
+            let channel = match channel {
+                Some(channel) => channel,
+                None => loop {
+                    let answer = cli::prompt_line("Send the code by sms or email? ").await?;
+                    if let Ok(channel) = Channel::from_str(&answer, true) {
+                        break channel;
+                    }
+                },
+            };
+            let channel = match channel {
+                Channel::Sms => OobChannel::Sms,
+                Channel::Email => OobChannel::Email,
+            };
+            let challenge = pending.challenge(channel).await;
+            let challenge = challenge.map_err(|error| login_failure(&error))?;
+            let code = cli::prompt_line("Code Dintero sent: ").await?;
+            let completed = challenge.complete(code).await;
+            completed.map_err(|error| login_failure(&error))?
+        }
+        _ => return Err(Failure::error("Dintero answered the login with neither")),
+    };
+    logged_in
+        .token()
+        .await
+        .map_err(|error| login_failure(&error))
+}
+
+/// The profile's token, renewed first when it is about to expire (and kept again).
+async fn fresh_token(tool: &Tool, profile: &Profile) -> Result<StoredToken, Failure> {
+    let secrets = tool.store(profile.store);
+    let relogin = || Failure::login_needed(format!("run `{TOOL} login` again"));
+    let credential = secrets.load(&profile.credential_key()).await;
+    let credential = credential.map_err(Failure::error)?.ok_or_else(relogin)?;
+    let base = base_client(profile)?;
+    let credentials = api_client(&base, profile, credential.access_token)?;
+    let provider: Box<dyn TokenProvider> = match profile.login.as_str() {
+        "client-credentials" => Box::new(credentials),
+        "password" => {
+            let stored = secrets.load(&profile.token_key()).await;
+            let stored = stored.map_err(Failure::error)?.ok_or_else(relogin)?;
+            let refresh_token = stored.refresh_token.ok_or_else(relogin)?;
+            let api = base.with_token_provider(credentials);
+            Box::new(RefreshToken::new(
+                &api,
+                profile.setting("account")?,
+                refresh_token,
+            ))
+        }
+        other => return Err(Failure::error(format!("unknown login kind {other:?}"))),
+    };
+    cli::fresh_token(&*secrets, &profile.token_key(), &*provider, failure).await
+}
+
+async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
+    let token = fresh_token(tool, profile).await?;
+    let who = match profile.settings.get("user") {
+        Some(user) => format!("account user {user}"),
+        None => format!("API client {}", profile.setting("client_id")?),
+    };
+    println!(
+        "Dintero account {}, profile {:?}: logged in as {who}",
+        profile.setting("account")?,
+        profile.name
+    );
+    if let Some(url) = profile.settings.get("url") {
+        println!("  API: {url}");
+    }
+    println!("  access token expires {}", cli::expiry_in_words(&token));
+    println!("  kept in {}", tool.place(profile));
+    Ok(())
+}
+
+/// `error` in one line with Dintero's error code, exit code 4 when Dintero refused the stored
+/// credential (a new login mends it).
+fn failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
+    let code = error
+        .vendor_code()
+        .map(|code| format!(" (Dintero error code {})", code.as_str()))
+        .unwrap_or_default();
+    let exit = if cli::needs_login(error) {
+        Exit::LoginNeeded
+    } else {
+        Exit::Error
+    };
+    Failure::new(exit, format!("{error}{code}"))
+}
+
+/// A failure of `login` itself: always exit code 1 (what was just given was refused).
+fn login_failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
+    Failure::new(Exit::Error, failure(error))
+}
