@@ -1,11 +1,26 @@
 //! `cargo run --example tour`: every operation of every vendor, against local fakes (or the
-//! servers named by `EMNIFY_BASE_URL`, `DINTERO_BASE_URL`, `PLEX_TV_BASE_URL`/`PLEX_SERVER_URL`).
+//! servers named by `EMNIFY_BASE_URL`, `DINTERO_BASE_URL`, `PLEX_TV_BASE_URL`/`PLEX_SERVER_URL`),
+//! then `login` and `token` of each vendor's command line against fakes of their own.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let report = match workspace_tests::tour::run().await {
+    let binaries = match command_lines() {
+        Ok(binaries) => binaries,
+        Err(error) => {
+            eprintln!("could not build the command lines: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let tours = async {
+        let mut report = workspace_tests::tour::run().await?;
+        let shell = workspace_tests::tour::shell::run(&binaries).await?;
+        report.rows.extend(shell.rows);
+        std::io::Result::Ok(report)
+    };
+    let report = match tours.await {
         Ok(report) => report,
         Err(error) => {
             eprintln!("could not start the fakes: {error}");
@@ -27,4 +42,24 @@ async fn main() -> ExitCode {
         println!("\nsome steps failed");
         ExitCode::FAILURE
     }
+}
+
+/// Builds the three binaries (feature `cli`) beside this example; the directory they are in.
+fn command_lines() -> std::io::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = Command::new(cargo)
+        .args(["build", "--quiet", "--bins", "--features"])
+        .arg("emnify-auth/cli,dintero-auth/cli,plex-auth/cli")
+        .args(["-p", "emnify-auth", "-p", "dintero-auth", "-p", "plex-auth"])
+        .status()?;
+    if !built.success() {
+        return Err(std::io::Error::other(format!("cargo build: {built}")));
+    }
+    // This example is target/<profile>/examples/tour; the binaries are in target/<profile>.
+    let example = std::env::current_exe()?;
+    example
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(PathBuf::from)
+        .ok_or_else(|| std::io::Error::other("no directory above the example"))
 }

@@ -1,7 +1,8 @@
 //! The `cli` feature: what the vendor crates' command lines share, so that each binary writes
 //! only its vendor's logins. Profiles (the non-secret settings of a login, one JSON file per
 //! tool), the token store each profile uses (the OS keyring or the 0600 file store), prompts
-//! (secrets read without echo), the exit codes scripts branch on, and the one-line error.
+//! (secrets read without echo), the exit codes scripts branch on, and the one-line error. It
+//! uses the errors, secrets and token stores; nothing here knows a vendor.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -41,7 +41,7 @@ impl Setup {
             .args(args)
             .env_clear()
             .env("DINTERO_AUTH_CONFIG_DIR", &self.dir)
-            .env("DINTERO_API_URL", self.server.url())
+            .env("DINTERO_BASE_URL", self.server.url())
             .env("DINTERO_ACCOUNT_ID", &self.config.account_id)
             .env("DINTERO_CLIENT_ID", &self.config.client_id)
             .stdin(Stdio::null());

@@ -42,7 +42,7 @@ impl Setup {
             .args(args)
             .env_clear()
             .env("EMNIFY_AUTH_CONFIG_DIR", &self.dir)
-            .env("EMNIFY_API_URL", self.server.url())
+            .env("EMNIFY_BASE_URL", self.server.url())
             .stdin(Stdio::null());
         command
     }

@@ -42,7 +42,10 @@ impl Setup {
             .args(args)
             .env_clear()
             .env("PLEX_AUTH_CONFIG_DIR", &self.dir)
-            .env("PLEX_TV_URL", self.servers.plex_tv.url())
+            .env(
+                "PLEX_TV_BASE_URL",
+                format!("{}/api/v2", self.servers.plex_tv.url()),
+            )
             .stdin(Stdio::null());
         command
     }

@@ -22,7 +22,7 @@ const CLIENT_SECRET: &str = "DINTERO_CLIENT_SECRET";
 /// Where the password of `login --user` is read from, when it is set.
 const PASSWORD: &str = "DINTERO_PASSWORD";
 /// Another Dintero API than `https://api.dintero.com/v1` (kept with the profile at login).
-const API_URL: &str = "DINTERO_API_URL";
+const API_URL: &str = "DINTERO_BASE_URL";
 
 /// Log in to a Dintero account once; print a valid access token for scripts.
 ///

@@ -17,7 +17,7 @@ const APPLICATION_TOKEN: &str = "EMNIFY_APPLICATION_TOKEN";
 /// Where the password of `login --user` is read from, when it is set.
 const PASSWORD: &str = "EMNIFY_PASSWORD";
 /// Another emnify API than `https://cdn.emnify.net` (kept with the profile at login).
-const API_URL: &str = "EMNIFY_API_URL";
+const API_URL: &str = "EMNIFY_BASE_URL";
 
 /// Log in to emnify once; print a valid auth token for scripts.
 ///

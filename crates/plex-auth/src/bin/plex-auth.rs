@@ -21,8 +21,9 @@ const TOOL: &str = "plex-auth";
 const TOKEN: &str = "PLEX_TOKEN";
 /// Where the password of `login --user` is read from, when it is set.
 const PASSWORD: &str = "PLEX_PASSWORD";
-/// Another plex.tv than `https://plex.tv` (kept with the profile at login).
-const PLEX_TV_URL: &str = "PLEX_TV_URL";
+/// Another plex.tv API than `https://plex.tv/api/v2`, for plex.tv's and its client
+/// authentication service's operations (kept with the profile at login).
+const PLEX_TV_BASE_URL: &str = "PLEX_TV_BASE_URL";
 /// How long `servers` waits for each connection of a server.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -169,10 +170,9 @@ fn identity(profile: &Profile) -> Result<ClientIdentity, Failure> {
 
 fn client(profile: &Profile, identity: &ClientIdentity) -> Result<Client, Failure> {
     let mut builder = identity.builder();
-    if let Some(url) = profile.settings.get("url") {
-        let api = format!("{}/api/v2", url.trim_end_matches('/'));
+    if let Some(api) = profile.settings.get("url") {
         builder = builder
-            .server_url(Server::PlexTv, &api)
+            .server_url(Server::PlexTv, api)
             .server_url(Server::PlexClients, api);
     }
     builder.build().map_err(|error| failure(&error))
@@ -220,7 +220,7 @@ async fn login(
     profile
         .settings
         .insert("client_identifier".to_owned(), new_client_identifier());
-    if let Ok(url) = std::env::var(PLEX_TV_URL) {
+    if let Ok(url) = std::env::var(PLEX_TV_BASE_URL) {
         profile.settings.insert("url".to_owned(), url);
     }
     let identity = identity(&profile)?;

@@ -19,6 +19,8 @@ use crate::fakes::emnify::{EmnifyConfig, EmnifyFake};
 use crate::fakes::plex::{PlexConfig, PlexFake};
 use crate::fakes::{Server, unix_now};
 
+pub mod shell;
+
 /// One step of the tour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
