@@ -229,6 +229,18 @@ async fn dintero_aid_auths_oauth_exchange_token_post() {
 
 #[tokio::test]
 #[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn dintero_aid_auths_oauth_revoke_post() {
+    let body = dintero_models::RevokeToken::new("refresh-token");
+    accepted(
+        dintero(Credentials::bearer("account-jwt"))
+            .authentication()
+            .aid_auths_oauth_revoke_post("T00000000", &body)
+            .await,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn dintero_aid_auth_mfa_challenge_post() {
     let body = dintero_models::AuthChallenge::new("mfa")
         .with_oob_channel(dintero_models::OobChannel::Email);

@@ -367,3 +367,51 @@ async fn exchange_token_trades_a_partner_token_for_a_sub_account_token() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn revoke_invalidates_a_refresh_token_with_the_account_token() {
+    use dintero_auth::errors::AidAuthsOauthRevokePostError;
+    use dintero_auth::models::RevokeToken;
+    let server = MockServer::start_async().await;
+    let revoked = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/accounts/T00000000/auth/revoke")
+                .header("authorization", format!("Bearer {JWT}"))
+                .header("content-type", "application/json")
+                .json_body(json!({"token": "the-refresh-token"}));
+            // The answer is not read: an empty body is as good as `{}`.
+            then.status(200);
+        })
+        .await;
+    let client = dintero(&server.base_url(), Credentials::bearer(JWT));
+    client
+        .authentication()
+        .aid_auths_oauth_revoke_post("T00000000", &RevokeToken::new("the-refresh-token"))
+        .await
+        .unwrap();
+    revoked.assert_async().await;
+
+    let unauthorized = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/accounts/T00000001/auth/revoke");
+            then.status(401)
+                .json_body(json!({"error": {"code": "unauthorized", "message": "invalid JWT"}}));
+        })
+        .await;
+    let error = client
+        .authentication()
+        .aid_auths_oauth_revoke_post("T00000001", &RevokeToken::new("the-refresh-token"))
+        .await
+        .unwrap_err();
+    unauthorized.assert_async().await;
+    assert!(
+        matches!(
+            error.documented(),
+            Some(AidAuthsOauthRevokePostError::Unauthorized(_))
+        ),
+        "{error:?}"
+    );
+    // The refresh token is a secret: no error or debug output shows it.
+    assert!(!format!("{error} {error:?}").contains("the-refresh-token"));
+}

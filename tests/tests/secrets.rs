@@ -184,7 +184,7 @@ fn dintero_models_redact_secrets() {
         printers!(dintero_auth::models;
             ChallengeType, OobChannel, BindingMethod, Challenge, AuthChallenge, MfaRecovery,
             ChallengeResponse, RecoveryChallengeResponse, AuthToken, AccountUserTokenGrant, AuthorizationCodeGrant, IdentType,
-            ClientCredentialsGrant, MfaOobGrant, PasswordGrant, RefreshTokenGrant, ExchangeToken, AccessToken, TokenType, ErrorResponse,
+            ClientCredentialsGrant, MfaOobGrant, PasswordGrant, RefreshTokenGrant, ExchangeToken, RevokeToken, AccessToken, TokenType, ErrorResponse,
             ErrorDetail,
         ),
     );

@@ -1,6 +1,7 @@
 //! A local, stateful fake of Dintero's API for your own tests (the `testing` feature), served on
 //! 127.0.0.1 on a free port: client-credentials, password, refresh-token and account-user-token
-//! grants, access tokens that really expire, the MFA out-of-band challenge and recovery, and
+//! grants, access tokens that really expire, refresh tokens that can be revoked, the MFA
+//! out-of-band challenge and recovery, and
 //! checkout sessions at `POST /sessions-profile` (of [`Server::Checkout`](crate::Server::Checkout),
 //! served at the same URL).
 //!
@@ -268,6 +269,17 @@ impl DinteroFake {
         self.token(&mut state, Grantee::Client, false)
     }
 
+    /// Forgets a refresh token. An unknown one is no error (as OAuth's revocation, RFC 7009,
+    /// answers it): the caller's aim, that it cannot be used, holds.
+    fn revoke(&self, request: &Request) -> Reply {
+        let body = request.json();
+        let Some(token) = body["token"].as_str() else {
+            return error(400, "invalid_request", "token is required");
+        };
+        self.state().refresh_tokens.revoke(token);
+        Reply::json(200, json!({}))
+    }
+
     fn grant(&self, request: &Request) -> Reply {
         let mut state = self.state();
         state.token_requests += 1;
@@ -431,6 +443,11 @@ fn routes() -> Routes<DinteroFake> {
         "POST",
         "/accounts/{account}/auth/exchange_token",
         |fake, request, params| fake.secured(request, params, DinteroFake::exchange),
+    )
+    .route(
+        "POST",
+        "/accounts/{account}/auth/revoke",
+        |fake, request, params| fake.secured(request, params, DinteroFake::revoke),
     )
     .route(
         "POST",

@@ -538,7 +538,11 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
         ),
     }
     let Some((username, password)) = user else {
-        for operation in ["aid_auth_mfa_challenge_post", "aid_auth_mfa_recovery_post"] {
+        for operation in [
+            "aid_auth_mfa_challenge_post",
+            "aid_auth_mfa_recovery_post",
+            REVOKE,
+        ] {
             report.skip(V, operation, "set DINTERO_USERNAME and DINTERO_PASSWORD");
         }
         return Ok(());
@@ -577,9 +581,13 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
                 .await;
                 if let Some(user) = user {
                     account_user_token(report, &base, &account, &user).await;
+                    revoke_refresh_token(report, &bearer, &account, &user).await;
                 }
             }
-            None => report.skip(V, TOKEN, "set DINTERO_BINDING_CODE to complete mfa_oob"),
+            None => {
+                report.skip(V, TOKEN, "set DINTERO_BINDING_CODE to complete mfa_oob");
+                report.skip(V, REVOKE, "needs the user's login (DINTERO_BINDING_CODE)");
+            }
         }
     }
 
@@ -598,6 +606,37 @@ async fn dintero_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result
     )
     .await;
     Ok(())
+}
+
+/// The revocation of refresh tokens, in the tour.
+const REVOKE: &str = "aid_auths_oauth_revoke_post";
+
+/// The user's session ends: the API client revokes the refresh token the user's login got.
+async fn revoke_refresh_token(
+    report: &mut Report,
+    bearer: &dintero_auth::Client,
+    account: &str,
+    user: &dintero_auth::Client,
+) {
+    let refresh_token = match user.token().await {
+        Ok(token) => token.refresh_token().cloned(),
+        Err(_) => None,
+    };
+    let Some(refresh_token) = refresh_token else {
+        report.skip("dintero", REVOKE, "the login gave no refresh token");
+        return;
+    };
+    let body = dintero_auth::models::RevokeToken::new(refresh_token);
+    step(
+        report,
+        "dintero",
+        REVOKE,
+        bearer
+            .authentication()
+            .aid_auths_oauth_revoke_post(account, &body),
+        |_| (200, "the user's refresh token revoked".into()),
+    )
+    .await;
 }
 
 /// The `account_user_token` grant: the logged-in user's own token as the bearer.
