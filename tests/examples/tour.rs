@@ -45,15 +45,28 @@ async fn main() -> ExitCode {
 }
 
 /// Builds the three binaries (feature `cli`) beside this example; the directory they are in.
+/// One build per crate: `--features <crate>/cli` for several crates at once does not satisfy
+/// their binaries' `required-features`.
 fn command_lines() -> std::io::Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--quiet", "--bins", "--features"])
-        .arg("emnify-auth/cli,dintero-auth/cli,plex-auth/cli")
-        .args(["-p", "emnify-auth", "-p", "dintero-auth", "-p", "plex-auth"])
-        .status()?;
-    if !built.success() {
-        return Err(std::io::Error::other(format!("cargo build: {built}")));
+    for tool in ["emnify-auth", "dintero-auth", "plex-auth"] {
+        let built = Command::new(&cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--features",
+                "cli",
+                "-p",
+                tool,
+                "--bin",
+                tool,
+            ])
+            .status()?;
+        if !built.success() {
+            return Err(std::io::Error::other(format!(
+                "cargo build of {tool}: {built}"
+            )));
+        }
     }
     // This example is target/<profile>/examples/tour; the binaries are in target/<profile>.
     let example = std::env::current_exe()?;

@@ -344,6 +344,33 @@ impl Tool {
     }
 }
 
+/// `error` in one line, with `code` (the vendor's error code, in words) after it. Exit code 4
+/// when only a new login mends it: the vendor refused what the stored login obtains tokens
+/// with ([`needs_login`]), or answered 401 to the stored token; 1 otherwise.
+pub fn failure<E>(error: &E, code: Option<String>) -> Failure
+where
+    E: crate::ErrorMetadata + std::error::Error + 'static,
+{
+    let refused = error.status() == Some(reqwest::StatusCode::UNAUTHORIZED);
+    let exit = if needs_login(error) || refused {
+        Exit::LoginNeeded
+    } else {
+        Exit::Error
+    };
+    match code {
+        Some(code) => Failure::new(exit, format!("{error} ({code})")),
+        None => Failure::new(exit, error),
+    }
+}
+
+/// The same for `login` itself: always exit code 1, as what was just given was refused.
+pub fn login_failure<E>(error: &E, code: Option<String>) -> Failure
+where
+    E: crate::ErrorMetadata + std::error::Error + 'static,
+{
+    Failure::new(Exit::Error, failure(error, code))
+}
+
 /// Whether `error` is the vendor refusing what a stored login obtains tokens with (or a token
 /// request that needs a person), which only a new login mends: exit code 4.
 pub fn needs_login(error: &(dyn std::error::Error + 'static)) -> bool {

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dintero_auth::testing::{DinteroConfig, DinteroFake, Server};
+use dintero_auth::{
+    ClientCredentials, FileTokenStore, RefreshToken, TokenErrorKind, TokenProvider, TokenStore,
+};
 use rexpect::process::wait::WaitStatus;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_dintero-auth");
@@ -148,6 +151,31 @@ async fn an_account_user_logs_in_with_the_code_dintero_sends() {
     assert!(setup.fake.token_requests() > requests, "renewed");
     let status = setup.run(setup.command(&["status"])).await;
     assert!(text(&status.stdout).contains("account user user@example.org"));
+
+    // `logout` revokes the user's refresh token at Dintero: it no longer gives tokens.
+    let kept = FileTokenStore::new(setup.dir.join("tokens"));
+    let kept = kept.load("default").await.unwrap().unwrap();
+    let refresh_token = kept
+        .refresh_token
+        .expect("the user's refresh token is kept");
+    let logout = setup.run(setup.command(&["logout"])).await;
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+    assert!(text(&logout.stderr).contains("revoked at Dintero"));
+    let base = dintero_auth::testing::builder(&setup.server)
+        .build()
+        .unwrap();
+    let api = base.with_token_provider(ClientCredentials::new(
+        &base,
+        &setup.config.account_id,
+        &setup.config.client_id,
+        setup.config.client_secret.clone(),
+        "aud",
+    ));
+    let refused = RefreshToken::new(&api, &setup.config.account_id, refresh_token)
+        .fetch()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), TokenErrorKind::Rejected, "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use auth_core::cli::{self, Exit, Failure, Profile, StoreKind, Tool};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use dintero_auth::auth_core::{StoredToken, Token};
-use dintero_auth::models::{OobChannel, PasswordGrant};
+use dintero_auth::models::{OobChannel, PasswordGrant, RevokeToken};
 use dintero_auth::{
     Client, ClientCredentials, Credentials, ErrorMetadata, LoginOutcome, RefreshToken, Server,
     TokenProvider, VendorCode,
@@ -82,7 +82,8 @@ enum Command {
     },
     /// Who is logged in, until when, and where the token is kept.
     Status,
-    /// Forget the login (Dintero has no operation that revokes an access token: it expires).
+    /// Forget the login; an account user's refresh token is revoked at Dintero first (access
+    /// tokens cannot be revoked: they expire).
     Logout,
     /// Print the completion script of a shell.
     Completion {
@@ -145,7 +146,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Status => status(&tool, &tool.profile(&cli.profile)?).await,
-        Command::Logout => tool.logout(&cli.profile).await,
+        Command::Logout => logout(&tool, &cli.profile).await,
         Command::Completion { .. } => unreachable!("answered above"),
     }
 }
@@ -313,6 +314,51 @@ async fn fresh_token(tool: &Tool, profile: &Profile) -> Result<StoredToken, Fail
     cli::fresh_token(&*secrets, &profile.token_key(), &*provider, failure).await
 }
 
+/// `logout`: the user's refresh token revoked (when the profile has one), then the login
+/// forgotten, even when the revocation failed (which is then the command's error).
+async fn logout(tool: &Tool, name: &str) -> Result<(), Failure> {
+    let revoked = match tool.profile(name) {
+        Ok(profile) if profile.login == "password" => Some(revoke(tool, &profile).await),
+        _ => None,
+    };
+    tool.logout(name).await?;
+    match revoked {
+        Some(Err(failure)) => Err(Failure::new(
+            failure.exit(),
+            format!("forgotten here, but the refresh token was not revoked: {failure}"),
+        )),
+        Some(Ok(())) => {
+            eprintln!("The user's refresh token is revoked at Dintero.");
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Revokes the refresh token kept for `profile`, with the API client's token.
+async fn revoke(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
+    let secrets = tool.store(profile.store);
+    let kept = secrets.load(&profile.token_key()).await;
+    let Some(refresh_token) = kept
+        .map_err(Failure::error)?
+        .and_then(|kept| kept.refresh_token)
+    else {
+        return Ok(());
+    };
+    let credential = secrets.load(&profile.credential_key()).await;
+    let credential = credential
+        .map_err(Failure::error)?
+        .ok_or_else(|| Failure::login_needed("the API client's secret is not kept"))?;
+    let base = base_client(profile)?;
+    let api = base.with_token_provider(api_client(&base, profile, credential.access_token)?);
+    let body = RevokeToken::new(refresh_token);
+    let revoked = api
+        .authentication()
+        .aid_auths_oauth_revoke_post(profile.setting("account")?, &body)
+        .await;
+    revoked.map_err(|error| failure(&error))
+}
+
 async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
     let token = fresh_token(tool, profile).await?;
     let who = match profile.settings.get("user") {
@@ -332,22 +378,18 @@ async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `error` in one line with Dintero's error code, exit code 4 when Dintero refused the stored
-/// credential (a new login mends it).
+/// `error` in one line with the vendor's error code (`auth_core::cli::failure`).
 fn failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
-    let code = error
-        .vendor_code()
-        .map(|code| format!(" (Dintero error code {})", code.as_str()))
-        .unwrap_or_default();
-    let exit = if cli::needs_login(error) {
-        Exit::LoginNeeded
-    } else {
-        Exit::Error
-    };
-    Failure::new(exit, format!("{error}{code}"))
+    cli::failure(error, code_of(error))
 }
 
-/// A failure of `login` itself: always exit code 1 (what was just given was refused).
+/// A failure of `login` itself (`auth_core::cli::login_failure`).
 fn login_failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
-    Failure::new(Exit::Error, failure(error))
+    cli::login_failure(error, code_of(error))
+}
+
+fn code_of(error: &impl ErrorMetadata) -> Option<String> {
+    error
+        .vendor_code()
+        .map(|code| format!("Dintero error code {}", code.as_str()))
 }

@@ -244,22 +244,18 @@ async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `error` in one line with emnify's error code, exit code 4 when the vendor refused the
-/// stored credential (a new login mends it).
+/// `error` in one line with the vendor's error code (`auth_core::cli::failure`).
 fn failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
-    let code = error
-        .vendor_code()
-        .map(|code| format!(" (emnify error code {})", code.number()))
-        .unwrap_or_default();
-    let exit = if cli::needs_login(error) {
-        Exit::LoginNeeded
-    } else {
-        Exit::Error
-    };
-    Failure::new(exit, format!("{error}{code}"))
+    cli::failure(error, code_of(error))
 }
 
-/// A failure of `login` itself: always exit code 1 (the credential just given was refused).
+/// A failure of `login` itself (`auth_core::cli::login_failure`).
 fn login_failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
-    Failure::new(Exit::Error, failure(error))
+    cli::login_failure(error, code_of(error))
+}
+
+fn code_of(error: &impl ErrorMetadata) -> Option<String> {
+    error
+        .vendor_code()
+        .map(|code| format!("emnify error code {}", code.number()))
 }

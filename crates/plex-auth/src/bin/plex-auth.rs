@@ -317,21 +317,18 @@ fn new_client_identifier() -> String {
     format!("{TOOL}-{first:016x}{second:016x}")
 }
 
-/// `error` in one line with Plex's error code, exit code 4 when plex.tv refused the token.
+/// `error` in one line with the vendor's error code (`auth_core::cli::failure`).
 fn failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
-    let code = error
-        .vendor_code()
-        .map(|code| format!(" (Plex error code {})", code.number()))
-        .unwrap_or_default();
-    let exit = if cli::needs_login(error) || error.status().is_some_and(|s| s.as_u16() == 401) {
-        Exit::LoginNeeded
-    } else {
-        Exit::Error
-    };
-    Failure::new(exit, format!("{error}{code}"))
+    cli::failure(error, code_of(error))
 }
 
-/// A failure of `login` itself: always exit code 1 (what was just given was refused).
+/// A failure of `login` itself (`auth_core::cli::login_failure`).
 fn login_failure<E: ErrorMetadata + std::error::Error + 'static>(error: &E) -> Failure {
-    Failure::new(Exit::Error, failure(error))
+    cli::login_failure(error, code_of(error))
+}
+
+fn code_of(error: &impl ErrorMetadata) -> Option<String> {
+    error
+        .vendor_code()
+        .map(|code| format!("Plex error code {}", code.number()))
 }
