@@ -438,7 +438,13 @@ pub async fn prompt_secret(prompt: &str) -> Result<Secret, Failure> {
         match answer {
             Ok(secret) if secret.is_empty() => Err(Failure::cancelled()),
             Ok(secret) => Ok(Secret::from(secret)),
-            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+            // Ctrl-D on an empty line, or Ctrl-C (the terminal is restored before either).
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Interrupted
+                ) =>
+            {
                 Err(Failure::cancelled())
             }
             Err(error) => Err(Failure::error(format!("cannot read the secret: {error}"))),

@@ -312,3 +312,25 @@ async fn the_keyring_that_would_lose_the_login_is_refused() {
     assert_eq!(setup.fake.logins(), 0);
     assert!(!setup.dir.join("profiles.json").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_at_the_password_prompt_cancels() {
+    let setup = Setup::new("ctrl-c", EmnifyConfig::default()).await;
+    let mut command = setup.command(&["login", "--store", "file", "--user", "someone"]);
+    command.stdin(Stdio::inherit());
+    let status = tokio::task::spawn_blocking(move || {
+        let mut session = rexpect::session::spawn_command(command, Some(10_000)).unwrap();
+        session.exp_string("Password of").unwrap();
+        session.send("hunt").unwrap();
+        session.send_control('c').unwrap();
+        session.exp_eof().unwrap();
+        session.process.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 2)),
+        "{status:?}"
+    );
+    assert_eq!(setup.fake.logins(), 0);
+}

@@ -266,3 +266,25 @@ async fn refusals_expiries_and_cancellations_have_their_exit_codes() {
         assert_eq!(none.status.code(), Some(4), "{args:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_waiting_for_the_pin_cancels() {
+    let config = PlexConfig {
+        pin_approved_after_polls: None,
+        ..PlexConfig::default()
+    };
+    let setup = Setup::new("ctrl-c", config).await;
+    let mut command = setup.command(&["login", "--store", "file"]);
+    command.stdin(Stdio::inherit()).env("TERM", "xterm");
+    let status = tokio::task::spawn_blocking(move || {
+        let mut session = rexpect::session::spawn_command(command, Some(15_000)).unwrap();
+        session.exp_string("Waiting for the approval").unwrap();
+        session.send_control('c').unwrap();
+        session.exp_eof().unwrap();
+        session.process.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(matches!(status, WaitStatus::Exited(_, 2)), "{status:?}");
+    assert!(!setup.dir.join("profiles.json").exists(), "nothing kept");
+}
