@@ -207,3 +207,50 @@ async fn refusals_and_cancellations_have_their_exit_codes() {
         assert_eq!(none.status.code(), Some(4), "{args:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_user_login_revokes_the_refresh_token_of_the_one_it_replaces() {
+    let config = DinteroConfig {
+        user_has_mfa: false,
+        ..DinteroConfig::default()
+    };
+    let setup = Setup::new("relogin", config).await;
+    let login = || {
+        let mut login =
+            setup.command(&["login", "--store", "file", "--user", &setup.config.username]);
+        login
+            .env("DINTERO_CLIENT_SECRET", &setup.config.client_secret)
+            .env("DINTERO_PASSWORD", &setup.config.password);
+        login
+    };
+    let first = setup.run(login()).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let store = FileTokenStore::new(setup.dir.join("tokens"));
+    let earlier = store
+        .load("default")
+        .await
+        .unwrap()
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    let second = setup.run(login()).await;
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let base = dintero_auth::testing::builder(&setup.server)
+        .build()
+        .unwrap();
+    let api = base.with_token_provider(ClientCredentials::new(
+        &base,
+        &setup.config.account_id,
+        &setup.config.client_id,
+        setup.config.client_secret.clone(),
+        "aud",
+    ));
+    let refused = RefreshToken::new(&api, &setup.config.account_id, earlier)
+        .fetch()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), TokenErrorKind::Rejected, "{refused}");
+    // The new login is the profile's.
+    let token = setup.run(setup.command(&["token"])).await;
+    assert_eq!(token.status.code(), Some(0), "{}", text(&token.stderr));
+}

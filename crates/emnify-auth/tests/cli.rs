@@ -75,6 +75,13 @@ fn short_tokens() -> EmnifyConfig {
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -333,4 +340,107 @@ async fn ctrl_c_at_the_password_prompt_cancels() {
         "{status:?}"
     );
     assert_eq!(setup.fake.logins(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_login_replaces_the_old_one_only_when_it_succeeds() {
+    let setup = Setup::new("relogin", EmnifyConfig::default()).await;
+    assert_eq!(
+        setup.login_with_application_token().await.status.code(),
+        Some(0)
+    );
+    let credential =
+        emnify_auth::FileTokenStore::new(setup.dir.join("tokens")).path_of("default.credential");
+    assert!(credential.exists());
+
+    // A login that is cancelled (no password to read) leaves the working one as it was.
+    let user = setup.config.username.clone();
+    let cancelled = setup
+        .run(setup.command(&["login", "--store", "file", "--user", &user]))
+        .await;
+    assert_eq!(cancelled.status.code(), Some(2));
+    let token = setup.run(setup.command(&["token"])).await;
+    assert_eq!(token.status.code(), Some(0), "{}", text(&token.stderr));
+
+    // A password login in its place keeps no application token behind.
+    let mut password = setup.command(&["login", "--store", "file", "--user", &user]);
+    password.env("EMNIFY_PASSWORD", &setup.config.password);
+    let password = setup.run(password).await;
+    assert_eq!(
+        password.status.code(),
+        Some(0),
+        "{}",
+        text(&password.stderr)
+    );
+    assert!(!credential.exists(), "the application token is gone");
+
+    // Profile names cannot reach another profile's entries.
+    let odd = setup
+        .run(setup.command(&["--profile", "default.credential", "token"]))
+        .await;
+    assert_eq!(odd.status.code(), Some(1));
+    assert!(text(&odd.stderr).contains("no profile name"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_side_by_side_renew_the_token_once() {
+    let setup = Setup::new("side-by-side", EmnifyConfig::default()).await;
+    let user = setup.config.username.clone();
+    let mut login = setup.command(&["login", "--store", "file", "--user", &user]);
+    login.env("EMNIFY_PASSWORD", &setup.config.password);
+    assert_eq!(setup.run(login).await.status.code(), Some(0));
+    // The kept token is about to expire (the renewed one will not be).
+    let store = emnify_auth::FileTokenStore::new(setup.dir.join("tokens"));
+    let mut kept = store.load("default").await.unwrap().unwrap();
+    kept.expires_at = kept.expires_at.map(|_| unix_now() + 10);
+    store.save("default", &kept).await.unwrap();
+    // Four scripts ask at once; the refresh token rotates, so only one may spend it. A fifth
+    // command holds the profile's lock while they start, so that all four are at it together.
+    let locks = setup.dir.join("locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held = locks.join("token-default.lock");
+    std::fs::write(&held, b"").unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut token = setup.command(&["token"]);
+            token.stdout(Stdio::piped()).stderr(Stdio::piped());
+            token.spawn().unwrap()
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(setup.fake.refreshes(), 0, "all four wait for the lock");
+    std::fs::remove_file(&held).unwrap();
+    let outputs = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|child| child.wait_with_output().unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for output in &outputs {
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    assert_eq!(setup.fake.refreshes(), 1, "one renewal for the four");
+    let printed: std::collections::BTreeSet<_> =
+        outputs.iter().map(|output| output.stdout.clone()).collect();
+    assert_eq!(printed.len(), 1, "the same token for all");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_is_an_error_not_a_panic() {
+    let setup = Setup::new("closed-stdout", EmnifyConfig::default()).await;
+    assert_eq!(
+        setup.login_with_application_token().await.status.code(),
+        Some(0)
+    );
+    let mut token = setup.command(&["token"]);
+    token.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = token.spawn().unwrap();
+    drop(child.stdout.take());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("panicked"));
 }

@@ -142,8 +142,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Token { json } => {
             let profile = tool.profile(&cli.profile)?;
-            cli::print_token(&fresh_token(&tool, &profile).await?, json);
-            Ok(())
+            cli::print_token(&fresh_token(&tool, &profile).await?, json)
         }
         Command::Status => status(&tool, &tool.profile(&cli.profile)?).await,
         Command::Logout => logout(&tool, &cli.profile).await,
@@ -188,47 +187,46 @@ fn api_client(
 }
 
 async fn login(tool: &Tool, name: String, args: LoginArgs) -> Result<(), Failure> {
-    let mut profile = Profile {
-        name,
-        store: args.store,
-        login: if args.user.is_some() {
-            "password"
-        } else {
-            "client-credentials"
-        }
-        .to_owned(),
-        settings: [
-            ("account".to_owned(), args.account.clone()),
-            ("client_id".to_owned(), args.client_id.clone()),
-        ]
-        .into(),
+    let kind = if args.user.is_some() {
+        "password"
+    } else {
+        "client-credentials"
     };
-    if let Ok(url) = std::env::var(API_URL) {
-        profile.settings.insert("url".to_owned(), url);
-    }
-    let secret = match cli::secret_from_env(CLIENT_SECRET) {
-        Some(secret) => secret,
-        None => cli::prompt_secret(&format!("Secret of API client {}: ", args.client_id)).await?,
-    };
+    let mut profile = Profile::new(&name, args.store, kind)?.with_setting_from_env("url", API_URL);
+    profile
+        .settings
+        .insert("account".to_owned(), args.account.clone());
+    profile
+        .settings
+        .insert("client_id".to_owned(), args.client_id.clone());
+    let prompt = format!("Secret of API client {}: ", args.client_id);
+    let secret = cli::secret_or_prompt(CLIENT_SECRET, &prompt).await?;
     let base = base_client(&profile)?;
     let credentials = api_client(&base, &profile, secret.clone())?;
-    let token = cli::obtain(&credentials, login_failure).await?;
     let token = match &args.user {
-        None => StoredToken::of(&token),
+        None => StoredToken::of(&cli::obtain(&credentials, login_failure).await?),
         Some(user) => {
             let api = base.with_token_provider(credentials);
             let token = user_login(&api, &profile, user, args.channel).await?;
+            if token.refresh_token().is_none() {
+                eprintln!(
+                    "Dintero gave no refresh token (the API client may not create them): \
+                     `token` works until this one expires."
+                );
+            }
             profile.settings.insert("user".to_owned(), user.clone());
             StoredToken::of(&token)
         }
     };
-    let secrets = tool.store(profile.store);
-    let saved = secrets.save(&profile.token_key(), &token).await;
-    saved.map_err(Failure::error)?;
+    // The session this login replaces ends at Dintero too.
+    if let Ok(earlier) = tool.profile(&name)
+        && earlier.login == "password"
+        && let Err(failure) = revoke(tool, &earlier).await
+    {
+        eprintln!("{TOOL}: the earlier login's refresh token was not revoked: {failure}");
+    }
     let credential = StoredToken::of(&Token::new(secret));
-    let saved = secrets.save(&profile.credential_key(), &credential).await;
-    saved.map_err(Failure::error)?;
-    tool.save_profile(&profile)?;
+    tool.save_login(&profile, &token, Some(&credential)).await?;
     let who = args.user.as_deref().unwrap_or("the API client");
     eprintln!(
         "Logged in to Dintero account {} as {who} (profile {:?}); the token is kept in {}.",
@@ -247,20 +245,13 @@ async fn user_login(
     user: &str,
     channel: Option<Channel>,
 ) -> Result<std::sync::Arc<Token>, Failure> {
-    let password = match cli::secret_from_env(PASSWORD) {
-        Some(password) => password,
-        None => cli::prompt_secret(&format!("Password of {user}: ")).await?,
-    };
+    let password = cli::secret_or_prompt(PASSWORD, &format!("Password of {user}: ")).await?;
     let grant = PasswordGrant::new(user, password, audience(profile)?);
     let outcome = api.login(profile.setting("account")?, grant).await;
     let logged_in = match outcome.map_err(|error| login_failure(&error))? {
         LoginOutcome::LoggedIn(client) => client,
         LoginOutcome::MfaRequired(pending) => {
-            if !cli::interactive() {
-                return Err(Failure::error(
-                    "the user has MFA: log in at a terminal to give the code",
-                ));
-            }
+            cli::require_terminal("the user has MFA, and the code Dintero sends is asked for")?;
             let channel = match channel {
                 Some(channel) => channel,
                 None => loop {
@@ -290,28 +281,29 @@ async fn user_login(
 
 /// The profile's token, renewed first when it is about to expire (and kept again).
 async fn fresh_token(tool: &Tool, profile: &Profile) -> Result<StoredToken, Failure> {
-    let secrets = tool.store(profile.store);
     let relogin = || Failure::login_needed(format!("run `{TOOL} login` again"));
-    let credential = secrets.load(&profile.credential_key()).await;
+    let credential = tool
+        .store(profile.store)
+        .load(&profile.credential_key())
+        .await;
     let credential = credential.map_err(Failure::error)?.ok_or_else(relogin)?;
     let base = base_client(profile)?;
     let credentials = api_client(&base, profile, credential.access_token)?;
-    let provider: Box<dyn TokenProvider> = match profile.login.as_str() {
-        "client-credentials" => Box::new(credentials),
-        "password" => {
-            let stored = secrets.load(&profile.token_key()).await;
-            let stored = stored.map_err(Failure::error)?.ok_or_else(relogin)?;
-            let refresh_token = stored.refresh_token.ok_or_else(relogin)?;
-            let api = base.with_token_provider(credentials);
-            Box::new(RefreshToken::new(
-                &api,
-                profile.setting("account")?,
-                refresh_token,
-            ))
+    let provider_of = |kept: Option<StoredToken>| -> Result<Box<dyn TokenProvider>, Failure> {
+        match profile.login.as_str() {
+            "client-credentials" => Ok(Box::new(credentials)),
+            "password" => {
+                let refresh_token = kept
+                    .and_then(|kept| kept.refresh_token)
+                    .ok_or_else(relogin)?;
+                let api = base.with_token_provider(credentials);
+                let account = profile.setting("account")?;
+                Ok(Box::new(RefreshToken::new(&api, account, refresh_token)))
+            }
+            other => Err(Failure::error(format!("unknown login kind {other:?}"))),
         }
-        other => return Err(Failure::error(format!("unknown login kind {other:?}"))),
     };
-    cli::fresh_token(&*secrets, &profile.token_key(), &*provider, failure).await
+    tool.fresh_token(profile, provider_of, failure).await
 }
 
 /// `logout`: the user's refresh token revoked (when the profile has one), then the login
@@ -365,17 +357,17 @@ async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
         Some(user) => format!("account user {user}"),
         None => format!("API client {}", profile.setting("client_id")?),
     };
-    println!(
+    cli::out(format_args!(
         "Dintero account {}, profile {:?}: logged in as {who}",
         profile.setting("account")?,
         profile.name
-    );
+    ))?;
     if let Some(url) = profile.settings.get("url") {
-        println!("  API: {url}");
+        cli::out(format_args!("  API: {url}"))?;
     }
-    println!("  access token expires {}", cli::expiry_in_words(&token));
-    println!("  kept in {}", tool.place(profile));
-    Ok(())
+    let expiry = cli::expiry_in_words(&token);
+    cli::out(format_args!("  access token expires {expiry}"))?;
+    cli::out(format_args!("  kept in {}", tool.place(profile)))
 }
 
 /// `error` in one line with the vendor's error code (`auth_core::cli::failure`).

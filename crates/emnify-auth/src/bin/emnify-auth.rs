@@ -97,8 +97,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Token { json } => {
             let profile = tool.profile(&cli.profile)?;
-            cli::print_token(&fresh_token(&tool, &profile).await?, json);
-            Ok(())
+            cli::print_token(&fresh_token(&tool, &profile).await?, json)
         }
         Command::Status => status(&tool, &tool.profile(&cli.profile)?).await,
         Command::Logout => tool.logout(&cli.profile).await,
@@ -120,83 +119,48 @@ async fn login(
     user: Option<String>,
     store: StoreKind,
 ) -> Result<(), Failure> {
-    let mut profile = Profile {
-        name,
-        store,
-        login: if user.is_some() {
-            "password"
-        } else {
-            "application-token"
-        }
-        .to_owned(),
-        settings: Default::default(),
+    let kind = if user.is_some() {
+        "password"
+    } else {
+        "application-token"
     };
-    if let Ok(url) = std::env::var(API_URL) {
-        profile.settings.insert("url".to_owned(), url);
-    }
+    let mut profile = Profile::new(&name, store, kind)?.with_setting_from_env("url", API_URL);
     let client = client(&profile)?;
-    let secrets = tool.store(store);
-    // A token of an earlier login of this profile is not this login's.
-    secrets
-        .clear(&profile.token_key())
-        .await
-        .map_err(Failure::error)?;
-    let who = match user {
+    let (who, token, credential) = match user {
         None => {
-            let application_token = match cli::secret_from_env(APPLICATION_TOKEN) {
-                Some(token) => token,
-                None => {
-                    cli::prompt_secret("Paste an application token of the emnify portal: ").await?
-                }
-            };
+            let prompt = "Paste an application token of the emnify portal: ";
+            let application_token = cli::secret_or_prompt(APPLICATION_TOKEN, prompt).await?;
             let provider = ApplicationToken::new(&client, application_token.clone());
             let token = cli::obtain(&provider, login_failure).await?;
-            secrets
-                .save(&profile.token_key(), &StoredToken::of(&token))
-                .await
-                .map_err(Failure::error)?;
             let credential = StoredToken::of(&Token::new(application_token));
-            secrets
-                .save(&profile.credential_key(), &credential)
-                .await
-                .map_err(Failure::error)?;
-            "an application token".to_owned()
+            (
+                "an application token".to_owned(),
+                StoredToken::of(&token),
+                Some(credential),
+            )
         }
         Some(user) => {
-            let password = match cli::secret_from_env(PASSWORD) {
-                Some(password) => password,
-                None => cli::prompt_secret(&format!("Password of {user}: ")).await?,
-            };
-            let logged_in = match client
-                .login(user.clone(), password)
-                .await
-                .map_err(|error| login_failure(&error))?
-            {
+            let prompt = format!("Password of {user}: ");
+            let password = cli::secret_or_prompt(PASSWORD, &prompt).await?;
+            let outcome = client.login(user.clone(), password).await;
+            let logged_in = match outcome.map_err(|error| login_failure(&error))? {
                 LoginOutcome::LoggedIn(client) => client,
                 LoginOutcome::MfaRequired(pending) => {
-                    if !cli::interactive() {
-                        return Err(Failure::error(
-                            "the user has MFA: log in at a terminal to give the one-time code",
-                        ));
-                    }
+                    cli::require_terminal("the user has MFA, and the one-time code is asked for")?;
                     let code = cli::prompt_line("One-time code of your MFA key: ").await?;
-                    pending
-                        .complete(code)
-                        .await
-                        .map_err(|error| login_failure(&error))?
+                    let completed = pending.complete(code).await;
+                    completed.map_err(|error| login_failure(&error))?
                 }
                 _ => return Err(Failure::error("emnify answered the login with neither")),
             };
-            let token = logged_in.token().await.map_err(|error| failure(&error))?;
-            secrets
-                .save(&profile.token_key(), &StoredToken::of(&token))
-                .await
-                .map_err(Failure::error)?;
+            let token = logged_in.token().await;
+            let token = token.map_err(|error| login_failure(&error))?;
             profile.settings.insert("user".to_owned(), user.clone());
-            user
+            (user, StoredToken::of(&token), None)
         }
     };
-    tool.save_profile(&profile)?;
+    tool.save_login(&profile, &token, credential.as_ref())
+        .await?;
     eprintln!(
         "Logged in to emnify with {who} (profile {:?}); the token is kept in {}.",
         profile.name,
@@ -208,25 +172,32 @@ async fn login(
 /// The profile's token, renewed first when it is about to expire (and kept again).
 async fn fresh_token(tool: &Tool, profile: &Profile) -> Result<StoredToken, Failure> {
     let client = client(profile)?;
-    let secrets = tool.store(profile.store);
     let relogin = || Failure::login_needed(format!("run `{TOOL} login` again"));
-    let (key, provider): (_, Box<dyn TokenProvider>) = match profile.login.as_str() {
+    match profile.login.as_str() {
         "application-token" => {
+            let secrets = tool.store(profile.store);
             let credential = secrets.load(&profile.credential_key()).await;
             let credential = credential.map_err(Failure::error)?.ok_or_else(relogin)?;
-            let provider = ApplicationToken::new(&client, credential.access_token);
-            (profile.token_key(), Box::new(provider))
+            let provider_of = |_| -> Result<Box<dyn TokenProvider>, Failure> {
+                Ok(Box::new(ApplicationToken::new(
+                    &client,
+                    credential.access_token,
+                )))
+            };
+            tool.fresh_token(profile, provider_of, failure).await
         }
         "password" => {
-            let stored = secrets.load(&profile.token_key()).await;
-            let stored = stored.map_err(Failure::error)?.ok_or_else(relogin)?;
-            let refresh_token = stored.refresh_token.ok_or_else(relogin)?;
-            let provider = RefreshToken::new(&client, refresh_token);
-            (profile.token_key(), Box::new(provider))
+            let provider_of =
+                |kept: Option<StoredToken>| -> Result<Box<dyn TokenProvider>, Failure> {
+                    let refresh_token = kept
+                        .and_then(|kept| kept.refresh_token)
+                        .ok_or_else(relogin)?;
+                    Ok(Box::new(RefreshToken::new(&client, refresh_token)))
+                };
+            tool.fresh_token(profile, provider_of, failure).await
         }
-        other => return Err(Failure::error(format!("unknown login kind {other:?}"))),
-    };
-    cli::fresh_token(&*secrets, &key, &*provider, failure).await
+        other => Err(Failure::error(format!("unknown login kind {other:?}"))),
+    }
 }
 
 async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
@@ -235,13 +206,18 @@ async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
         None => "an application token".to_owned(),
     };
     let token = fresh_token(tool, profile).await?;
-    println!("emnify, profile {:?}: logged in with {who}", profile.name);
+    cli::out(format_args!(
+        "emnify, profile {:?}: logged in with {who}",
+        profile.name
+    ))?;
     if let Some(url) = profile.settings.get("url") {
-        println!("  API: {url}");
+        cli::out(format_args!("  API: {url}"))?;
     }
-    println!("  auth token expires {}", cli::expiry_in_words(&token));
-    println!("  kept in {}", tool.place(profile));
-    Ok(())
+    cli::out(format_args!(
+        "  auth token expires {}",
+        cli::expiry_in_words(&token)
+    ))?;
+    cli::out(format_args!("  kept in {}", tool.place(profile)))
 }
 
 /// `error` in one line with the vendor's error code (`auth_core::cli::failure`).

@@ -13,7 +13,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use plex_auth::auth_core::{StoredToken, Token};
 use plex_auth::{
     Client, ClientIdentity, ErrorMetadata, LINK_URL, LoggedIn, LoginOutcome, PinLogin, PinOutcome,
-    Server, VendorCode,
+    Secret, Server, VendorCode,
 };
 
 const TOOL: &str = "plex-auth";
@@ -124,8 +124,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     StoredToken::of(&Token::new(access_token))
                 }
             };
-            cli::print_token(&token, json);
-            Ok(())
+            cli::print_token(&token, json)
         }
         Command::Servers => {
             let (_, client, _) = logged_in(&tool, &cli.profile).await?;
@@ -139,7 +138,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         .map_or_else(|_| "?".to_owned(), str::to_owned),
                     Err(_) => "unreachable".to_owned(),
                 };
-                println!("{}\t{connection}", server.name);
+                cli::out(format_args!("{}\t{connection}", server.name))?;
             }
             Ok(())
         }
@@ -147,13 +146,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let (profile, client, _) = logged_in(&tool, &cli.profile).await?;
             let details = client.authentication().get_token_details().await;
             let account = details.map_err(|error| failure(&error))?;
-            println!(
+            cli::out(format_args!(
                 "Plex, profile {:?}: logged in as {} ({})",
                 profile.name, account.username, account.email
-            );
-            println!("  token: no expiry (valid until the device is signed out)");
-            println!("  kept in {}", tool.place(&profile));
-            Ok(())
+            ))?;
+            cli::out("  token: no expiry (valid until the device is signed out)")?;
+            cli::out(format_args!("  kept in {}", tool.place(&profile)))
         }
         Command::Logout => tool.logout(&cli.profile).await,
         Command::Completion { .. } => unreachable!("answered above"),
@@ -211,45 +209,44 @@ async fn login(
     user: Option<String>,
     store: StoreKind,
 ) -> Result<(), Failure> {
-    let mut profile = Profile {
-        name,
-        store,
-        login: if user.is_some() { "password" } else { "pin" }.to_owned(),
-        settings: Default::default(),
-    };
+    // The installation keeps its client identifier across logins: plex.tv lists each one as
+    // a device of the account.
+    let client_identifier = tool
+        .profile(&name)
+        .ok()
+        .and_then(|earlier| earlier.settings.get("client_identifier").cloned())
+        .unwrap_or_else(new_client_identifier);
+    let mut profile =
+        Profile::new(&name, store, "pin")?.with_setting_from_env("url", PLEX_TV_BASE_URL);
     profile
         .settings
-        .insert("client_identifier".to_owned(), new_client_identifier());
-    if let Ok(url) = std::env::var(PLEX_TV_BASE_URL) {
-        profile.settings.insert("url".to_owned(), url);
-    }
+        .insert("client_identifier".to_owned(), client_identifier);
     let identity = identity(&profile)?;
     let client = client(&profile, &identity)?;
-    let secrets = tool.store(store);
-    let key = profile.token_key();
-    let saved = |error| Failure::error(error);
-    let username = match (cli::secret_from_env(TOKEN), user) {
-        (Some(token), _) => {
+    // `--user` says how to log in; otherwise a token in the environment, otherwise a PIN.
+    let (token, username) = match (user, std::env::var(TOKEN)) {
+        (None, Ok(token)) if !token.is_empty() => {
             profile.login = "token".to_owned();
             let client = client.with_token(token.clone());
             let details = client.authentication().get_token_details().await;
             let account = details.map_err(|error| login_failure(&error))?;
-            let stored = StoredToken::of(&Token::new(token))
-                .with_client_identifier(identity.client_identifier.clone());
-            secrets.save(&key, &stored).await.map_err(saved)?;
-            account.username
+            (Secret::from(token), account.username)
         }
-        (None, user) => {
+        (user, _) => {
             let logged_in = match user {
-                Some(user) => password_login(&client, &user).await?,
+                Some(user) => {
+                    profile.login = "password".to_owned();
+                    password_login(&client, &user).await?
+                }
                 None => pin_login(&client, &identity).await?,
             };
-            let save = logged_in.save(&secrets, &key, &identity).await;
-            save.map_err(saved)?;
-            logged_in.account.username
+            (logged_in.account.auth_token, logged_in.account.username)
         }
     };
-    tool.save_profile(&profile)?;
+    // What `LoggedIn::save` keeps: the token, tied to this installation's identifier.
+    let stored = StoredToken::of(&Token::new(token))
+        .with_client_identifier(identity.client_identifier.clone());
+    tool.save_login(&profile, &stored, None).await?;
     eprintln!(
         "Logged in to Plex as {username} (profile {:?}); the token is kept in {}.",
         profile.name,
@@ -259,19 +256,12 @@ async fn login(
 }
 
 async fn password_login(client: &Client, user: &str) -> Result<LoggedIn, Failure> {
-    let password = match cli::secret_from_env(PASSWORD) {
-        Some(password) => password,
-        None => cli::prompt_secret(&format!("Password of {user}: ")).await?,
-    };
+    let password = cli::secret_or_prompt(PASSWORD, &format!("Password of {user}: ")).await?;
     let outcome = client.login(user, password).await;
     match outcome.map_err(|error| login_failure(&error))? {
         LoginOutcome::LoggedIn(logged_in) => Ok(*logged_in),
         LoginOutcome::MfaRequired(pending) => {
-            if !cli::interactive() {
-                return Err(Failure::error(
-                    "the account has two-factor authentication: log in at a terminal",
-                ));
-            }
+            cli::require_terminal("the account has two-factor authentication")?;
             let code = cli::prompt_line("Two-factor code: ").await?;
             let completed = pending.complete(code).await;
             completed.map_err(|error| login_failure(&error))
