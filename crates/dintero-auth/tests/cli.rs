@@ -254,3 +254,18 @@ async fn a_new_user_login_revokes_the_refresh_token_of_the_one_it_replaces() {
     let token = setup.run(setup.command(&["token"])).await;
     assert_eq!(token.status.code(), Some(0), "{}", text(&token.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_writes_completion_scripts_and_its_help() {
+    let setup = Setup::new("completion", DinteroConfig::default()).await;
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = setup.run(setup.command(&["completion", shell])).await;
+        assert_eq!(script.status.code(), Some(0), "{shell}");
+        assert!(text(&script.stdout).contains("logout"), "{shell}");
+    }
+    let help = setup.run(setup.command(&["--help"])).await;
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("status"));
+    let unknown = setup.run(setup.command(&["tokens"])).await;
+    assert_eq!(unknown.status.code(), Some(1));
+}

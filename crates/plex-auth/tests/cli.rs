@@ -288,3 +288,18 @@ async fn ctrl_c_while_waiting_for_the_pin_cancels() {
     assert!(matches!(status, WaitStatus::Exited(_, 2)), "{status:?}");
     assert!(!setup.dir.join("profiles.json").exists(), "nothing kept");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_writes_completion_scripts_and_its_help() {
+    let setup = Setup::new("completion", PlexConfig::default()).await;
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = setup.run(setup.command(&["completion", shell])).await;
+        assert_eq!(script.status.code(), Some(0), "{shell}");
+        assert!(text(&script.stdout).contains("logout"), "{shell}");
+    }
+    let help = setup.run(setup.command(&["--help"])).await;
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("status"));
+    let unknown = setup.run(setup.command(&["tokens"])).await;
+    assert_eq!(unknown.status.code(), Some(1));
+}
