@@ -428,7 +428,7 @@ async fn commands_side_by_side_renew_the_token_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_stdout_is_an_error_not_a_panic() {
+async fn a_closed_stdout_or_stderr_is_no_panic() {
     let setup = Setup::new("closed-stdout", EmnifyConfig::default()).await;
     assert_eq!(
         setup.login_with_application_token().await.status.code(),
@@ -443,4 +443,17 @@ async fn a_closed_stdout_is_an_error_not_a_panic() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert!(!text(&output.stderr).contains("panicked"));
+
+    // A closed stderr loses what the command says there, nothing else: the login is done.
+    let mut login = setup.command(&["--profile", "quiet", "login", "--store", "file"]);
+    login
+        .env("EMNIFY_APPLICATION_TOKEN", &setup.config.application_token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    drop(child.stderr.take());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
 }

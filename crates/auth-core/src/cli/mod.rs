@@ -91,7 +91,7 @@ where
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("{tool}: cannot start: {error}");
+            tell(format_args!("{tool}: cannot start: {error}"));
             return ExitCode::from(Exit::Error as u8);
         }
     };
@@ -115,10 +115,17 @@ where
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("{tool}: {failure}");
+            tell(format_args!("{tool}: {failure}"));
             ExitCode::from(failure.exit as u8)
         }
     }
+}
+
+/// Writes `line` and a newline on stderr, for the person at the terminal (what a command
+/// asks, what it did, why it failed). A closed stderr loses the line, without a panic.
+pub fn tell(line: impl fmt::Display) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
 }
 
 /// Writes `line` and a newline on stdout; a closed stdout (`tool token | true`) is a failure,

@@ -275,7 +275,7 @@ impl Tool {
         };
         self.clear_entries(&profile).await?;
         self.write_profiles(&profiles)?;
-        eprintln!("Logged out of profile {name:?}.");
+        super::tell(format_args!("Logged out of profile {name:?}."));
         Ok(())
     }
 

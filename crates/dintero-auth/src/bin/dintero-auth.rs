@@ -209,10 +209,10 @@ async fn login(tool: &Tool, name: String, args: LoginArgs) -> Result<(), Failure
             let api = base.with_token_provider(credentials);
             let token = user_login(&api, &profile, user, args.channel).await?;
             if token.refresh_token().is_none() {
-                eprintln!(
+                cli::tell(format_args!(
                     "Dintero gave no refresh token (the API client may not create them): \
                      `token` works until this one expires."
-                );
+                ));
             }
             profile.settings.insert("user".to_owned(), user.clone());
             StoredToken::of(&token)
@@ -223,17 +223,19 @@ async fn login(tool: &Tool, name: String, args: LoginArgs) -> Result<(), Failure
         && earlier.login == "password"
         && let Err(failure) = revoke(tool, &earlier).await
     {
-        eprintln!("{TOOL}: the earlier login's refresh token was not revoked: {failure}");
+        cli::tell(format_args!(
+            "{TOOL}: the earlier login's refresh token was not revoked: {failure}"
+        ));
     }
     let credential = StoredToken::of(&Token::new(secret));
     tool.save_login(&profile, &token, Some(&credential)).await?;
     let who = args.user.as_deref().unwrap_or("the API client");
-    eprintln!(
+    cli::tell(format_args!(
         "Logged in to Dintero account {} as {who} (profile {:?}); the token is kept in {}.",
         args.account,
         profile.name,
         tool.place(&profile)
-    );
+    ));
     Ok(())
 }
 
@@ -320,7 +322,9 @@ async fn logout(tool: &Tool, name: &str) -> Result<(), Failure> {
             format!("forgotten here, but the refresh token was not revoked: {failure}"),
         )),
         Some(Ok(())) => {
-            eprintln!("The user's refresh token is revoked at Dintero.");
+            cli::tell(format_args!(
+                "The user's refresh token is revoked at Dintero."
+            ));
             Ok(())
         }
         None => Ok(()),

@@ -161,11 +161,11 @@ async fn login(
     };
     tool.save_login(&profile, &token, credential.as_ref())
         .await?;
-    eprintln!(
+    cli::tell(format_args!(
         "Logged in to emnify with {who} (profile {:?}); the token is kept in {}.",
         profile.name,
         tool.place(&profile)
-    );
+    ));
     Ok(())
 }
 

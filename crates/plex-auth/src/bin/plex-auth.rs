@@ -247,11 +247,11 @@ async fn login(
     let stored = StoredToken::of(&Token::new(token))
         .with_client_identifier(identity.client_identifier.clone());
     tool.save_login(&profile, &stored, None).await?;
-    eprintln!(
+    cli::tell(format_args!(
         "Logged in to Plex as {username} (profile {:?}); the token is kept in {}.",
         profile.name,
         tool.place(&profile)
-    );
+    ));
     Ok(())
 }
 
@@ -273,11 +273,11 @@ async fn password_login(client: &Client, user: &str) -> Result<LoggedIn, Failure
 async fn pin_login(client: &Client, identity: &ClientIdentity) -> Result<LoggedIn, Failure> {
     let pin = PinLogin::start(client, identity).await;
     let pin = pin.map_err(|error| login_failure(&error))?;
-    eprintln!(
+    cli::tell(format_args!(
         "Open {LINK_URL} and enter the code {}, or open this page:\n  {}",
         pin.code(),
         pin.auth_url()
-    );
+    ));
     let terminal = std::io::stderr().is_terminal()
         && std::env::var("TERM").is_ok_and(|term| !term.is_empty() && term != "dumb");
     if terminal && let Ok(code) = qrcode::QrCode::new(pin.auth_url()) {
@@ -285,9 +285,11 @@ async fn pin_login(client: &Client, identity: &ClientIdentity) -> Result<LoggedI
             .render::<qrcode::render::unicode::Dense1x2>()
             .quiet_zone(true)
             .build();
-        eprintln!("{picture}");
+        cli::tell(picture);
     }
-    eprintln!("Waiting for the approval (Ctrl-C to cancel)...");
+    cli::tell(format_args!(
+        "Waiting for the approval (Ctrl-C to cancel)..."
+    ));
     match pin.wait().await.map_err(|error| login_failure(&error))? {
         PinOutcome::LoggedIn(logged_in) => Ok(*logged_in),
         PinOutcome::Expired => Err(Failure::error("the code expired: log in again")),
