@@ -62,6 +62,25 @@ impl Setup {
         login.env("DINTERO_CLIENT_SECRET", &self.config.client_secret);
         self.run(login).await
     }
+
+    /// Asserts that Dintero no longer gives tokens for `refresh_token`: it was revoked.
+    async fn assert_revoked(&self, refresh_token: dintero_auth::Secret) {
+        let base = dintero_auth::testing::builder(&self.server)
+            .build()
+            .unwrap();
+        let api = base.with_token_provider(ClientCredentials::new(
+            &base,
+            &self.config.account_id,
+            &self.config.client_id,
+            self.config.client_secret.clone(),
+            "aud",
+        ));
+        let refused = RefreshToken::new(&api, &self.config.account_id, refresh_token)
+            .fetch()
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), TokenErrorKind::Rejected, "{refused}");
+    }
 }
 
 impl Drop for Setup {
@@ -161,21 +180,7 @@ async fn an_account_user_logs_in_with_the_code_dintero_sends() {
     let logout = setup.run(setup.command(&["logout"])).await;
     assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
     assert!(text(&logout.stderr).contains("revoked at Dintero"));
-    let base = dintero_auth::testing::builder(&setup.server)
-        .build()
-        .unwrap();
-    let api = base.with_token_provider(ClientCredentials::new(
-        &base,
-        &setup.config.account_id,
-        &setup.config.client_id,
-        setup.config.client_secret.clone(),
-        "aud",
-    ));
-    let refused = RefreshToken::new(&api, &setup.config.account_id, refresh_token)
-        .fetch()
-        .await
-        .unwrap_err();
-    assert_eq!(refused.kind(), TokenErrorKind::Rejected, "{refused}");
+    setup.assert_revoked(refresh_token).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,21 +240,7 @@ async fn a_new_user_login_revokes_the_refresh_token_of_the_one_it_replaces() {
         .unwrap();
     let second = setup.run(login()).await;
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
-    let base = dintero_auth::testing::builder(&setup.server)
-        .build()
-        .unwrap();
-    let api = base.with_token_provider(ClientCredentials::new(
-        &base,
-        &setup.config.account_id,
-        &setup.config.client_id,
-        setup.config.client_secret.clone(),
-        "aud",
-    ));
-    let refused = RefreshToken::new(&api, &setup.config.account_id, earlier)
-        .fetch()
-        .await
-        .unwrap_err();
-    assert_eq!(refused.kind(), TokenErrorKind::Rejected, "{refused}");
+    setup.assert_revoked(earlier).await;
     // The new login is the profile's.
     let token = setup.run(setup.command(&["token"])).await;
     assert_eq!(token.status.code(), Some(0), "{}", text(&token.stderr));

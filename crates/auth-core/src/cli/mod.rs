@@ -121,6 +121,14 @@ where
     }
 }
 
+/// A binary's exit when its arguments were not parsed: `printed` is the parser's message
+/// written out (help and version on stdout, 0; a usage error on stderr, 1, as exit code 2
+/// means cancelled here). For `Err(usage) => cli::usage_exit(usage.print(), usage.use_stderr())`.
+pub fn usage_exit(printed: std::io::Result<()>, is_error: bool) -> ExitCode {
+    let _ = printed;
+    ExitCode::from(if is_error { Exit::Error as u8 } else { 0 })
+}
+
 /// Writes `line` and a newline on stderr, for the person at the terminal (what a command
 /// asks, what it did, why it failed). A closed stderr loses the line, without a panic.
 pub fn tell(line: impl fmt::Display) {

@@ -287,6 +287,23 @@ impl Tool {
         Ok(())
     }
 
+    /// The failure of a login that needs renewing: exit code 4, and the command that mends it.
+    pub fn login_again(&self) -> Failure {
+        Failure::login_needed(format!("run `{} login` again", self.name))
+    }
+
+    /// The long-lived credential `profile` keeps ([`Profile::credential_key`]); exit code 4
+    /// when there is none.
+    pub async fn credential(&self, profile: &Profile) -> Result<crate::Secret, Failure> {
+        let kept = self
+            .store(profile.store)
+            .load(&profile.credential_key())
+            .await;
+        let kept = kept.map_err(Failure::error)?;
+        kept.map(|kept| kept.access_token)
+            .ok_or_else(|| self.login_again())
+    }
+
     /// The store of `kind` for this tool.
     pub fn store(&self, kind: StoreKind) -> Arc<dyn TokenStore> {
         match kind {

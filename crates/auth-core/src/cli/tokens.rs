@@ -34,13 +34,14 @@ pub async fn obtain(
 impl Tool {
     /// The token `profile` keeps when it has more than [`RENEW_AHEAD`] left (or no known
     /// expiry); otherwise a new one from the provider `provider_of` makes of the kept token
-    /// (its refresh token, say), kept in its place. The renewal holds the profile's lock and
+    /// (its refresh token, say), kept in its place; `provider_of` runs only then, so what it
+    /// reads (a kept credential) is not read for a token that is still fresh. The renewal holds the profile's lock and
     /// reads the store again once it has it: a command that waited gets the token the other
     /// one renewed.
     pub async fn fresh_token(
         &self,
         profile: &Profile,
-        provider_of: impl FnOnce(Option<StoredToken>) -> Result<Box<dyn TokenProvider>, Failure>,
+        provider_of: impl AsyncFnOnce(Option<StoredToken>) -> Result<Box<dyn TokenProvider>, Failure>,
         describe: impl Fn(&crate::Error) -> Failure,
     ) -> Result<StoredToken, Failure> {
         let store = self.store(profile.store);
@@ -55,7 +56,7 @@ impl Tool {
         if let Some(kept) = kept.as_ref().filter(|kept| fresh(kept)) {
             return Ok(kept.clone());
         }
-        let provider = provider_of(kept)?;
+        let provider = provider_of(kept).await?;
         let token = StoredToken::of(&obtain(&*provider, describe).await?);
         store.save(&key, &token).await.map_err(Failure::error)?;
         Ok(token)

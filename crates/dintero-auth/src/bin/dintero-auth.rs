@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use auth_core::cli::{self, Exit, Failure, Profile, StoreKind, Tool};
+use auth_core::cli::{self, Failure, Profile, StoreKind, Tool};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use dintero_auth::auth_core::{StoredToken, Token};
 use dintero_auth::models::{OobChannel, PasswordGrant, RevokeToken};
@@ -104,16 +104,7 @@ struct LoginArgs {
 fn main() -> ExitCode {
     match Cli::try_parse() {
         Ok(cli) => cli::main(TOOL, run(cli)),
-        // Help and version on stdout (0); a usage error on stderr is an error (1), as exit
-        // code 2 means cancelled here.
-        Err(usage) => {
-            let _ = usage.print();
-            ExitCode::from(if usage.use_stderr() {
-                Exit::Error as u8
-            } else {
-                0
-            })
-        }
+        Err(usage) => cli::usage_exit(usage.print(), usage.use_stderr()),
     }
 }
 
@@ -283,29 +274,34 @@ async fn user_login(
 
 /// The profile's token, renewed first when it is about to expire (and kept again).
 async fn fresh_token(tool: &Tool, profile: &Profile) -> Result<StoredToken, Failure> {
-    let relogin = || Failure::login_needed(format!("run `{TOOL} login` again"));
-    let credential = tool
-        .store(profile.store)
-        .load(&profile.credential_key())
-        .await;
-    let credential = credential.map_err(Failure::error)?.ok_or_else(relogin)?;
-    let base = base_client(profile)?;
-    let credentials = api_client(&base, profile, credential.access_token)?;
-    let provider_of = |kept: Option<StoredToken>| -> Result<Box<dyn TokenProvider>, Failure> {
-        match profile.login.as_str() {
-            "client-credentials" => Ok(Box::new(credentials)),
+    let provider_of = async |kept: Option<StoredToken>| -> Result<Box<dyn TokenProvider>, Failure> {
+        let (base, credentials) = api_client_of(tool, profile).await?;
+        let provider: Box<dyn TokenProvider> = match profile.login.as_str() {
+            "client-credentials" => Box::new(credentials),
             "password" => {
-                let refresh_token = kept
-                    .and_then(|kept| kept.refresh_token)
-                    .ok_or_else(relogin)?;
+                let refresh_token = kept.and_then(|kept| kept.refresh_token);
+                let refresh_token = refresh_token.ok_or_else(|| tool.login_again())?;
                 let api = base.with_token_provider(credentials);
                 let account = profile.setting("account")?;
-                Ok(Box::new(RefreshToken::new(&api, account, refresh_token)))
+                Box::new(RefreshToken::new(&api, account, refresh_token))
             }
-            other => Err(Failure::error(format!("unknown login kind {other:?}"))),
-        }
+            other => return Err(Failure::error(format!("unknown login kind {other:?}"))),
+        };
+        Ok(provider)
     };
     tool.fresh_token(profile, provider_of, failure).await
+}
+
+/// The profile's API client, from its kept secret: the client it is sent through, and its
+/// token provider.
+async fn api_client_of(
+    tool: &Tool,
+    profile: &Profile,
+) -> Result<(Client, ClientCredentials), Failure> {
+    let secret = tool.credential(profile).await?;
+    let base = base_client(profile)?;
+    let credentials = api_client(&base, profile, secret)?;
+    Ok((base, credentials))
 }
 
 /// `logout`: the user's refresh token revoked (when the profile has one), then the login
@@ -322,9 +318,7 @@ async fn logout(tool: &Tool, name: &str) -> Result<(), Failure> {
             format!("forgotten here, but the refresh token was not revoked: {failure}"),
         )),
         Some(Ok(())) => {
-            cli::tell(format_args!(
-                "The user's refresh token is revoked at Dintero."
-            ));
+            cli::tell("The user's refresh token is revoked at Dintero.");
             Ok(())
         }
         None => Ok(()),
@@ -341,12 +335,8 @@ async fn revoke(tool: &Tool, profile: &Profile) -> Result<(), Failure> {
     else {
         return Ok(());
     };
-    let credential = secrets.load(&profile.credential_key()).await;
-    let credential = credential
-        .map_err(Failure::error)?
-        .ok_or_else(|| Failure::login_needed("the API client's secret is not kept"))?;
-    let base = base_client(profile)?;
-    let api = base.with_token_provider(api_client(&base, profile, credential.access_token)?);
+    let (base, credentials) = api_client_of(tool, profile).await?;
+    let api = base.with_token_provider(credentials);
     let body = RevokeToken::new(refresh_token);
     let revoked = api
         .authentication()

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use auth_core::cli::{self, Exit, Failure, Profile, StoreKind, Tool};
+use auth_core::cli::{self, Failure, Profile, StoreKind, Tool};
 use clap::{CommandFactory, Parser, Subcommand};
 use emnify_auth::auth_core::{StoredToken, Token};
 use emnify_auth::{
@@ -71,16 +71,7 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::try_parse() {
         Ok(cli) => cli::main(TOOL, run(cli)),
-        // Help and version on stdout (0); a usage error on stderr is an error (1), as exit
-        // code 2 means cancelled here.
-        Err(usage) => {
-            let _ = usage.print();
-            ExitCode::from(if usage.use_stderr() {
-                Exit::Error as u8
-            } else {
-                0
-            })
-        }
+        Err(usage) => cli::usage_exit(usage.print(), usage.use_stderr()),
     }
 }
 
@@ -172,32 +163,22 @@ async fn login(
 /// The profile's token, renewed first when it is about to expire (and kept again).
 async fn fresh_token(tool: &Tool, profile: &Profile) -> Result<StoredToken, Failure> {
     let client = client(profile)?;
-    let relogin = || Failure::login_needed(format!("run `{TOOL} login` again"));
-    match profile.login.as_str() {
-        "application-token" => {
-            let secrets = tool.store(profile.store);
-            let credential = secrets.load(&profile.credential_key()).await;
-            let credential = credential.map_err(Failure::error)?.ok_or_else(relogin)?;
-            let provider_of = |_| -> Result<Box<dyn TokenProvider>, Failure> {
-                Ok(Box::new(ApplicationToken::new(
-                    &client,
-                    credential.access_token,
-                )))
-            };
-            tool.fresh_token(profile, provider_of, failure).await
-        }
-        "password" => {
-            let provider_of =
-                |kept: Option<StoredToken>| -> Result<Box<dyn TokenProvider>, Failure> {
-                    let refresh_token = kept
-                        .and_then(|kept| kept.refresh_token)
-                        .ok_or_else(relogin)?;
-                    Ok(Box::new(RefreshToken::new(&client, refresh_token)))
-                };
-            tool.fresh_token(profile, provider_of, failure).await
-        }
-        other => Err(Failure::error(format!("unknown login kind {other:?}"))),
-    }
+    let provider_of = async |kept: Option<StoredToken>| -> Result<Box<dyn TokenProvider>, Failure> {
+        let provider: Box<dyn TokenProvider> = match profile.login.as_str() {
+            "application-token" => {
+                let application_token = tool.credential(profile).await?;
+                Box::new(ApplicationToken::new(&client, application_token))
+            }
+            "password" => {
+                let refresh_token = kept.and_then(|kept| kept.refresh_token);
+                let refresh_token = refresh_token.ok_or_else(|| tool.login_again())?;
+                Box::new(RefreshToken::new(&client, refresh_token))
+            }
+            other => return Err(Failure::error(format!("unknown login kind {other:?}"))),
+        };
+        Ok(provider)
+    };
+    tool.fresh_token(profile, provider_of, failure).await
 }
 
 async fn status(tool: &Tool, profile: &Profile) -> Result<(), Failure> {

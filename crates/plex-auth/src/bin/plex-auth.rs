@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use auth_core::cli::{self, Exit, Failure, Profile, StoreKind, Tool};
+use auth_core::cli::{self, Failure, Profile, StoreKind, Tool};
 use clap::{CommandFactory, Parser, Subcommand};
 use plex_auth::auth_core::{StoredToken, Token};
 use plex_auth::{
@@ -86,16 +86,7 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::try_parse() {
         Ok(cli) => cli::main(TOOL, run(cli)),
-        // Help and version on stdout (0); a usage error on stderr is an error (1), as exit
-        // code 2 means cancelled here.
-        Err(usage) => {
-            let _ = usage.print();
-            ExitCode::from(if usage.use_stderr() {
-                Exit::Error as u8
-            } else {
-                0
-            })
-        }
+        Err(usage) => cli::usage_exit(usage.print(), usage.use_stderr()),
     }
 }
 
