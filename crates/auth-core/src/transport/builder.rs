@@ -10,7 +10,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::error::Error;
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::token::TokenPolicy;
-use crate::transport::client::{Client, Shared, SpecServer, normalize_base_url, shown_servers};
+use crate::transport::client::{Client, ServerUrl, Shared, SpecServer, shown_servers};
 use crate::transport::credentials::Credentials;
 use crate::transport::redirect::same_origin_redirects;
 
@@ -52,6 +52,7 @@ pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &[
 #[must_use]
 pub struct ClientBuilder<C = Client> {
     servers: Vec<(&'static str, String)>,
+    spec_servers: Vec<&'static str>,
     credentials: Credentials,
     headers: Vec<(&'static str, String)>,
     user_agent: String,
@@ -72,7 +73,10 @@ impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
         f.debug_struct("ClientBuilder")
-            .field("servers", &shown_servers(&self.servers))
+            .field(
+                "servers",
+                &shown_servers(self.servers.iter().map(|(spec, url)| (*spec, url.as_str()))),
+            )
             .field("credentials", &self.credentials)
             .field("headers", &header_names)
             .field("user_agent", &self.user_agent)
@@ -91,6 +95,7 @@ impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         Self {
             servers: Vec::new(),
+            spec_servers: Vec::new(),
             credentials: Credentials::None,
             headers: Vec::new(),
             user_agent: concat!("auth-core/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -120,6 +125,16 @@ impl<C> ClientBuilder<C> {
         let server = server.spec_url();
         self.servers.retain(|(id, _)| *id != server);
         self.servers.push((server, url.into()));
+        self
+    }
+
+    /// The servers of the spec the client is for: their URLs (those that are URLs, not templates)
+    /// are parsed once, when the client is built, rather than on each call. The vendor crates'
+    /// `Client::builder()` names all of theirs; a server left out still works, its URL parsed per
+    /// call.
+    pub fn spec_servers<S: SpecServer>(mut self, servers: impl IntoIterator<Item = S>) -> Self {
+        self.spec_servers
+            .extend(servers.into_iter().map(SpecServer::spec_url));
         self
     }
 
@@ -205,8 +220,16 @@ impl<C> ClientBuilder<C> {
         let servers = self
             .servers
             .into_iter()
-            .map(|(server, url)| Ok((server, normalize_base_url(&url)?)))
+            .map(|(server, url)| ServerUrl::new(server, &url))
             .collect::<Result<Vec<_>, Error>>()?;
+        // A spec URL that is a template, or not a base URL, is looked up per call as before (and
+        // refused there with the error it always gave).
+        let spec_servers = self
+            .spec_servers
+            .into_iter()
+            .filter(|spec| !spec.contains('{'))
+            .filter_map(|spec| ServerUrl::new(spec, spec).ok())
+            .collect();
         let mut headers = HeaderMap::with_capacity(self.headers.len());
         for (name, value) in self.headers {
             let header = HeaderName::from_static_checked(name)?;
@@ -236,6 +259,7 @@ impl<C> ClientBuilder<C> {
             shared: Arc::new(Shared {
                 http,
                 servers,
+                spec_servers,
                 max_body_bytes: self.max_body_bytes,
                 request_id_headers: self.request_id_headers,
                 token_policy: self.token_policy,

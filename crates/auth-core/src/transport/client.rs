@@ -16,7 +16,13 @@ use crate::transport::credentials::Credentials;
 /// What clones of a client share: the connection pool and the settings fixed at build time.
 pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
-    pub(crate) servers: Vec<(&'static str, String)>,
+    /// The base URLs configured for servers of the spec.
+    pub(crate) servers: Vec<ServerUrl>,
+    /// The spec's own server URLs (those that are URLs, not templates), parsed once: the
+    /// vendor crates' builders name them ([`ClientBuilder::spec_servers`]).
+    ///
+    /// [`ClientBuilder::spec_servers`]: crate::ClientBuilder::spec_servers
+    pub(crate) spec_servers: Vec<ServerUrl>,
     pub(crate) max_body_bytes: usize,
     pub(crate) request_id_headers: &'static [&'static str],
     pub(crate) token_policy: TokenPolicy,
@@ -26,11 +32,62 @@ pub(crate) struct Shared {
     pub(crate) only_hosts: Option<Arc<[String]>>,
 }
 
+/// A server's base URL, checked and without its trailing slash, and parsed once: each request's
+/// URL is made from the parsed form ([`request_url`]), so that no call parses a scheme or a host
+/// again (for a host name, the URL parser's IDNA pass). Hand-written code parses the whole URL on
+/// every call; that was a quarter of a request's instructions.
+#[derive(Clone)]
+pub(crate) struct ServerUrl {
+    /// The server as the spec writes it.
+    pub(crate) spec: &'static str,
+    /// The base URL as [`Client::server_url`] gives it.
+    pub(crate) text: String,
+    pub(crate) parsed: Url,
+}
+
+impl ServerUrl {
+    /// `url` for `spec`, checked as a base URL.
+    pub(crate) fn new(spec: &'static str, url: &str) -> Result<Self, Error> {
+        let text = normalize_base_url(url)?;
+        let parsed = Url::parse(&text)
+            .map_err(|err| Error::Config(format!("base URL {:?}: {err}", redact::url(url))))?;
+        Ok(Self { spec, text, parsed })
+    }
+}
+
+/// The URL of `path` (a `/`-led path, perhaps with a query) on `base`: what parsing the text of
+/// `base` followed by `path` gives, the fragment left out (it is never sent), but with the base's
+/// scheme and authority copied rather than parsed again. Only the path and the query are parsed
+/// (`tests::a_request_url_is_the_url_its_text_parses_to`).
+pub(crate) fn request_url(base: &Url, path: &str) -> Url {
+    let path = path.split_once('#').map_or(path, |(path, _)| path);
+    let (path, query) = match path.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path, None),
+    };
+    let mut url = base.clone();
+    match base.path() {
+        "/" => url.set_path(path),
+        prefix => {
+            let mut full = String::with_capacity(prefix.len() + path.len());
+            full.push_str(prefix);
+            full.push_str(path);
+            url.set_path(&full);
+        }
+    }
+    if query.is_some() {
+        url.set_query(query);
+    }
+    url
+}
+
 /// Server URLs as `Debug` shows them: without user-info, query or fragment.
-pub(crate) fn shown_servers(servers: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+pub(crate) fn shown_servers<'a>(
+    servers: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Vec<(&'static str, String)> {
     servers
-        .iter()
-        .map(|(server, url)| (*server, redact::url(url)))
+        .into_iter()
+        .map(|(server, url)| (server, redact::url(url)))
         .collect()
 }
 
@@ -56,7 +113,15 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("servers", &shown_servers(&self.shared.servers))
+            .field(
+                "servers",
+                &shown_servers(
+                    self.shared
+                        .servers
+                        .iter()
+                        .map(|server| (server.spec, server.text.as_str())),
+                ),
+            )
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
@@ -158,15 +223,15 @@ impl Client {
 
     /// The same client (sharing its connection pool) sending requests for `server` to `url`.
     pub fn with_server_url(&self, server: impl SpecServer, url: &str) -> Result<Client, Error> {
-        let server = server.spec_url();
-        let url = normalize_base_url(url)?;
+        let server = ServerUrl::new(server.spec_url(), url)?;
         let mut servers = self.shared.servers.clone();
-        servers.retain(|(id, _)| *id != server);
-        servers.push((server, url));
+        servers.retain(|configured| configured.spec != server.spec);
+        servers.push(server);
         Ok(Client {
             shared: Arc::new(Shared {
                 http: self.shared.http.clone(),
                 servers,
+                spec_servers: self.shared.spec_servers.clone(),
                 max_body_bytes: self.shared.max_body_bytes,
                 request_id_headers: self.shared.request_id_headers,
                 token_policy: self.shared.token_policy,
@@ -181,24 +246,36 @@ impl Client {
         self.base_url(server.spec_url())
     }
 
-    /// The base URL for the server the spec writes as `server`: the one configured, or the
-    /// spec's own when it is a URL; a template (a server with variables) or a relative URL must
-    /// be configured. On a client limited to some hosts, a URL of any other host is refused
-    /// here, before anything is sent: every request's URL starts with a base URL, and
-    /// redirects never leave its origin.
+    /// The base URL for the server the spec writes as `server` (see [`Client::base`]).
     pub(crate) fn base_url(&self, server: &'static str) -> Result<&str, Error> {
-        let url = match self.shared.servers.iter().find(|(id, _)| *id == server) {
-            Some((_, url)) => url.as_str(),
+        self.base(server).map(|(text, _)| text)
+    }
+
+    /// The base URL for the server the spec writes as `server`, and its parsed form when the
+    /// client has one: the one configured, or the spec's own when it is a URL; a template (a
+    /// server with variables) or a relative URL must be configured. On a client limited to some
+    /// hosts, a URL of any other host is refused here, before anything is sent: every request's
+    /// URL starts with a base URL, and redirects never leave its origin.
+    pub(crate) fn base(&self, server: &'static str) -> Result<(&str, Option<&Url>), Error> {
+        let shared = &*self.shared;
+        let known = (shared.servers.iter())
+            .chain(&shared.spec_servers)
+            .find(|known| known.spec == server);
+        let (url, parsed) = match known {
+            Some(found) => (found.text.as_str(), Some(&found.parsed)),
             None if server.contains('{') || !server.contains("://") => {
                 return Err(Error::MissingServerUrl(server));
             }
-            None => server.trim_end_matches('/'),
+            None => (server.trim_end_matches('/'), None),
         };
-        if let Some(hosts) = &self.shared.only_hosts {
-            let host = Url::parse(url)
-                .ok()
-                .and_then(|url| url.host_str().map(str::to_owned))
-                .unwrap_or_default();
+        if let Some(hosts) = &shared.only_hosts {
+            let host = match parsed {
+                Some(parsed) => parsed.host_str().map(str::to_owned),
+                None => Url::parse(url)
+                    .ok()
+                    .and_then(|url| url.host_str().map(str::to_owned)),
+            }
+            .unwrap_or_default();
             if !hosts
                 .iter()
                 .any(|allowed| allowed.eq_ignore_ascii_case(&host))
@@ -206,7 +283,7 @@ impl Client {
                 return Err(Error::HostNotAllowed { host });
             }
         }
-        Ok(url)
+        Ok((url, parsed))
     }
 }
 
@@ -231,4 +308,57 @@ pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
         )));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use url::Url;
+
+    use super::{ServerUrl, request_url};
+
+    proptest! {
+        /// A request's URL made from its parsed base is the one the whole text parses to: the
+        /// same path (dot segments, backslashes and percent-encoding as the parser treats them)
+        /// and query, the fragment left out as reqwest leaves it out of what it sends.
+        #[test]
+        fn a_request_url_is_the_url_its_text_parses_to(
+            base in prop::sample::select(vec![
+                "https://api.example.com",
+                "https://api.example.com/v1/",
+                "http://127.0.0.1:8080/a/b",
+                "http://[::1]:9/",
+                "https://xn--bcher-kva.example:8443/api/v2",
+            ]),
+            rest in "[ -\\x7e\\\\@:%/?#.\\[\\]éü\\u{0}\\t\\n]{0,40}",
+        ) {
+            let base = ServerUrl::new("spec", base).unwrap();
+            // The parser trims a URL's trailing spaces and control characters; a path keeps them
+            // (percent-encoded), which no generated path has and no server can mistake.
+            let path = format!("/{}", rest.trim_end_matches(|c: char| c <= ' '));
+            let mut expected = Url::parse(&format!("{}{path}", base.text)).unwrap();
+            expected.set_fragment(None);
+            let made = request_url(&base.parsed, &path);
+            prop_assert_eq!(made.as_str(), expected.as_str(), "{}", path);
+        }
+    }
+
+    #[test]
+    fn the_paths_that_could_leave_the_origin_stay_on_it() {
+        let base = ServerUrl::new("spec", "https://api.example.com").unwrap();
+        for (path, expected) in [
+            (
+                "//evil.example/x",
+                "https://api.example.com//evil.example/x",
+            ),
+            ("/\\evil.example", "https://api.example.com//evil.example"),
+            ("/..//evil.example", "https://api.example.com//evil.example"),
+            (
+                "/@evil.example?a=1#f",
+                "https://api.example.com/@evil.example?a=1",
+            ),
+        ] {
+            assert_eq!(request_url(&base.parsed, path).as_str(), expected, "{path}");
+        }
+    }
 }

@@ -13,7 +13,7 @@ use url::Url;
 use crate::error::Repeat;
 use crate::error::{Error, TimeoutKind};
 use crate::token::Token;
-use crate::transport::client::Client;
+use crate::transport::client::{Client, request_url};
 use crate::transport::credentials::{Applied, cookie_header};
 use crate::transport::request::OperationRequest;
 use crate::transport::response::{Response, Sent};
@@ -129,19 +129,29 @@ impl Client {
         token: Option<&Token>,
     ) -> Result<reqwest::RequestBuilder, Error> {
         let operation = &*request.operation;
-        let base = self.base_url(operation.server)?;
+        let (base, parsed) = self.base(operation.server)?;
         let applied = if operation.security.is_empty() {
             Vec::new()
         } else {
             self.credentials
                 .applied(operation.id, operation.security, token)?
         };
-        let mut full = String::with_capacity(base.len() + request.path.len());
-        full.push_str(base);
-        full.push_str(&request.path);
-        let mut url = Url::parse(&full).map_err(|err| {
-            Error::InvalidRequest(format!("cannot build the URL of {}: {err}", operation.id))
-        })?;
+        let unbuildable = |why: &dyn std::fmt::Display| {
+            Error::InvalidRequest(format!("cannot build the URL of {}: {why}", operation.id))
+        };
+        // Only a `/`-led path is a path: anything else would be read as part of the authority.
+        if !(request.path.is_empty() || request.path.starts_with('/')) {
+            return Err(unbuildable(&"its path does not start with `/`"));
+        }
+        let parsed_now;
+        let base = match parsed {
+            Some(parsed) => parsed,
+            None => {
+                parsed_now = Url::parse(base).map_err(|err| unbuildable(&err))?;
+                &parsed_now
+            }
+        };
+        let mut url = request_url(base, &request.path);
         let query_keys = applied.iter().filter_map(|applied| match applied {
             Applied::Query(name, key) => Some((*name, key.expose())),
             _ => None,

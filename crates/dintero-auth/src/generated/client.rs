@@ -16,6 +16,7 @@ impl Client {
     pub fn builder() -> auth_core::ClientBuilder<Self> {
         auth_core::ClientBuilder::default()
             .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+            .spec_servers([super::Server::Api, super::Server::Checkout])
     }
     /// A client of the spec's servers with default settings.
     pub fn new(credentials: auth_core::Credentials) -> Result<Self, auth_core::Error> {

@@ -16,6 +16,11 @@ impl Client {
     pub fn builder() -> auth_core::ClientBuilder<Self> {
         auth_core::ClientBuilder::default()
             .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+            .spec_servers([
+                super::Server::MediaServer,
+                super::Server::PlexTv,
+                super::Server::PlexClients,
+            ])
     }
     /// The same client (sharing its connection pool) with other credentials.
     pub fn with_credentials(&self, credentials: auth_core::Credentials) -> Self {

@@ -199,6 +199,11 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
         let variant = ident(&server.variant);
         quote!(super::Server::#variant.spec_url())
     });
+    // The builder names every server of the spec, so that their URLs are parsed once.
+    let spec_servers = api.servers.iter().map(|server| {
+        let variant = ident(&server.variant);
+        quote!(super::Server::#variant)
+    });
     let api_static = quote! {
         /// What requests to any endpoint, and the token middleware, need to know of the API.
         static API: auth_core::__private::Api = auth_core::__private::Api {
@@ -227,6 +232,7 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
             pub fn builder() -> auth_core::ClientBuilder<Self> {
                 auth_core::ClientBuilder::default()
                     .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+                    .spec_servers([#(#spec_servers),*])
             }
 
             #new
