@@ -353,6 +353,26 @@ async fn plex_jwt_device_operations() {
     accepted(anonymous.authentication().get_plex_keys().await);
 }
 
+#[tokio::test]
+#[ignore = "needs Prism: run `bash .ci/contract`"]
+async fn plex_home_ping_and_sign_out() {
+    let api = plex();
+    let home = accepted(api.authentication().get_home_users().await);
+    let uuid = home
+        .users
+        .first()
+        .map_or("0a1b2c3d4e5f6a7b", |user| user.uuid.as_str());
+    let pin = auth_core::Secret::from("2468");
+    accepted(
+        api.authentication()
+            .switch_home_user(uuid, Some(&pin))
+            .await,
+    );
+    accepted(api.authentication().switch_home_user(uuid, None).await);
+    accepted(api.authentication().ping_token().await);
+    accepted(api.authentication().sign_out().await);
+}
+
 /// Prism does reject what the spec forbids, so a wrong request would fail this suite: a body
 /// of the wrong shape, and a missing bearer token.
 #[tokio::test]

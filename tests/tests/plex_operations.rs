@@ -496,3 +496,139 @@ async fn the_jwt_device_operations_send_what_plex_documents() {
     keys.assert_async().await;
     assert_eq!(set.keys[0].kid.as_deref(), Some("plex-1"));
 }
+
+#[tokio::test]
+async fn get_home_users_reads_the_home_and_managed_users_without_names() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(GET)
+                .path("/api/v2/home/users")
+                .header("x-plex-token", TOKEN);
+            then.status(200).json_body(json!({
+                "id": 1234567, "name": "Home", "guestUserID": null, "guestUserUUID": null,
+                "guestEnabled": false, "subscription": true,
+                "users": [
+                    {"id": 13692262, "uuid": "dae343c1f45beb4f", "title": "User", "username": "user",
+                     "email": "user@example.org", "friendlyName": "", "thumb": "https://plex.tv/users/x/avatar",
+                     "hasPassword": true, "restricted": false, "updatedAt": 1764000000, "admin": true,
+                     "guest": false, "protected": true},
+                    {"id": 13692263, "uuid": "0a1b2c3d4e5f6a7b", "title": "Kids", "username": null,
+                     "email": null, "thumb": "https://plex.tv/users/y/avatar", "hasPassword": false,
+                     "restricted": true, "updatedAt": null, "admin": false, "guest": false,
+                     "protected": false, "restrictionProfile": "little_kid"}
+                ]
+            }));
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    let home = client.authentication().get_home_users().await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(home.users.len(), 2);
+    assert_eq!(home.users[0].protected, Some(true));
+    assert_eq!(home.users[1].uuid, "0a1b2c3d4e5f6a7b");
+    assert_eq!(home.users[1].username, None);
+}
+
+#[tokio::test]
+async fn switch_home_user_sends_the_pin_in_the_query_and_reads_the_new_token() {
+    let server = MockServer::start_async().await;
+    let switched = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(POST)
+                .path("/api/v2/home/users/0a1b2c3d4e5f6a7b/switch")
+                .query_param("pin", "2468")
+                .header("x-plex-token", TOKEN);
+            then.status(201).json_body(json!({
+                "id": 13692263, "uuid": "0a1b2c3d4e5f6a7b", "title": "Kids", "username": null,
+                "email": null, "authToken": "home-user-token", "home": true, "homeSize": 2,
+                "profile": {"defaultAudioLanguages": "en,nb"}, "restricted": true
+            }));
+        })
+        .await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v2/home/users/0a1b2c3d4e5f6a7b/switch")
+                .query_param_missing("pin");
+            then.status(403).json_body(
+                json!({"errors": [{"code": 1041, "message": "Invalid PIN", "status": 403}]}),
+            );
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    let pin = Secret::from("2468");
+    let account = client
+        .authentication()
+        .switch_home_user("0a1b2c3d4e5f6a7b", Some(&pin))
+        .await
+        .unwrap();
+    switched.assert_async().await;
+    assert_eq!(account.auth_token.expose(), "home-user-token");
+    assert!(!format!("{account:?}").contains("home-user-token"));
+
+    let error = client
+        .authentication()
+        .switch_home_user("0a1b2c3d4e5f6a7b", None)
+        .await
+        .unwrap_err();
+    refused.assert_async().await;
+    assert!(matches!(
+        error.documented(),
+        Some(SwitchHomeUserError::Forbidden(Some(_)))
+    ));
+    use plex_auth::VendorCode as _;
+    assert_eq!(
+        error.vendor_code(),
+        Some(plex_auth::PlexCode::ManagedUserPinRequired)
+    );
+}
+
+#[tokio::test]
+async fn ping_and_sign_out_send_the_token_and_read_no_body() {
+    let server = MockServer::start_async().await;
+    let ping = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(GET)
+                .path("/api/v2/ping")
+                .header("x-plex-token", TOKEN);
+            // The body is undocumented (python-plexapi reads XML text); whatever it is, it is not read.
+            then.status(200)
+                .header("content-type", "application/xml")
+                .body("<?xml version=\"1.0\"?><pong>true</pong>");
+        })
+        .await;
+    let sign_out = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(DELETE)
+                .path("/api/v2/users/signout")
+                .header("x-plex-token", TOKEN);
+            then.status(204);
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    client.authentication().ping_token().await.unwrap();
+    client.authentication().sign_out().await.unwrap();
+    ping.assert_async().await;
+    sign_out.assert_async().await;
+
+    let rejected = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v2/ping")
+                .header("x-plex-token", "revoked");
+            then.status(401).json_body(unauthorized());
+        })
+        .await;
+    let revoked = client.with_token("revoked");
+    let error = revoked.authentication().ping_token().await.unwrap_err();
+    rejected.assert_async().await;
+    assert!(matches!(
+        error.documented(),
+        Some(PingTokenError::Unauthorized(Some(_)))
+    ));
+}

@@ -201,7 +201,8 @@ fn plex_models_redact_secrets() {
             PastSubscriptionState, AutoSelectSubtitleMode, SubtitleAccessibilityMode,
             SubtitleForcedMode, Toggle, UserProfile, Service, Subscription, UserPlexAccount,
             PastSubscription, Billing, Pin, Resource, ResourceConnection,
-            Jwk, RegisterJwkRequest, Nonce, ExchangeJwtRequest, PlexJwtToken, JwkSet,
+            Jwk, RegisterJwkRequest, Nonce, ExchangeJwtRequest, PlexJwtToken, JwkSet, Home, HomeUser,
+            HomeUserAccount,
         ),
     );
 }

@@ -67,7 +67,7 @@ pub use bytes::Bytes;
 pub use reqwest::{Method, StatusCode, header};
 pub use transport::{
     Client, ClientBuilder, Credentials, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS,
-    Redirect, Redirected, SpecServer, WithHeaders, encode_path,
+    Redirect, Redirected, SpecServer, WeakClient, WithHeaders, encode_path,
 };
 
 #[cfg(all(not(feature = "rustls"), not(feature = "native-tls")))]

@@ -55,8 +55,10 @@
 #[rustfmt::skip]
 mod generated;
 mod codes;
+mod home;
 #[cfg(feature = "jwt")]
 mod jwt;
+mod keep_alive;
 mod pin;
 mod resources;
 mod session;
@@ -75,8 +77,12 @@ pub use auth_core::{
 pub use codes::{PlexCode, VendorCode};
 pub use generated::client::Client;
 pub use generated::{Server, errors, models, operations};
+pub use home::{HomeUsersError, SwitchError, SwitchedUser};
 #[cfg(feature = "jwt")]
 pub use jwt::{DEFAULT_SCOPES, DeviceKey, DeviceKeyError, JwtDevice};
+pub use keep_alive::{
+    DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveState, MIN_KEEP_ALIVE_INTERVAL, PingError,
+};
 pub use pin::{DEFAULT_POLL_INTERVAL, LINK_URL, PinLogin, PinOutcome, PinStartError, PinWaitError};
 pub use resources::{ConnectError, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, ResourcesError};
 pub use session::{LoggedIn, LoginError, LoginOutcome, MfaPending};

@@ -1,5 +1,5 @@
-//! Logging in (with a two-factor code when the account has one), and talking to the user's
-//! media server.
+//! Logging in (with a two-factor code when the account has one) and signing out, and talking to
+//! the user's media server.
 
 use auth_core::{ApiError, Error, Secret, StoredToken, Token, TokenStore, TokenStoreError};
 
@@ -39,11 +39,21 @@ impl LoggedIn {
         key: &str,
         identity: &crate::ClientIdentity,
     ) -> Result<(), TokenStoreError> {
-        let token = Token::new(self.account.auth_token.clone());
-        let stored =
-            StoredToken::of(&token).with_client_identifier(identity.client_identifier.clone());
-        store.save(key, &stored).await
+        save_account_token(store, key, identity, &self.account.auth_token).await
     }
+}
+
+/// Keeps a plex.tv token in `store` under `key` with the client identifier of `identity`, which
+/// Plex ties it to (read back by [`ClientIdentity::restore`](crate::ClientIdentity::restore)).
+pub(crate) async fn save_account_token(
+    store: &impl TokenStore,
+    key: &str,
+    identity: &crate::ClientIdentity,
+    token: &Secret,
+) -> Result<(), TokenStoreError> {
+    let token = Token::new(token.clone());
+    let stored = StoredToken::of(&token).with_client_identifier(identity.client_identifier.clone());
+    store.save(key, &stored).await
 }
 
 /// A login waiting for the account's current two-factor code: [`MfaPending::complete`] gives
@@ -132,6 +142,12 @@ impl Client {
         let account = self.authentication().post_users_sign_in_data(&form).await?;
         let client = self.with_token(account.auth_token.clone());
         Ok(LoggedIn { client, account })
+    }
+
+    /// Signs this client's token out at plex.tv: the token no longer works, anywhere. (A Home
+    /// user's token from [`Client::switch_to`] is signed out the same way, on its own client.)
+    pub async fn sign_out(&self) -> Result<(), ApiError<crate::errors::SignOutError>> {
+        self.authentication().sign_out().await
     }
 
     /// The same client talking to the media server at `url` (such as

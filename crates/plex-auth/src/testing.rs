@@ -98,6 +98,8 @@ pub struct PlexConfig {
     pub pin_approved_after_polls: Option<u32>,
     /// How long the Plex tokens of the JWT device flow live (Plex: 7 days).
     pub jwt_lifetime: Duration,
+    /// The PIN of the Home's protected managed user ("Kid", see [`PlexFake::home_users`]).
+    pub home_user_pin: String,
 }
 
 /// One way to reach the fake's media server, as `/api/v2/resources` lists it.
@@ -124,6 +126,7 @@ impl Default for PlexConfig {
             pin_lifetime: Duration::from_secs(900),
             pin_approved_after_polls: Some(2),
             jwt_lifetime: Duration::from_secs(7 * 86_400),
+            home_user_pin: "1234".into(),
         }
     }
 }
@@ -155,6 +158,8 @@ struct State {
     /// Nonces handed out and not used yet.
     nonces: Vec<String>,
     jwt_exchanges: usize,
+    /// Pings of `/api/v2/ping` answered 200.
+    pings: usize,
 }
 
 /// The fake plex.tv and media server.
@@ -242,6 +247,71 @@ impl PlexFake {
     /// How many signed device JWTs it exchanged for Plex tokens.
     pub fn jwt_exchanges(&self) -> usize {
         self.state().jwt_exchanges
+    }
+
+    /// How many pings (`GET /api/v2/ping`) it answered 200.
+    pub fn pings(&self) -> usize {
+        self.state().pings
+    }
+
+    /// Invalidates every account token it issued, as signing out every device would.
+    pub fn revoke_account_tokens(&self) {
+        self.state().account_tokens.expire_all();
+    }
+
+    /// The Home's users, as `GET /api/v2/home/users` lists them: the admin (the fake's account,
+    /// `f4ke0000u5er`), a managed user without a PIN ("Guest Room", `9a5e000000000002`) and a
+    /// protected managed user whose PIN is [`PlexConfig::home_user_pin`] ("Kid",
+    /// `9a5e000000000003`).
+    pub fn home_users() -> Value {
+        json!([
+            {"id": 4242, "uuid": "f4ke0000u5er", "title": "fake", "username": "fake",
+             "email": "user@example.org", "friendlyName": "Fake User",
+             "thumb": "https://plex.tv/users/fake/avatar", "hasPassword": true,
+             "restricted": false, "updatedAt": 1764000000, "admin": true, "guest": false,
+             "protected": false},
+            {"id": 4243, "uuid": "9a5e000000000002", "title": "Guest Room", "username": null,
+             "email": null, "friendlyName": null,
+             "thumb": "https://plex.tv/users/9a5e000000000002/avatar", "hasPassword": false,
+             "restricted": true, "updatedAt": null, "admin": false, "guest": false,
+             "protected": false},
+            {"id": 4244, "uuid": "9a5e000000000003", "title": "Kid", "username": null,
+             "email": null, "friendlyName": null,
+             "thumb": "https://plex.tv/users/9a5e000000000003/avatar", "hasPassword": false,
+             "restricted": true, "updatedAt": 1764000000, "admin": false, "guest": false,
+             "protected": true}
+        ])
+    }
+
+    /// `POST /api/v2/home/users/{uuid}/switch`: a new token of that Home user (an account token
+    /// like any other here), with its PIN when the user is protected (403, code 1041 without it
+    /// or with a wrong one, as plex.tv answers).
+    fn switch_home_user(&self, request: &Request, uuid: &str) -> Reply {
+        let users = Self::home_users();
+        let Some(user) = users
+            .as_array()
+            .and_then(|users| users.iter().find(|user| user["uuid"] == uuid))
+        else {
+            return errors(404, 1002, "no such Home user");
+        };
+        if user["protected"] == true && request.query("pin") != Some(&self.config.home_user_pin) {
+            return errors(403, 1041, "Invalid PIN");
+        }
+        let token = self
+            .state()
+            .account_tokens
+            .issue(random_hex(), Duration::from_secs(86_400 * 365));
+        let mut account = user.clone();
+        for field in ["admin", "guest", "restricted", "updatedAt", "friendlyName"] {
+            if let Some(object) = account.as_object_mut() {
+                object.remove(field);
+            }
+        }
+        account["authToken"] = Value::String(token);
+        account["home"] = Value::Bool(true);
+        account["homeSize"] = json!(3);
+        account["profile"] = json!({"autoSelectAudio": true, "defaultAudioLanguages": "en,sv"});
+        Reply::json(201, account)
     }
 
     /// Forgets every registered device key, as revoking the devices at plex.tv would.
@@ -641,6 +711,39 @@ fn plex_tv_routes() -> Routes<PlexFake> {
         })
         .route("GET", "/api/v2/resources", |fake, request, _| {
             fake.for_account(request, |fake, _| fake.list_resources())
+        })
+        .route("GET", "/api/v2/home/users", |fake, request, _| {
+            fake.for_account(request, |_, _| {
+                Reply::json(
+                    200,
+                    json!({"id": 77, "name": "Fake Home", "guestUserID": null,
+                           "guestEnabled": false, "subscription": false,
+                           "users": PlexFake::home_users()}),
+                )
+            })
+        })
+        .route(
+            "POST",
+            "/api/v2/home/users/{uuid}/switch",
+            |fake, request, params| {
+                fake.for_account(request, |fake, _| {
+                    fake.switch_home_user(request, params.get("uuid"))
+                })
+            },
+        )
+        .route("GET", "/api/v2/ping", |fake, request, _| {
+            fake.for_account(request, |fake, _| {
+                // No public source records the body (python-plexapi reads its XML text as a
+                // boolean), and the client does not read it: none here.
+                fake.state().pings += 1;
+                Reply::empty(200)
+            })
+        })
+        .route("DELETE", "/api/v2/users/signout", |fake, request, _| {
+            fake.for_account(request, |fake, token| {
+                fake.state().account_tokens.revoke(token);
+                Reply::empty(204)
+            })
         })
         .route("GET", "/api/v2/user", |fake, request, _| {
             fake.for_account(request, |fake, token| {

@@ -776,6 +776,7 @@ async fn plex_tour(report: &mut Report, fakes: &mut Fakes) -> std::io::Result<()
     )
     .await;
     plex_servers_tour(report, &client).await;
+    plex_home_tour(report, &client, &config, fakes.plex.is_some()).await;
     if fakes.plex.is_some() {
         plex_pin_tour(report, &client, &identity).await;
         plex_jwt_tour(report, &client, &identity).await;
@@ -833,6 +834,87 @@ async fn plex_servers_tour(report: &mut Report, client: &plex_auth::Client) {
             Err(error) => format!("connect() failed: {error}"),
         },
     });
+}
+
+/// The Home's users and a switch to one (a protected one with its PIN: `PLEX_HOME_PIN` against
+/// plex.tv, the fake's otherwise), a keep-alive ping, and signing the switched user's new token
+/// out (against plex.tv too: the token is the one the switch just made).
+async fn plex_home_tour(
+    report: &mut Report,
+    client: &plex_auth::Client,
+    config: &PlexConfig,
+    fake: bool,
+) {
+    const V: &str = "plex";
+    let keep_alive = client.keep_alive(plex_auth::DEFAULT_KEEP_ALIVE_INTERVAL);
+    match keep_alive {
+        Ok(mut keep_alive) => {
+            let state = keep_alive
+                .changed()
+                .await
+                .unwrap_or_else(|| keep_alive.state());
+            let ok = state.pings == 1;
+            report.rows.push(Row {
+                vendor: V,
+                operation: "ping_token",
+                status: ok.then_some(200),
+                ok,
+                outcome: match &state.last_error {
+                    None => "keep_alive(): the first ping, the next in a day".into(),
+                    Some(error) => format!("keep_alive() failed: {error}"),
+                },
+            });
+            keep_alive.stop();
+        }
+        Err(error) => report.fail(V, "ping_token", &error),
+    }
+    let Some(users) = step(report, V, "get_home_users", client.home_users(), |users| {
+        let protected = users.iter().filter(|u| u.protected == Some(true)).count();
+        (
+            200,
+            format!("{} Home user(s), {protected} with a PIN", users.len()),
+        )
+    })
+    .await
+    else {
+        return;
+    };
+    let pin = if fake {
+        Some(config.home_user_pin.clone())
+    } else {
+        var("PLEX_HOME_PIN")
+    };
+    // A protected user when there is a PIN (the fake's "Kid"), an unprotected one otherwise.
+    let others = || users.iter().filter(|user| user.admin != Some(true));
+    let user = others()
+        .find(|user| pin.is_some() == (user.protected == Some(true)))
+        .or_else(|| others().find(|user| user.protected != Some(true)));
+    let Some(user) = user else {
+        report.skip(V, "switch_home_user", "no Home user to switch to");
+        report.skip(V, "sign_out", "no switched user's token to sign out");
+        return;
+    };
+    let pin = (user.protected == Some(true))
+        .then(|| pin.map(Secret::from))
+        .flatten();
+    let Some(switched) = step(
+        report,
+        V,
+        "switch_home_user",
+        client.switch_to(user, pin),
+        |switched| {
+            let name = switched.account.title.as_deref().unwrap_or("?");
+            (201, format!("switch_to(): a token of {name}"))
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    step(report, V, "sign_out", switched.client.sign_out(), |()| {
+        (204, "the switched user's new token signed out".into())
+    })
+    .await;
 }
 
 /// A PIN login, approved by the fake after its second poll.

@@ -131,7 +131,49 @@ impl fmt::Debug for Client {
     }
 }
 
+/// A [`Client`] that does not keep it alive: [`WeakClient::upgrade`] gives the client back while
+/// it (or a clone of it) still exists. For background work tied to a client's lifetime, such as
+/// a keep-alive that should stop when the application drops the client.
+#[derive(Clone)]
+pub struct WeakClient {
+    shared: std::sync::Weak<Shared>,
+    credentials: std::sync::Weak<Credentials>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+}
+
+impl fmt::Debug for WeakClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakClient")
+            .field("alive", &(self.credentials.strong_count() > 0))
+            .finish_non_exhaustive()
+    }
+}
+
+impl WeakClient {
+    /// The client, while it or a clone of it exists. Clients derived with other credentials
+    /// (`with_credentials`, `with_token`) are other clients: they do not keep this one alive.
+    pub fn upgrade(&self) -> Option<Client> {
+        Some(Client {
+            shared: self.shared.upgrade()?,
+            credentials: self.credentials.upgrade()?,
+            retry: self.retry,
+            timeouts: self.timeouts,
+        })
+    }
+}
+
 impl Client {
+    /// A handle that does not keep this client alive (see [`WeakClient`]).
+    pub fn downgrade(&self) -> WeakClient {
+        WeakClient {
+            shared: Arc::downgrade(&self.shared),
+            credentials: Arc::downgrade(&self.credentials),
+            retry: self.retry,
+            timeouts: self.timeouts,
+        }
+    }
+
     /// The credentials this client sends.
     pub fn credentials(&self) -> &Credentials {
         &self.credentials

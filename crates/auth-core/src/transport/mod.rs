@@ -21,7 +21,7 @@ pub(crate) mod send;
 pub(crate) mod with_headers;
 
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADERS};
-pub use client::{Client, SpecServer};
+pub use client::{Client, SpecServer, WeakClient};
 pub use credentials::Credentials;
 pub use encode::encode_path;
 pub use redirected::{Redirect, Redirected};
