@@ -184,3 +184,98 @@ async fn a_corrupt_stored_key_is_a_typed_error() {
     assert!(matches!(error, plex_auth::DeviceKeyError::Corrupt { .. }));
     assert!(!error.to_string().contains("no-dot-here"));
 }
+
+/// A device registered on a fake whose Plex JWTs have `fault`: the client of that device.
+async fn device_with(
+    fault: Option<plex_auth::testing::PlexJwtFault>,
+) -> (
+    std::sync::Arc<PlexFake>,
+    plex_auth::testing::PlexServers,
+    JwtDevice,
+) {
+    let config = PlexConfig {
+        plex_jwt_fault: fault,
+        ..plex_config_without_2fa()
+    };
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    let legacy = plex_logged_in(&servers, &config).await;
+    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    let device = JwtDevice::register(&legacy, key).await.unwrap();
+    (fake, servers, device)
+}
+
+#[tokio::test]
+async fn every_plex_jwt_is_verified_before_it_is_used() {
+    use plex_auth::JwtVerifyError as Why;
+    use plex_auth::testing::PlexJwtFault as Fault;
+    for (fault, rejected) in [
+        (Fault::UnpublishedKey, "UnknownKey"),
+        (Fault::BadSignature, "Signature"),
+        (Fault::WrongAudience, "Audience"),
+        (Fault::WrongIssuer, "Issuer"),
+        (Fault::Expired, "Expired"),
+        (Fault::Unsigned, "Algorithm"),
+    ] {
+        let (fake, _servers, device) = device_with(Some(fault)).await;
+        let error = device.fetch().await.unwrap_err();
+        assert_eq!(
+            fake.jwt_exchanges(),
+            1,
+            "{fault:?}: plex.tv answered a token"
+        );
+        let why = std::error::Error::source(&error)
+            .and_then(|cause| cause.downcast_ref::<Why>())
+            .unwrap_or_else(|| panic!("{fault:?}: {error:?}"));
+        assert_eq!(format!("{why:?}"), rejected, "{fault:?}");
+        let expected_kind = if fault == Fault::UnpublishedKey {
+            TokenErrorKind::Unavailable
+        } else {
+            TokenErrorKind::Rejected
+        };
+        assert_eq!(error.kind(), expected_kind, "{fault:?}");
+        assert!(
+            !format!("{error:?} {error}").contains("eyJ"),
+            "no token in the error"
+        );
+    }
+    // Without a fault, the verified `exp` is the lifetime: 7 days.
+    let (_fake, _servers, device) = device_with(None).await;
+    let token = device.fetch().await.unwrap();
+    let left = token.expires_in().unwrap();
+    assert!(left > Duration::from_secs(7 * 86_400 - 60) && left <= Duration::from_secs(7 * 86_400));
+}
+
+#[tokio::test]
+async fn a_rotated_plex_key_is_fetched_once_and_made_up_ones_cannot_storm() {
+    let (fake, servers, device) = device_with(None).await;
+    let keys_fetched = || {
+        servers
+            .plex_tv
+            .requests()
+            .iter()
+            .filter(|request| request.path == "/api/v2/auth/keys")
+            .count()
+    };
+    device.fetch().await.unwrap();
+    device.fetch().await.unwrap();
+    assert_eq!(keys_fetched(), 1, "the keys are cached");
+    fake.rotate_signing_key();
+    device.fetch().await.unwrap();
+    assert_eq!(keys_fetched(), 2, "a new key id: the keys once more");
+    device.fetch().await.unwrap();
+    assert_eq!(keys_fetched(), 2);
+
+    // Tokens naming keys plex.tv does not publish: one more fetch at most, however many come.
+    let keys = plex_auth::PlexKeys::new(&plex_of_fake(&servers));
+    let client_identifier = plex_identity().client_identifier;
+    let good = fake.sign_plex_jwt(&client_identifier, "any-device");
+    keys.verify(&good, &client_identifier).await.unwrap();
+    let before = keys_fetched();
+    fake.rotate_signing_key();
+    for _ in 0..20 {
+        let rotated = fake.sign_plex_jwt(&client_identifier, "any-device");
+        let _ = keys.verify(&rotated, &client_identifier).await;
+        fake.rotate_signing_key();
+    }
+    assert_eq!(keys_fetched(), before + 1, "refetches are spaced");
+}

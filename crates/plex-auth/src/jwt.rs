@@ -6,8 +6,8 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_core::{
-    ApiError, FetchFuture, Secret, StoredToken, Token, TokenError, TokenProvider, TokenStore,
-    TokenStoreError,
+    ApiError, FetchFuture, Secret, StoredToken, Token, TokenError, TokenErrorKind, TokenProvider,
+    TokenStore, TokenStoreError,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,6 +16,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use crate::Client;
 use crate::errors::RegisterJwkError;
 use crate::models::{ExchangeJwtRequest, Jwk, RegisterJwkRequest};
+use crate::verify::{JwtVerifyError, PlexKeys};
 
 /// The scopes a device asks for unless told otherwise (python-plexapi's `MyPlexJWTLogin`
 /// default, as the JWT documentation lists them).
@@ -192,8 +193,9 @@ impl DeviceKey {
 }
 
 /// Plex tokens obtained with a registered [`DeviceKey`]: each fetch asks plex.tv for a nonce,
-/// signs it, and trades the signed JWT for a Plex token that expires after 7 days; a token
-/// source renews it before then. Use it with `client.with_token_provider(device)` on a client
+/// signs it, and trades the signed JWT for a Plex token that expires after 7 days, verified
+/// against plex.tv's keys ([`PlexKeys`]) and issued to this device key; a token source renews it
+/// before then. Use it with `client.with_token_provider(device)` on a client
 /// that sends the key's client identifier.
 ///
 /// ```
@@ -228,6 +230,7 @@ pub struct JwtDevice {
     client: Client,
     key: DeviceKey,
     scopes: Vec<String>,
+    keys: PlexKeys,
 }
 
 impl fmt::Debug for JwtDevice {
@@ -247,6 +250,7 @@ impl JwtDevice {
             client: client.with_credentials(auth_core::Credentials::None),
             key,
             scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            keys: PlexKeys::new(client),
         }
     }
 
@@ -287,8 +291,32 @@ impl TokenProvider for JwtDevice {
                 .exchange_jwt(&ExchangeJwtRequest::new(signed))
                 .await
                 .map_err(TokenError::from)?;
-            // The Plex token is a JWT: its `exp` against its `iat` gives the lifetime.
-            Ok(Token::from_jwt(token.auth_token))
+            // Verified against plex.tv's published keys, for this device: only then is its `exp`
+            // the token's lifetime.
+            let claims = self
+                .keys
+                .verify(&token.auth_token, self.key.client_identifier())
+                .await
+                .map_err(|error| {
+                    let kind = match &error {
+                        JwtVerifyError::Keys(_) | JwtVerifyError::UnknownKey => {
+                            TokenErrorKind::Unavailable
+                        }
+                        _ => TokenErrorKind::Rejected,
+                    };
+                    TokenError::new(kind, error)
+                })?;
+            if claims.thumbprint != self.key.key_id() {
+                return Err(TokenError::new(
+                    TokenErrorKind::Rejected,
+                    "plex.tv issued the token to another device key",
+                ));
+            }
+            let lifetime = claims
+                .expires_at
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            Ok(Token::expiring_in(token.auth_token, lifetime))
         })
     }
 }

@@ -64,6 +64,8 @@ mod resources;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "jwt")]
+mod verify;
 
 #[cfg(feature = "keyring")]
 pub use auth_core::KeyringTokenStore;
@@ -86,6 +88,8 @@ pub use keep_alive::{
 pub use pin::{DEFAULT_POLL_INTERVAL, LINK_URL, PinLogin, PinOutcome, PinStartError, PinWaitError};
 pub use resources::{ConnectError, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, ResourcesError};
 pub use session::{LoggedIn, LoginError, LoginOutcome, MfaPending};
+#[cfg(feature = "jwt")]
+pub use verify::{JwtVerifyError, KEYS_REFETCH_SPACING, PlexClaims, PlexKeys};
 
 /// Who is calling: the `X-Plex-*` headers sent with every request.
 #[derive(Clone, Debug, PartialEq, Eq)]

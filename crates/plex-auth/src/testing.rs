@@ -66,7 +66,7 @@ use serde_json::{Value, json};
 
 use auth_core::ClientBuilder;
 use auth_core::testing::{
-    Handler, Miss, Request, Routes, Tokens, jwt as jwt_token, random_hex, unix_now as unix_seconds,
+    Handler, Miss, Request, Routes, Tokens, random_hex, unix_now as unix_seconds,
 };
 pub use auth_core::testing::{LoggedRequest, Reply, Server, Times};
 use base64::Engine as _;
@@ -100,6 +100,27 @@ pub struct PlexConfig {
     pub jwt_lifetime: Duration,
     /// The PIN of the Home's protected managed user ("Kid", see [`PlexFake::home_users`]).
     pub home_user_pin: String,
+    /// What is wrong with the Plex JWTs it issues (`None`: nothing; each is signed with its
+    /// current signing key, which `/api/v2/auth/keys` publishes).
+    pub plex_jwt_fault: Option<PlexJwtFault>,
+}
+
+/// A fault of the Plex JWTs the fake issues, for tests of their verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlexJwtFault {
+    /// Signed with a key `/api/v2/auth/keys` does not publish.
+    UnpublishedKey,
+    /// The claims changed after signing.
+    BadSignature,
+    /// For another client (`aud`).
+    WrongAudience,
+    /// Issued by another issuer than plex.tv (`iss`).
+    WrongIssuer,
+    /// Expired already.
+    Expired,
+    /// Not signed (`alg: none`).
+    Unsigned,
 }
 
 /// One way to reach the fake's media server, as `/api/v2/resources` lists it.
@@ -127,6 +148,7 @@ impl Default for PlexConfig {
             pin_approved_after_polls: Some(2),
             jwt_lifetime: Duration::from_secs(7 * 86_400),
             home_user_pin: "1234".into(),
+            plex_jwt_fault: None,
         }
     }
 }
@@ -160,6 +182,8 @@ struct State {
     jwt_exchanges: usize,
     /// Pings of `/api/v2/ping` answered 200.
     pings: usize,
+    /// Rotations of the signing key (the current key is number `rotations + 1`).
+    rotations: u8,
 }
 
 /// The fake plex.tv and media server.
@@ -198,6 +222,14 @@ pub fn builder(
         .server_url(crate::Server::PlexClients, plex_tv)
         .server_url(crate::Server::MediaServer, servers.media_server.url())
         .only_hosts(["127.0.0.1"])
+}
+
+/// The fake's signing key after `rotations` rotations: its key id and seed.
+fn signing_key(rotations: u8) -> (String, [u8; 32]) {
+    (
+        format!("fake-plex-{}", u16::from(rotations) + 1),
+        [0x5a ^ rotations; 32],
+    )
 }
 
 fn errors(status: u16, code: u32, message: &str) -> Reply {
@@ -247,6 +279,80 @@ impl PlexFake {
     /// How many signed device JWTs it exchanged for Plex tokens.
     pub fn jwt_exchanges(&self) -> usize {
         self.state().jwt_exchanges
+    }
+
+    /// Starts signing Plex JWTs with a new key (published beside the old ones), as plex.tv
+    /// rotating its keys would.
+    pub fn rotate_signing_key(&self) {
+        let mut state = self.state();
+        state.rotations = state.rotations.saturating_add(1);
+    }
+
+    /// A Plex JWT such as `/api/v2/auth/token` answers, for the client `client_identifier` and
+    /// the device key `thumbprint`, signed with the current key (and the configured fault).
+    pub fn sign_plex_jwt(&self, client_identifier: &str, thumbprint: &str) -> auth_core::Secret {
+        let lifetime = self.config.jwt_lifetime;
+        auth_core::Secret::new(self.plex_jwt(client_identifier, thumbprint, lifetime))
+    }
+
+    /// A Plex JWT: EdDSA over `header.claims` with the fake's signing key, the claims plex.tv
+    /// sets (`iss`, `aud`, `iat`, `exp`, `thumbprint`, `user`), and the configured fault.
+    fn plex_jwt(&self, client_identifier: &str, thumbprint: &str, lifetime: Duration) -> String {
+        let fault = self.config.plex_jwt_fault;
+        let rotations = self.state().rotations;
+        let (kid, seed) = match fault {
+            Some(PlexJwtFault::UnpublishedKey) => ("fake-plex-unpublished".to_owned(), [0xee; 32]),
+            _ => signing_key(rotations),
+        };
+        let alg = if fault == Some(PlexJwtFault::Unsigned) {
+            "none"
+        } else {
+            "EdDSA"
+        };
+        let now = unix_seconds();
+        let mut claims = json!({
+            "iss": "plex.tv", "aud": ["plex.tv", client_identifier], "iat": now,
+            "exp": now + lifetime.as_secs(), "thumbprint": thumbprint,
+            "user": {"id": 4242, "uuid": "f4ke0000u5er", "username": "fake"},
+            "jti": random_hex(),
+        });
+        match fault {
+            Some(PlexJwtFault::WrongAudience) => claims["aud"] = json!(["another-client"]),
+            Some(PlexJwtFault::WrongIssuer) => claims["iss"] = json!("evil.example"),
+            Some(PlexJwtFault::Expired) => claims["exp"] = json!(now - 60),
+            _ => {}
+        }
+        let header = json!({"kid": kid, "typ": "JWT", "alg": alg});
+        let mut jwt = URL_SAFE_NO_PAD.encode(header.to_string());
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let key = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed)
+            .expect("a 32-byte seed is an Ed25519 key");
+        let signature = key.sign(jwt.as_bytes());
+        if fault == Some(PlexJwtFault::BadSignature) {
+            claims["exp"] = json!(now + lifetime.as_secs() * 2);
+            let (header, _) = jwt.split_once('.').unwrap_or_default();
+            jwt = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+        }
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
+        jwt
+    }
+
+    /// `GET /api/v2/auth/keys`: every signing key it has used, newest last.
+    fn signing_keys(&self) -> Reply {
+        use ring::signature::KeyPair as _;
+        let rotations = self.state().rotations;
+        let keys: Vec<Value> = (0..=rotations)
+            .map(|rotation| {
+                let (kid, seed) = signing_key(rotation);
+                let key = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed)
+                    .expect("a 32-byte seed is an Ed25519 key");
+                json!({"kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": kid,
+                       "x": URL_SAFE_NO_PAD.encode(key.public_key().as_ref())})
+            })
+            .collect();
+        Reply::json(200, json!({"keys": keys}))
     }
 
     /// How many pings (`GET /api/v2/ping`) it answered 200.
@@ -402,9 +508,10 @@ impl PlexFake {
         }
         state.jwt_exchanges += 1;
         let lifetime = self.config.jwt_lifetime;
-        let token = state
-            .account_tokens
-            .issue(jwt_token(&client_identifier, lifetime, 0), lifetime);
+        let thumbprint = header_json["kid"].as_str().unwrap_or_default().to_owned();
+        drop(state);
+        let jwt = self.plex_jwt(&client_identifier, &thumbprint, lifetime);
+        let token = self.state().account_tokens.issue(jwt, lifetime);
         Reply::json(200, json!({"auth_token": token}))
     }
 
@@ -703,12 +810,7 @@ fn plex_tv_routes() -> Routes<PlexFake> {
         .route("POST", "/api/v2/auth/token", |fake, request, _| {
             fake.exchange_jwt(request)
         })
-        .route("GET", "/api/v2/auth/keys", |_, _, _| {
-            Reply::json(
-                200,
-                json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "ZmFrZS1wbGV4LWtleQ", "kid": "fake-plex", "use": "sig", "alg": "EdDSA"}]}),
-            )
-        })
+        .route("GET", "/api/v2/auth/keys", |fake, _, _| fake.signing_keys())
         .route("GET", "/api/v2/resources", |fake, request, _| {
             fake.for_account(request, |fake, _| fake.list_resources())
         })
@@ -746,9 +848,7 @@ fn plex_tv_routes() -> Routes<PlexFake> {
             })
         })
         .route("GET", "/api/v2/user", |fake, request, _| {
-            fake.for_account(request, |fake, token| {
-                Reply::json(200, fake.account(token))
-            })
+            fake.for_account(request, |fake, token| Reply::json(200, fake.account(token)))
         })
 }
 
