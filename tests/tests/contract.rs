@@ -310,8 +310,27 @@ async fn plex_get_source_connection_information() {
 #[ignore = "needs Prism: run `bash .ci/contract`"]
 async fn plex_pins() {
     let client = plex().with_credentials(Credentials::None);
-    let pin = accepted(client.authentication().create_pin(Some(true)).await);
-    accepted(client.authentication().get_pin(pin.id).await);
+    let pin = accepted(client.authentication().create_pin(Some(true), None).await);
+    accepted(client.authentication().get_pin(pin.id, None).await);
+    // A PIN that registers a device key, polled with a device JWT.
+    let jwk = plex_models::Jwk::new(
+        "OKP",
+        "Ed25519",
+        "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+    )
+    .with_kid("key-1")
+    .with_alg("EdDSA");
+    let body = plex_models::PinRequest::new()
+        .with_jwk(jwk)
+        .with_strong(true);
+    let pin = accepted(client.authentication().create_pin(None, Some(&body)).await);
+    let device_jwt = auth_core::Secret::from("a.b.c");
+    accepted(
+        client
+            .authentication()
+            .get_pin(pin.id, Some(&device_jwt))
+            .await,
+    );
 }
 
 #[tokio::test]

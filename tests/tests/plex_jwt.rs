@@ -279,3 +279,68 @@ async fn a_rotated_plex_key_is_fetched_once_and_made_up_ones_cannot_storm() {
     }
     assert_eq!(keys_fetched(), before + 1, "refetches are spaced");
 }
+
+#[tokio::test]
+async fn a_pin_with_the_device_key_logs_in_to_a_jwt_with_no_legacy_token() {
+    let config = PlexConfig {
+        pin_approved_after_polls: Some(3),
+        ..plex_config_without_2fa()
+    };
+    let (fake, servers) = PlexFake::start(config).await.unwrap();
+    let client = plex_of_fake(&servers);
+    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    let login = plex_auth::PinLogin::start_with_key(&client, &plex_identity(), &key, false)
+        .await
+        .unwrap()
+        .poll_interval(Duration::from_millis(100));
+    assert_eq!(login.code().len(), 4);
+    let plex_auth::PinOutcome::LoggedIn(logged_in) = login.wait().await.unwrap() else {
+        panic!("the fake links the PIN on the third poll");
+    };
+    // The linked PIN carries a Plex JWT, verified and issued to this key.
+    let token = logged_in.account.auth_token.clone();
+    let claims = plex_auth::PlexKeys::new(&client)
+        .verify_for(&token, &key)
+        .await
+        .unwrap();
+    assert_eq!(claims.thumbprint, key.key_id());
+    let polls_signed_with_one_nonce = servers
+        .plex_tv
+        .requests()
+        .iter()
+        .filter(|request| request.path == "/api/v2/auth/nonce")
+        .count();
+    assert_eq!(
+        polls_signed_with_one_nonce, 1,
+        "three polls, one device JWT"
+    );
+    // The key was registered with the PIN: from now on tokens come from the key alone.
+    let device = client.with_token_provider(JwtDevice::new(&client, key));
+    device.authentication().get_token_details().await.unwrap();
+    assert_eq!(fake.jwt_exchanges(), 1);
+}
+
+#[tokio::test]
+async fn a_device_pin_whose_jwt_does_not_verify_is_an_error_not_a_login() {
+    let config = PlexConfig {
+        pin_approved_after_polls: Some(1),
+        plex_jwt_fault: Some(plex_auth::testing::PlexJwtFault::BadSignature),
+        ..plex_config_without_2fa()
+    };
+    let (_fake, servers) = PlexFake::start(config).await.unwrap();
+    let client = plex_of_fake(&servers);
+    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    let login = plex_auth::PinLogin::start_with_key(&client, &plex_identity(), &key, true)
+        .await
+        .unwrap()
+        .poll_interval(Duration::from_millis(100));
+    assert!(login.code().len() > 4, "a strong code");
+    let error = login.wait().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            plex_auth::PinWaitError::Verify(plex_auth::JwtVerifyError::Signature)
+        ),
+        "{error:?}"
+    );
+}

@@ -346,13 +346,60 @@ async fn create_pin_posts_strong_without_a_token() {
     let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
     let created = client
         .authentication()
-        .create_pin(Some(true))
+        .create_pin(Some(true), None)
         .await
         .unwrap();
     mock.assert_async().await;
     assert_eq!((created.id, created.code.as_str()), (1234567, "ABCD"));
     assert_eq!(created.expires_in, Some(1800));
     assert!(created.auth_token.is_none());
+}
+
+#[tokio::test]
+async fn a_pin_with_a_device_key_posts_the_jwk_and_polls_with_a_device_jwt() {
+    let server = MockServer::start_async().await;
+    let created = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(POST)
+                .path("/api/v2/pins")
+                .header("content-type", "application/json")
+                .json_body(json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "eA", "kid": "k1", "alg": "EdDSA"}, "strong": true}))
+                .header_missing("x-plex-token");
+            then.status(201).json_body(pin(None));
+        })
+        .await;
+    let polled = server
+        .mock_async(|when, then| {
+            identity_headers(when)
+                .method(GET)
+                .path("/api/v2/pins/1234567")
+                .query_param("deviceJWT", "header.claims.signature");
+            then.status(200).json_body(pin(Some("a-plex-jwt")));
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::None);
+    let body = PinRequest::new()
+        .with_jwk(
+            Jwk::new("OKP", "Ed25519", "eA")
+                .with_kid("k1")
+                .with_alg("EdDSA"),
+        )
+        .with_strong(true);
+    let pin = client
+        .authentication()
+        .create_pin(None, Some(&body))
+        .await
+        .unwrap();
+    let device_jwt = Secret::from("header.claims.signature");
+    let linked = client
+        .authentication()
+        .get_pin(pin.id, Some(&device_jwt))
+        .await
+        .unwrap();
+    created.assert_async().await;
+    polled.assert_async().await;
+    assert_eq!(linked.auth_token.unwrap().expose(), "a-plex-jwt");
 }
 
 #[tokio::test]
@@ -375,11 +422,15 @@ async fn get_pin_decodes_the_linked_token_and_an_expired_pin() {
         })
         .await;
     let client = plex(&server.base_url(), Credentials::None);
-    let got = client.authentication().get_pin(1234567).await.unwrap();
+    let got = client
+        .authentication()
+        .get_pin(1234567, None)
+        .await
+        .unwrap();
     linked.assert_async().await;
     assert_eq!(got.auth_token.unwrap().expose(), "linked-token");
 
-    let error = client.authentication().get_pin(99).await.unwrap_err();
+    let error = client.authentication().get_pin(99, None).await.unwrap_err();
     expired.assert_async().await;
     assert!(matches!(
         error.documented(),

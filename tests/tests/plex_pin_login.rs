@@ -113,17 +113,13 @@ async fn a_pin_polled_with_another_client_identifier_is_not_found() {
     let login = PinLogin::start(&plex_of_fake(&servers), &plex_identity())
         .await
         .unwrap();
-    let stranger = plex_auth::ClientIdentity::new("someone-else")
-        .builder()
-        .server_url(
-            plex_auth::Server::PlexTv,
-            format!("{}/api/v2", servers.plex_tv.url()),
-        )
-        .build()
-        .unwrap();
+    let stranger =
+        plex_auth::testing::builder(&servers, &plex_auth::ClientIdentity::new("someone-else"))
+            .build()
+            .unwrap();
     let error = stranger
         .authentication()
-        .get_pin(login.pin().id)
+        .get_pin(login.pin().id, None)
         .await
         .unwrap_err();
     assert!(matches!(

@@ -202,7 +202,7 @@ fn plex_models_redact_secrets() {
             SubtitleForcedMode, Toggle, UserProfile, Service, Subscription, UserPlexAccount,
             PastSubscription, Billing, Pin, Resource, ResourceConnection,
             Jwk, RegisterJwkRequest, Nonce, ExchangeJwtRequest, PlexJwtToken, JwkSet, Home, HomeUser,
-            HomeUserAccount,
+            HomeUserAccount, PinRequest,
         ),
     );
 }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use plex_auth::testing::{PlexConfig, PlexFake};
-use plex_auth::{ClientIdentity, LINK_URL, PinLogin, PinOutcome, Server};
+use plex_auth::{ClientIdentity, LINK_URL, PinLogin, PinOutcome};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,10 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the client identifier stable per installation: Plex ties tokens to it.
     let identity = ClientIdentity::new("example-install-id").product("pin_login example");
     // Against plex.tv itself: `Client::new(&identity)?`.
-    let client = identity
-        .builder()
-        .server_url(Server::PlexTv, format!("{}/api/v2", servers.plex_tv.url()))
-        .build()?;
+    let client = plex_auth::testing::builder(&servers, &identity).build()?;
 
     let login = PinLogin::start(&client, &identity)
         .await?

@@ -1,9 +1,12 @@
 //! JWT device authentication (feature `jwt`): the device's Ed25519 key ([`DeviceKey`]), kept in
-//! a token store so that the device stays the same device, and [`JwtDevice`], the token
-//! provider that signs plex.tv's nonces with it for 7-day Plex tokens.
+//! a token store so that the device stays the same device; [`JwtDevice`], the token provider
+//! that signs plex.tv's nonces with it for 7-day Plex tokens; and the signed polls of a PIN
+//! created with the key.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use auth_core::{
     ApiError, FetchFuture, Secret, StoredToken, Token, TokenError, TokenErrorKind, TokenProvider,
@@ -13,10 +16,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signer as _, SigningKey};
 
-use crate::Client;
 use crate::errors::RegisterJwkError;
 use crate::models::{ExchangeJwtRequest, Jwk, RegisterJwkRequest};
 use crate::verify::{JwtVerifyError, PlexKeys};
+use crate::{Client, PinWaitError};
 
 /// The scopes a device asks for unless told otherwise (python-plexapi's `MyPlexJWTLogin`
 /// default, as the JWT documentation lists them).
@@ -295,7 +298,7 @@ impl TokenProvider for JwtDevice {
             // the token's lifetime.
             let claims = self
                 .keys
-                .verify(&token.auth_token, self.key.client_identifier())
+                .verify_for(&token.auth_token, &self.key)
                 .await
                 .map_err(|error| {
                     let kind = match &error {
@@ -306,17 +309,86 @@ impl TokenProvider for JwtDevice {
                     };
                     TokenError::new(kind, error)
                 })?;
-            if claims.thumbprint != self.key.key_id() {
-                return Err(TokenError::new(
-                    TokenErrorKind::Rejected,
-                    "plex.tv issued the token to another device key",
-                ));
-            }
             let lifetime = claims
                 .expires_at
                 .duration_since(SystemTime::now())
                 .unwrap_or_default();
             Ok(Token::expiring_in(token.auth_token, lifetime))
         })
+    }
+}
+
+/// How long a device JWT that polls a PIN is used: a minute short of its five, so that it is
+/// made again (over a new nonce) before plex.tv would refuse it.
+const PIN_DEVICE_JWT_REUSE: Duration = Duration::from_secs(DEVICE_JWT_SECONDS - 60);
+
+/// What polling a PIN created with a device key needs ([`PinLogin::start_with_key`]): the key,
+/// the device JWT it signs over a nonce (made again as it nears its end), and plex.tv's keys, to
+/// verify the Plex JWT the linked PIN carries.
+///
+/// [`PinLogin::start_with_key`]: crate::PinLogin::start_with_key
+pub(crate) struct PinDevice {
+    key: DeviceKey,
+    scopes: Vec<String>,
+    keys: PlexKeys,
+    signed: tokio::sync::Mutex<Option<(Secret, Instant)>>,
+}
+
+impl fmt::Debug for PinDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PinDevice")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PinDevice {
+    pub(crate) fn new(client: &Client, key: DeviceKey) -> Self {
+        Self {
+            key,
+            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            keys: PlexKeys::new(client),
+            signed: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// One poll of PIN `pin_id` through `client`, with a device JWT: the linked PIN's Plex JWT,
+    /// verified, or `None` while it is not linked.
+    pub(crate) async fn poll(
+        &self,
+        client: &Client,
+        pin_id: i64,
+    ) -> Result<Option<Secret>, PinWaitError> {
+        let device_jwt = self.device_jwt(client).await?;
+        let pin = client
+            .authentication()
+            .get_pin(pin_id, Some(&device_jwt))
+            .await?;
+        let Some(token) = pin.auth_token.filter(|token| !token.is_empty()) else {
+            return Ok(None);
+        };
+        self.keys
+            .verify_for(&token, &self.key)
+            .await
+            .map_err(PinWaitError::Verify)?;
+        Ok(Some(token))
+    }
+
+    /// The device JWT to poll with: the last one while it is fresh, else one over a new nonce.
+    async fn device_jwt(&self, client: &Client) -> Result<Secret, PinWaitError> {
+        let mut signed = self.signed.lock().await;
+        if let Some((jwt, at)) = &*signed
+            && at.elapsed() < PIN_DEVICE_JWT_REUSE
+        {
+            return Ok(jwt.clone());
+        }
+        let nonce = client
+            .authentication()
+            .get_nonce()
+            .await
+            .map_err(PinWaitError::Nonce)?;
+        let jwt = self.key.sign(&nonce.nonce, &self.scopes);
+        *signed = Some((jwt.clone(), Instant::now()));
+        Ok(jwt)
     }
 }

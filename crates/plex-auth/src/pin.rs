@@ -33,6 +33,16 @@ pub enum PinWaitError {
     /// Polling the PIN failed, with an error that does not pass (see [`PinLogin::wait`]).
     #[error(transparent)]
     Poll(ApiError<GetPinError>),
+    /// A device PIN ([`PinLogin::start_with_key`]): the nonce to sign the poll with could not
+    /// be had (feature `jwt`).
+    #[cfg(feature = "jwt")]
+    #[error("could not get a nonce to sign the PIN's poll with")]
+    Nonce(#[source] ApiError<crate::errors::GetNonceError>),
+    /// A device PIN: the Plex JWT the linked PIN carries did not verify, or was issued to
+    /// another device key (feature `jwt`). It is not used.
+    #[cfg(feature = "jwt")]
+    #[error("the linked PIN's Plex JWT was not accepted")]
+    Verify(#[source] crate::JwtVerifyError),
     /// The user approved the PIN, and reading the account of its token failed. The token is
     /// kept here, so nothing is lost: `client.with_token(token)` uses it.
     #[error("the PIN was approved, and its account could not be read")]
@@ -49,6 +59,12 @@ impl ErrorMetadata for PinWaitError {
     fn response_meta(&self) -> Option<&ResponseMeta> {
         match self {
             PinWaitError::Poll(error) => error.response_meta(),
+            #[cfg(feature = "jwt")]
+            PinWaitError::Nonce(error) => error.response_meta(),
+            #[cfg(feature = "jwt")]
+            PinWaitError::Verify(crate::JwtVerifyError::Keys(error)) => error.response_meta(),
+            #[cfg(feature = "jwt")]
+            PinWaitError::Verify(_) => None,
             PinWaitError::Account { error, .. } => error.response_meta(),
         }
     }
@@ -94,6 +110,9 @@ pub struct PinLogin {
     expires_at: Instant,
     deadline: Option<Instant>,
     poll_interval: Duration,
+    /// The device key the PIN was created with, and what polling with it needs.
+    #[cfg(feature = "jwt")]
+    device: Option<crate::jwt::PinDevice>,
 }
 
 /// How a PIN login ended.
@@ -114,7 +133,7 @@ impl PinLogin {
     /// Creates a 4-character PIN for [`LINK_URL`], through `client` (a plex.tv client sending
     /// `identity`: the PIN is tied to its client identifier).
     pub async fn start(client: &Client, identity: &ClientIdentity) -> Result<Self, PinStartError> {
-        Self::create(client, identity, false).await
+        Self::create(client, identity, Some(false), None).await
     }
 
     /// Creates a strong PIN, for the app-auth page only ([`PinLogin::auth_url`]).
@@ -122,16 +141,66 @@ impl PinLogin {
         client: &Client,
         identity: &ClientIdentity,
     ) -> Result<Self, PinStartError> {
-        Self::create(client, identity, true).await
+        Self::create(client, identity, Some(true), None).await
+    }
+
+    /// Creates a PIN that registers `key` with plex.tv (feature `jwt`): once the user links it,
+    /// the login is a 7-day Plex JWT (verified against plex.tv's keys, see
+    /// [`PlexKeys`](crate::PlexKeys)) instead of a legacy token, and the device goes on
+    /// obtaining tokens with its key ([`JwtDevice::new`](crate::JwtDevice::new) with the same
+    /// key), no password or legacy token ever needed. `strong` as for
+    /// [`PinLogin::start_strong`]. The key's client identifier must be `identity`'s.
+    ///
+    /// ```
+    /// use plex_auth::{Client, ClientIdentity, DeviceKey, JwtDevice, PinLogin, PinOutcome};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use plex_auth::testing::{builder, PlexConfig, PlexFake};
+    /// # let (_fake, servers) = PlexFake::start(PlexConfig { pin_approved_after_polls: Some(1), ..Default::default() }).await?;
+    /// let key = DeviceKey::generate("my-install-id")?;
+    /// let identity = ClientIdentity::new(key.client_identifier()).product("my-app");
+    /// let client = Client::new(&identity)?;
+    /// # let client = builder(&servers, &identity).build()?;
+    /// let login = PinLogin::start_with_key(&client, &identity, &key, false).await?;
+    /// # let login = login.poll_interval(std::time::Duration::from_millis(10));
+    /// println!("Enter {} at {}", login.code(), plex_auth::LINK_URL);
+    /// let PinOutcome::LoggedIn(logged_in) = login.wait().await? else {
+    ///     return Err("not linked".into());
+    /// };
+    /// // From now on, tokens from the key alone.
+    /// let device = client.with_token_provider(JwtDevice::new(&client, key));
+    /// assert_eq!(
+    ///     device.authentication().get_token_details().await?.username,
+    ///     logged_in.account.username
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "jwt")]
+    pub async fn start_with_key(
+        client: &Client,
+        identity: &ClientIdentity,
+        key: &crate::DeviceKey,
+        strong: bool,
+    ) -> Result<Self, PinStartError> {
+        let body = crate::models::PinRequest {
+            jwk: Some(key.jwk()),
+            strong: strong.then_some(true),
+        };
+        let mut login = Self::create(client, identity, Some(strong), Some(&body)).await?;
+        login.device = Some(crate::jwt::PinDevice::new(&login.client, key.clone()));
+        Ok(login)
     }
 
     async fn create(
         client: &Client,
         identity: &ClientIdentity,
-        strong: bool,
+        strong: Option<bool>,
+        body: Option<&crate::models::PinRequest>,
     ) -> Result<Self, PinStartError> {
         let anonymous = client.with_credentials(auth_core::Credentials::None);
-        let pin = anonymous.authentication().create_pin(Some(strong)).await?;
+        let pin = anonymous.authentication().create_pin(strong, body).await?;
         // A lifetime the server chose: none or a negative one is taken as "expired", a huge one
         // as an hour.
         let lifetime = pin
@@ -148,6 +217,8 @@ impl PinLogin {
             expires_at: now.checked_add(lifetime).unwrap_or(now),
             deadline: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            #[cfg(feature = "jwt")]
+            device: None,
         })
     }
 
@@ -212,7 +283,7 @@ impl PinLogin {
                 Err(error) if error.vendor_code() == Some(PlexCode::PinNotFound) => {
                     return Ok(PinOutcome::Expired);
                 }
-                Err(error) if may_pass(&error) => {
+                Err(error) if error.may_pass() => {
                     failures = failures.saturating_add(1);
                     let backoff = self.poll_interval.saturating_mul(1 << failures.min(5));
                     error
@@ -220,7 +291,7 @@ impl PinLogin {
                         .unwrap_or(backoff)
                         .max(self.poll_interval)
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             };
             let now = Instant::now();
             if now >= self.expires_at {
@@ -270,33 +341,47 @@ impl PinLogin {
 
     /// One poll, its total timeout cut to what is left before `end`: the PIN's token once it is
     /// approved.
-    async fn poll(&self, end: Option<Instant>) -> Result<Option<Secret>, ApiError<GetPinError>> {
-        let pin = self
-            .until(end)
-            .authentication()
-            .get_pin(self.pin.id)
-            .await?;
+    async fn poll(&self, end: Option<Instant>) -> Result<Option<Secret>, PinWaitError> {
+        let client = self.until(end);
+        #[cfg(feature = "jwt")]
+        if let Some(device) = &self.device {
+            return device.poll(&client, self.pin.id).await;
+        }
+        let pin = client.authentication().get_pin(self.pin.id, None).await?;
         Ok(pin.auth_token.filter(|token| !token.is_empty()))
     }
 
     /// The account token of an approved PIN, if the PIN is approved now (one poll, bounded by
     /// the client's timeouts; the deadline is for [`PinLogin::wait`]).
     pub async fn check(&self) -> Result<Option<Secret>, PinWaitError> {
-        Ok(self.poll(None).await?)
+        self.poll(None).await
     }
 }
 
-/// Whether a failed poll may pass: plex.tv's edge failing or throttling (5xx, 408, 429, a 404
-/// that carries no Plex code), the connection failing, or the poll running out of time.
-fn may_pass(error: &ApiError<GetPinError>) -> bool {
-    match error.status() {
-        Some(status) if status.is_server_error() => true,
-        Some(status) if status == 404 => error.vendor_code().is_none(),
-        Some(_) => error.is_retryable(),
-        None => matches!(
-            error.kind(),
-            ApiErrorKind::Other(Error::Transport(_) | Error::Timeout(_))
-        ),
+impl PinWaitError {
+    /// Whether a failed poll may pass: plex.tv's edge failing or throttling (5xx, 408, 429, a
+    /// 404 that carries no Plex code), the connection failing, or the poll running out of time;
+    /// for a device PIN, the nonce or plex.tv's keys not to be had for the same reasons.
+    fn may_pass(&self) -> bool {
+        fn passing<E>(error: &ApiError<E>) -> bool {
+            match error.status() {
+                Some(status) if status.is_server_error() => true,
+                Some(status) if status == 404 => error.vendor_code().is_none(),
+                Some(_) => error.is_retryable(),
+                None => matches!(
+                    error.kind(),
+                    ApiErrorKind::Other(Error::Transport(_) | Error::Timeout(_))
+                ),
+            }
+        }
+        match self {
+            PinWaitError::Poll(error) => passing(error),
+            #[cfg(feature = "jwt")]
+            PinWaitError::Nonce(error) => passing(error),
+            #[cfg(feature = "jwt")]
+            PinWaitError::Verify(crate::JwtVerifyError::Keys(error)) => passing(error),
+            _ => false,
+        }
     }
 }
 

@@ -162,6 +162,8 @@ struct FakePin {
     polls: u32,
     approved: bool,
     token: Option<String>,
+    /// The device key the PIN was created with: key id and public key.
+    device_key: Option<(String, Vec<u8>)>,
 }
 
 #[derive(Debug, Default)]
@@ -222,6 +224,15 @@ pub fn builder(
         .server_url(crate::Server::PlexClients, plex_tv)
         .server_url(crate::Server::MediaServer, servers.media_server.url())
         .only_hosts(["127.0.0.1"])
+}
+
+/// The JSON of part `index` of `jwt` (0: the header, 1: the claims); `null` when it is none.
+fn jwt_part(jwt: &str, index: usize) -> Value {
+    jwt.split('.')
+        .nth(index)
+        .and_then(|part| URL_SAFE_NO_PAD.decode(part).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// The fake's signing key after `rotations` rotations: its key id and seed.
@@ -456,63 +467,67 @@ impl PlexFake {
         Reply::empty(201)
     }
 
-    /// `POST /api/v2/auth/token`: checks the device JWT (the signature with the registered key,
-    /// verified by ring, not by the client's library; a nonce it handed out; `aud`; `iss`;
-    /// `exp`) and answers a Plex token.
+    /// `POST /api/v2/auth/token`: checks the device JWT ([`PlexFake::device_jwt_valid`]) with
+    /// the registered key it names, and answers a Plex token.
     fn exchange_jwt(&self, request: &Request) -> Reply {
         let rejected = || errors(401, 1001, "the device JWT was not accepted");
         let body = request.json();
         let Some(jwt) = body["jwt"].as_str() else {
             return errors(400, 1000, "jwt is missing");
         };
-        let parts: Vec<&str> = jwt.split('.').collect();
-        let [header, claims, signature] = parts.as_slice() else {
+        let kid = jwt_part(jwt, 0)["kid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let known = (self.state().device_keys.iter())
+            .find(|(_, known, _)| *known == kid)
+            .cloned();
+        let Some((client_identifier, _, public)) = known else {
             return rejected();
         };
-        let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).ok();
-        let json = |part: &str| -> Value {
-            decode(part)
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                .unwrap_or(Value::Null)
-        };
-        let (header_json, claims) = (json(header), json(claims));
-        let mut state = self.state();
-        let Some((client_identifier, _, public)) = state
-            .device_keys
-            .iter()
-            .find(|(_, kid, _)| header_json["kid"].as_str() == Some(kid.as_str()))
-            .cloned()
-        else {
+        if !self.device_jwt_valid(jwt, &public, &client_identifier) {
             return rejected();
+        }
+        self.state().jwt_exchanges += 1;
+        let token = self.issue_plex_jwt(&client_identifier, &kid);
+        Reply::json(200, json!({"auth_token": token}))
+    }
+
+    /// A Plex JWT for the device key `kid` of `client_identifier`, valid as an account token.
+    fn issue_plex_jwt(&self, client_identifier: &str, kid: &str) -> String {
+        let lifetime = self.config.jwt_lifetime;
+        let jwt = self.plex_jwt(client_identifier, kid, lifetime);
+        self.state().account_tokens.issue(jwt, lifetime)
+    }
+
+    /// Whether `jwt` is a device JWT as plex.tv wants one: signed with `public` (verified by
+    /// ring, not by the client's library), EdDSA, over a nonce the fake handed out (used up
+    /// here), `aud` plex.tv, `iss` the device's client identifier, not expired.
+    fn device_jwt_valid(&self, jwt: &str, public: &[u8], client_identifier: &str) -> bool {
+        let Some((signed, signature)) = jwt.rsplit_once('.') else {
+            return false;
         };
-        let signed = format!("{header}.{}", parts[1]);
-        let verified = decode(signature).is_some_and(|signature| {
-            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &public)
+        let verified = URL_SAFE_NO_PAD.decode(signature).is_ok_and(|signature| {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public)
                 .verify(signed.as_bytes(), &signature)
                 .is_ok()
         });
+        let (header, claims) = (jwt_part(jwt, 0), jwt_part(jwt, 1));
+        let mut state = self.state();
         let nonce = claims["nonce"].as_str().unwrap_or_default();
         let fresh_nonce = state.nonces.iter().position(|known| known == nonce);
-        let now = unix_seconds();
         let valid = verified
-            && header_json["alg"] == "EdDSA"
+            && header["alg"] == "EdDSA"
             && fresh_nonce.is_some()
             && claims["aud"] == "plex.tv"
-            && claims["iss"].as_str() == Some(client_identifier.as_str())
-            && claims["exp"].as_u64().is_some_and(|exp| exp > now);
-        if !valid {
-            return rejected();
-        }
-        if let Some(index) = fresh_nonce {
+            && claims["iss"].as_str() == Some(client_identifier)
+            && claims["exp"]
+                .as_u64()
+                .is_some_and(|exp| exp > unix_seconds());
+        if let (true, Some(index)) = (valid, fresh_nonce) {
             state.nonces.swap_remove(index);
         }
-        state.jwt_exchanges += 1;
-        let lifetime = self.config.jwt_lifetime;
-        let thumbprint = header_json["kid"].as_str().unwrap_or_default().to_owned();
-        drop(state);
-        let jwt = self.plex_jwt(&client_identifier, &thumbprint, lifetime);
-        let token = self.state().account_tokens.issue(jwt, lifetime);
-        Reply::json(200, json!({"auth_token": token}))
+        valid
     }
 
     /// `POST /api/v2/pins`: a PIN tied to the caller's client identifier.
@@ -521,7 +536,23 @@ impl PlexFake {
             .header("x-plex-client-identifier")
             .unwrap_or_default()
             .to_owned();
-        let strong = request.query("strong") == Some("true");
+        let body = request.json();
+        let strong = request.query("strong") == Some("true") || body["strong"] == true;
+        let device_key = match &body["jwk"] {
+            Value::Null => None,
+            jwk => {
+                let public = jwk["x"]
+                    .as_str()
+                    .and_then(|x| URL_SAFE_NO_PAD.decode(x).ok())
+                    .filter(|bytes| {
+                        bytes.len() == 32 && jwk["kty"] == "OKP" && jwk["crv"] == "Ed25519"
+                    });
+                let (Some(kid), Some(public)) = (jwk["kid"].as_str(), public) else {
+                    return errors(400, 1000, "jwk needs kid and a 32-byte Ed25519 x");
+                };
+                Some((kid.to_owned(), public))
+            }
+        };
         let code: String = random_hex()
             .to_uppercase()
             .chars()
@@ -539,6 +570,7 @@ impl PlexFake {
             polls: 0,
             approved: false,
             token: None,
+            device_key,
         };
         let answer = self.pin_json(&pin);
         state.pins.push(pin);
@@ -566,12 +598,32 @@ impl PlexFake {
         pin.polls += 1;
         let approved = pin.approved || approve_on.is_some_and(|polls| pin.polls >= polls);
         let needs_token = approved && pin.token.is_none();
+        let device_key = pin.device_key.clone();
         drop(state);
-        let token = needs_token.then(|| {
-            self.state()
-                .account_tokens
-                .issue(random_hex(), Duration::from_secs(86_400 * 365))
-        });
+        let token = match (needs_token, device_key) {
+            (false, _) => None,
+            (true, None) => Some(
+                self.state()
+                    .account_tokens
+                    .issue(random_hex(), Duration::from_secs(86_400 * 365)),
+            ),
+            // A PIN with a device key: a Plex JWT, for a poll signed with that key only; the key
+            // is registered from then on, as if posted to /auth/jwk.
+            (true, Some((kid, public))) => {
+                let signed = request.query("deviceJWT").unwrap_or_default();
+                if !self.device_jwt_valid(signed, &public, client_identifier) {
+                    return errors(401, 1001, "the device JWT was not accepted");
+                }
+                let mut state = self.state();
+                if !state.device_keys.iter().any(|(_, known, _)| *known == kid) {
+                    state
+                        .device_keys
+                        .push((client_identifier.to_owned(), kid.clone(), public));
+                }
+                drop(state);
+                Some(self.issue_plex_jwt(client_identifier, &kid))
+            }
+        };
         let mut state = self.state();
         let Some(pin) = state.pins.get_mut(index) else {
             return errors(404, 1020, "Code not found or expired");

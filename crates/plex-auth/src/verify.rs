@@ -25,6 +25,8 @@ const LONGEST_TOKEN: usize = 16 * 1024;
 
 /// How soon after fetching the keys for an unknown key id they may be fetched again for another:
 /// a rotation is one fetch, and no run of tokens naming made-up ids can make it storm plex.tv.
+///
+/// Needs the feature `jwt`.
 pub const KEYS_REFETCH_SPACING: Duration = Duration::from_secs(300);
 
 /// Why a Plex JWT was not accepted. It never shows the token, nor the values the token claims.
@@ -55,6 +57,9 @@ pub enum JwtVerifyError {
     /// `exp` is missing or past.
     #[error("the Plex token has expired")]
     Expired,
+    /// It was issued to another device key than the one it was obtained with (`thumbprint`).
+    #[error("the Plex token was issued to another device key")]
+    OtherDevice,
     /// A claim plex.tv always sets (`iat`, `thumbprint`) is missing or of the wrong type.
     #[error("the Plex token lacks its {0} claim")]
     MissingClaim(&'static str),
@@ -145,6 +150,20 @@ impl PlexKeys {
         key.verify_strict(jwt.signed.as_bytes(), &signature)
             .map_err(|_| JwtVerifyError::Signature)?;
         jwt.claims(client_identifier, SystemTime::now())
+    }
+
+    /// [`PlexKeys::verify`] for a token obtained with `key`: also that plex.tv issued it to that
+    /// key (`thumbprint`), as python-plexapi's `verifyJWT` checks.
+    pub async fn verify_for(
+        &self,
+        token: &Secret,
+        key: &crate::DeviceKey,
+    ) -> Result<PlexClaims, JwtVerifyError> {
+        let claims = self.verify(token, key.client_identifier()).await?;
+        if claims.thumbprint != key.key_id() {
+            return Err(JwtVerifyError::OtherDevice);
+        }
+        Ok(claims)
     }
 
     /// The key `kid`, from the cache or plex.tv.

@@ -1023,6 +1023,38 @@ async fn plex_jwt_tour(report: &mut Report, client: &plex_auth::Client, identity
         },
     )
     .await;
+    // A first login that registers a new key with the PIN: a Plex JWT at once, verified.
+    let Ok(new_key) = plex_auth::DeviceKey::generate(identity.client_identifier.clone()) else {
+        return;
+    };
+    let Some(login) = step(
+        report,
+        V,
+        "create_pin",
+        plex_auth::PinLogin::start_with_key(client, identity, &new_key, false),
+        |login| (201, format!("a PIN with the device key: {}", login.code())),
+    )
+    .await
+    else {
+        return;
+    };
+    let login = login.poll_interval(std::time::Duration::from_millis(100));
+    let outcome = login.wait().await;
+    let linked = matches!(outcome, Ok(plex_auth::PinOutcome::LoggedIn(_)));
+    report.rows.push(Row {
+        vendor: V,
+        operation: "get_pin",
+        status: linked.then_some(200),
+        ok: linked,
+        outcome: match outcome {
+            Ok(plex_auth::PinOutcome::LoggedIn(logged_in)) => format!(
+                "polled with a device JWT: a verified Plex JWT for {}",
+                logged_in.account.username
+            ),
+            Ok(other) => format!("not linked: {other:?}"),
+            Err(error) => format!("failed: {error}"),
+        },
+    });
 }
 
 /// A Plex login that answers the two-factor step with `code` when the account asks for one.
