@@ -188,16 +188,33 @@ async fn a_pin_login_at_a_terminal_then_tokens_servers_and_logout() {
         .await;
     assert_eq!(line(&ci_token), account_token);
 
+    // A token given in PLEX_TOKEN is only forgotten at logout: other programs may use it.
+    let account = || {
+        testing::builder(&setup.servers, &ClientIdentity::new("the-test"))
+            .build()
+            .unwrap()
+            .with_token(account_token.clone())
+    };
+    let ci_logout = setup
+        .run(setup.command(&["--profile", "ci", "logout"]))
+        .await;
+    assert_eq!(ci_logout.status.code(), Some(0));
+    assert!(!text(&ci_logout.stderr).contains("signed out"));
+    account()
+        .authentication()
+        .get_token_details()
+        .await
+        .unwrap();
+
+    // The PIN login's own token is signed out at plex.tv as well.
     let logout = setup.run(setup.command(&["logout"])).await;
-    assert_eq!(logout.status.code(), Some(0));
+    assert_eq!(logout.status.code(), Some(0), "{}", text(&logout.stderr));
+    assert!(text(&logout.stderr).contains("signed out at plex.tv"));
     let after = setup.run(setup.command(&["token"])).await;
     assert_eq!(after.status.code(), Some(4));
     assert_eq!(text(&after.stderr).lines().count(), 1);
-    // The other profile is untouched.
-    let ci_token = setup
-        .run(setup.command(&["--profile", "ci", "token"]))
-        .await;
-    assert_eq!(line(&ci_token), account_token);
+    let refused = account().authentication().get_token_details().await;
+    assert!(refused.is_err(), "the token no longer works at plex.tv");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,8 +73,8 @@ enum Command {
     Servers,
     /// Who is logged in, and where the token is kept.
     Status,
-    /// Forget the login (the token stays valid at plex.tv until the device is removed in the
-    /// account's "Authorized Devices").
+    /// Forget the login and sign its token out at plex.tv (a token given in PLEX_TOKEN is
+    /// only forgotten: other programs may use it).
     Logout,
     /// Print the completion script of a shell.
     Completion {
@@ -144,7 +144,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             cli::out("  token: no expiry (valid until the device is signed out)")?;
             cli::out(format_args!("  kept in {}", tool.place(&profile)))
         }
-        Command::Logout => tool.logout(&cli.profile).await,
+        Command::Logout => logout(&tool, &cli.profile).await,
         Command::Completion { .. } => unreachable!("answered above"),
     }
 }
@@ -177,6 +177,32 @@ async fn logged_in(tool: &Tool, name: &str) -> Result<(Profile, Client, StoredTo
         .ok_or_else(|| Failure::login_needed(format!("run `{TOOL} login` again")))?;
     let client = client(&profile, &identity)?.with_token(stored.access_token.clone());
     Ok((profile, client, stored))
+}
+
+/// Forgets the login of profile `name`, and signs its token out at plex.tv when this tool made
+/// it (a PIN or a password login).
+async fn logout(tool: &Tool, name: &str) -> Result<(), Failure> {
+    let signed_out = match tool.profile(name) {
+        Ok(profile) if profile.login != "token" => Some(sign_out(tool, name).await),
+        _ => None,
+    };
+    tool.logout(name).await?;
+    match signed_out {
+        Some(Err(failure)) => Err(Failure::new(
+            failure.exit(),
+            format!("forgotten here, but the token was not signed out at plex.tv: {failure}"),
+        )),
+        Some(Ok(())) => {
+            cli::tell("The token is signed out at plex.tv.");
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+async fn sign_out(tool: &Tool, name: &str) -> Result<(), Failure> {
+    let (_, client, _) = logged_in(tool, name).await?;
+    client.sign_out().await.map_err(|error| failure(&error))
 }
 
 async fn server_named(client: &Client, name: &str) -> Result<plex_auth::models::Resource, Failure> {
