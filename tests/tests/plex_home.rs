@@ -145,7 +145,8 @@ async fn keep_alive_reports_a_rejected_token_and_stops_pinging_it() {
     .await
     .expect("a rejected token stops the keep-alive");
     let error = state.last_error.expect("the rejection is reported");
-    assert_eq!(error.vendor_code(), Some(PlexCode::BadCredentials));
+    assert_eq!(error.code, Some(PlexCode::BadCredentials));
+    assert_eq!(error.status.map(|status| status.as_u16()), Some(401));
     let requests = servers.plex_tv.requests().len();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
@@ -154,6 +155,44 @@ async fn keep_alive_reports_a_rejected_token_and_stops_pinging_it() {
         "no more pings of a dead token"
     );
     drop(client);
+}
+
+#[tokio::test]
+async fn keep_alive_reports_failing_pings_and_still_ends_with_the_client() {
+    let config = plex_config_without_2fa();
+    let (fake, servers) = PlexFake::start(config.clone()).await.unwrap();
+    // A client whose token comes from a JWT device: its credentials hold the token source,
+    // which holds a client of the same connection pool.
+    let base = plex_of_fake(&servers);
+    let legacy = plex_logged_in(&servers, &config).await;
+    let legacy = base.with_credentials(legacy.core().credentials().clone());
+    let key = plex_auth::DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    let device = plex_auth::JwtDevice::register(&legacy, key).await.unwrap();
+    drop(legacy);
+    let client = base
+        .with_token_provider(device)
+        .with_retry(plex_auth::RetryPolicy::disabled());
+    drop(base);
+    fake.fail_pings(Some(503));
+    let mut keep_alive = client.keep_alive(Duration::from_secs(1)).unwrap();
+    let failed = keep_alive.changed().await.unwrap();
+    let failure = failed.last_error.expect("the failure is reported");
+    assert_eq!(failure.status.map(|status| status.as_u16()), Some(503));
+    assert!(!failed.stopped, "a failing ping does not stop it");
+    // The report keeps no part of the request (its credentials would keep the client alive).
+    drop(client);
+    let stopped = tokio::time::timeout(Duration::from_secs(8), async {
+        loop {
+            match keep_alive.changed().await {
+                Some(state) if state.stopped => return,
+                Some(_) => continue,
+                None => return,
+            }
+        }
+    })
+    .await;
+    assert!(stopped.is_ok(), "the keep-alive ends with the client");
+    assert!(keep_alive.state().stopped);
 }
 
 #[test]

@@ -344,3 +344,57 @@ async fn a_device_pin_whose_jwt_does_not_verify_is_an_error_not_a_login() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_failing_key_endpoint_is_not_asked_again_for_every_token() {
+    let server = httpmock::MockServer::start_async().await;
+    let keys = server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::GET).path("/api/v2/auth/keys");
+            then.status(503).body("unavailable");
+        })
+        .await;
+    let (fake, _servers) = PlexFake::start(plex_config_without_2fa()).await.unwrap();
+    let client = workspace_tests::plex(&server.base_url(), auth_core::Credentials::None)
+        .with_retry(plex_auth::RetryPolicy::disabled());
+    let verifier = plex_auth::PlexKeys::new(&client);
+    let client_identifier = plex_identity().client_identifier;
+    let token = fake.sign_plex_jwt(&client_identifier, "a-device");
+    let first = verifier
+        .verify(&token, &client_identifier)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(first, plex_auth::JwtVerifyError::Keys(_)),
+        "{first:?}"
+    );
+    for _ in 0..20 {
+        let again = verifier
+            .verify(&token, &client_identifier)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(again, plex_auth::JwtVerifyError::KeysUnavailable),
+            "{again:?}"
+        );
+    }
+    keys.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_device_pin_with_another_installations_key_is_refused_before_any_request() {
+    let (_fake, servers) = PlexFake::start(plex_config_without_2fa()).await.unwrap();
+    let key = DeviceKey::generate("another-installation").unwrap();
+    let error =
+        plex_auth::PinLogin::start_with_key(&plex_of_fake(&servers), &plex_identity(), &key, false)
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            plex_auth::ApiErrorKind::Other(plex_auth::Error::InvalidRequest(_))
+        ),
+        "{error:?}"
+    );
+    assert!(servers.plex_tv.requests().is_empty());
+}

@@ -683,3 +683,29 @@ async fn ping_and_sign_out_send_the_token_and_read_no_body() {
         Some(PingTokenError::Unauthorized(Some(_)))
     ));
 }
+
+#[tokio::test]
+async fn a_pin_echoed_back_in_an_error_body_is_masked() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v2/home/users/u1/switch");
+            then.status(403).json_body(json!({"errors": [{"code": 1041,
+                "message": "Invalid PIN 97531 for this user", "status": 403}]}));
+        })
+        .await;
+    let client = plex(&server.base_url(), Credentials::api_key(TOKEN));
+    let pin = Secret::from("97531");
+    let error = client
+        .authentication()
+        .switch_home_user("u1", Some(&pin))
+        .await
+        .unwrap_err();
+    use auth_core::ErrorMetadata as _;
+    let shown = format!(
+        "{error} {error:?} {}",
+        error.response_meta().unwrap().masked_excerpt()
+    );
+    assert!(shown.contains("Invalid PIN"), "{shown}");
+    assert!(!shown.contains("97531"), "{shown}");
+}

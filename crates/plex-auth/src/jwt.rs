@@ -302,9 +302,9 @@ impl TokenProvider for JwtDevice {
                 .await
                 .map_err(|error| {
                     let kind = match &error {
-                        JwtVerifyError::Keys(_) | JwtVerifyError::UnknownKey => {
-                            TokenErrorKind::Unavailable
-                        }
+                        JwtVerifyError::Keys(_)
+                        | JwtVerifyError::KeysUnavailable
+                        | JwtVerifyError::UnknownKey => TokenErrorKind::Unavailable,
                         _ => TokenErrorKind::Rejected,
                     };
                     TokenError::new(kind, error)

@@ -1,14 +1,14 @@
 //! Keeping a plex.tv token alive: a ping in the background, tied to the client's lifetime, its
 //! outcomes reported, never faster than its interval.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use auth_core::{ApiError, Error, ErrorMetadata, StatusCode};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
-use crate::Client;
 use crate::errors::PingTokenError;
+use crate::{Client, PlexCode, VendorCode as _};
 
 /// How often [`Client::keep_alive`] is meant to ping: once a day, as services that hold a Plex
 /// token for months do (nylonee/watchlistarr pings plex.tv daily to "update access token
@@ -21,6 +21,33 @@ pub const MIN_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
 /// What a ping fails with.
 pub type PingError = ApiError<PingTokenError>;
 
+/// How soon after the client is dropped the keep-alive notices, between pings.
+const LIVENESS_CHECK: Duration = Duration::from_secs(5);
+
+/// A ping that failed, as [`KeepAliveState::last_error`] reports it: what the error said, and
+/// not the error itself, which holds what the request was sent with (and would keep the client's
+/// credentials, and so the keep-alive, alive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PingFailure {
+    /// The answer's status, when there was one.
+    pub status: Option<StatusCode>,
+    /// Plex's error code, when the answer carried one.
+    pub code: Option<PlexCode>,
+    /// The error in words (as its `Display` shows it: no secret).
+    pub message: String,
+}
+
+impl PingFailure {
+    fn of(error: &PingError) -> Self {
+        Self {
+            status: error.status(),
+            code: error.vendor_code(),
+            message: error.to_string(),
+        }
+    }
+}
+
 /// What the keep-alive has done so far ([`KeepAlive::state`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -29,10 +56,11 @@ pub struct KeepAliveState {
     pub pings: u64,
     /// When the last of them was answered.
     pub last_success: Option<SystemTime>,
-    /// The last ping's error, if the last ping failed (cleared by the next success).
-    pub last_error: Option<Arc<PingError>>,
-    /// Whether it stopped: the client was dropped, plex.tv rejected the token (401 or 422:
-    /// pinging a token that no longer works cannot revive it), or [`KeepAlive::stop`].
+    /// The last ping's failure, if the last ping failed (cleared by the next success).
+    pub last_error: Option<PingFailure>,
+    /// Whether it stopped: the client was dropped (noticed within seconds), plex.tv rejected the
+    /// token (401 or 422: pinging a token that no longer works cannot revive it), or
+    /// [`KeepAlive::stop`].
     pub stopped: bool,
 }
 
@@ -69,10 +97,11 @@ impl Client {
     /// holds does not lapse for want of use, as python-plexapi's `MyPlexAccount.ping` does it.
     ///
     /// The pings run in a task of the current Tokio runtime (an error outside one). It stops when
-    /// this client and its clones are dropped, when plex.tv rejects the token (401 or 422), or
-    /// on [`KeepAlive::stop`]. Each ping is one call with the client's retries and timeouts; a
-    /// failure is reported ([`KeepAlive::state`], [`KeepAlive::changed`]) and the next ping
-    /// still waits its whole interval, so no answer can make it ping faster.
+    /// this client and its clones are dropped (within seconds, with no further ping), when
+    /// plex.tv rejects the token (401 or 422), or on [`KeepAlive::stop`]. Each ping is one call
+    /// with the client's retries and timeouts; a failure is reported ([`KeepAlive::state`],
+    /// [`KeepAlive::changed`]) and the next ping still waits its whole interval, so no answer can
+    /// make it ping faster.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -113,12 +142,22 @@ impl Client {
                         state.last_success = Some(SystemTime::now());
                         state.last_error = None;
                     }
-                    Err(error) => state.last_error = Some(Arc::new(error)),
+                    Err(error) => state.last_error = Some(PingFailure::of(&error)),
                 });
                 if rejected {
                     break;
                 }
-                tokio::time::sleep(every).await;
+                // The whole interval, in steps that notice a dropped client.
+                let wake = Instant::now().checked_add(every);
+                loop {
+                    let left = wake.map_or(LIVENESS_CHECK, |wake| {
+                        wake.saturating_duration_since(Instant::now())
+                    });
+                    if left.is_zero() || client.upgrade().is_none() {
+                        break;
+                    }
+                    tokio::time::sleep(left.min(LIVENESS_CHECK)).await;
+                }
             }
             report.send_modify(|state| state.stopped = true);
         });

@@ -84,6 +84,7 @@ pub use home::{HomeUsersError, SwitchError, SwitchedUser};
 pub use jwt::{DEFAULT_SCOPES, DeviceKey, DeviceKeyError, JwtDevice};
 pub use keep_alive::{
     DEFAULT_KEEP_ALIVE_INTERVAL, KeepAlive, KeepAliveState, MIN_KEEP_ALIVE_INTERVAL, PingError,
+    PingFailure,
 };
 pub use pin::{DEFAULT_POLL_INTERVAL, LINK_URL, PinLogin, PinOutcome, PinStartError, PinWaitError};
 pub use resources::{ConnectError, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, ResourcesError};

@@ -184,6 +184,17 @@ impl PinLogin {
         key: &crate::DeviceKey,
         strong: bool,
     ) -> Result<Self, PinStartError> {
+        if key.client_identifier() != identity.client_identifier {
+            return Err(ApiError::new(
+                "plex",
+                "create_pin",
+                ApiErrorKind::Other(Error::InvalidRequest(
+                    "the device key's client identifier is not the identity's: plex.tv ties the \
+                     key to the identifier the PIN is polled with"
+                        .into(),
+                )),
+            ));
+        }
         let body = crate::models::PinRequest {
             jwk: Some(key.jwk()),
             strong: strong.then_some(true),
@@ -380,6 +391,8 @@ impl PinWaitError {
             PinWaitError::Nonce(error) => passing(error),
             #[cfg(feature = "jwt")]
             PinWaitError::Verify(crate::JwtVerifyError::Keys(error)) => passing(error),
+            #[cfg(feature = "jwt")]
+            PinWaitError::Verify(crate::JwtVerifyError::KeysUnavailable) => true,
             _ => false,
         }
     }

@@ -186,6 +186,8 @@ struct State {
     pings: usize,
     /// Rotations of the signing key (the current key is number `rotations + 1`).
     rotations: u8,
+    /// The status pings are answered with instead of 200 ([`PlexFake::fail_pings`]).
+    ping_failure: Option<u16>,
 }
 
 /// The fake plex.tv and media server.
@@ -366,6 +368,11 @@ impl PlexFake {
         Reply::json(200, json!({"keys": keys}))
     }
 
+    /// Answers every ping with `status` (and Plex's error body) from now on; `None`: 200 again.
+    pub fn fail_pings(&self, status: Option<u16>) {
+        self.state().ping_failure = status;
+    }
+
     /// How many pings (`GET /api/v2/ping`) it answered 200.
     pub fn pings(&self) -> usize {
         self.state().pings
@@ -485,7 +492,7 @@ impl PlexFake {
         let Some((client_identifier, _, public)) = known else {
             return rejected();
         };
-        if !self.device_jwt_valid(jwt, &public, &client_identifier) {
+        if !self.device_jwt_valid(jwt, &public, &client_identifier, true) {
             return rejected();
         }
         self.state().jwt_exchanges += 1;
@@ -502,8 +509,14 @@ impl PlexFake {
 
     /// Whether `jwt` is a device JWT as plex.tv wants one: signed with `public` (verified by
     /// ring, not by the client's library), EdDSA, over a nonce the fake handed out (used up
-    /// here), `aud` plex.tv, `iss` the device's client identifier, not expired.
-    fn device_jwt_valid(&self, jwt: &str, public: &[u8], client_identifier: &str) -> bool {
+    /// here when `use_nonce`), `aud` plex.tv, `iss` the device's client identifier, not expired.
+    fn device_jwt_valid(
+        &self,
+        jwt: &str,
+        public: &[u8],
+        client_identifier: &str,
+        use_nonce: bool,
+    ) -> bool {
         let Some((signed, signature)) = jwt.rsplit_once('.') else {
             return false;
         };
@@ -524,7 +537,7 @@ impl PlexFake {
             && claims["exp"]
                 .as_u64()
                 .is_some_and(|exp| exp > unix_seconds());
-        if let (true, Some(index)) = (valid, fresh_nonce) {
+        if let (true, true, Some(index)) = (valid, use_nonce, fresh_nonce) {
             state.nonces.swap_remove(index);
         }
         valid
@@ -595,10 +608,25 @@ impl PlexFake {
         };
         let approve_on = self.config.pin_approved_after_polls;
         let pin = &mut state.pins[index];
+        let pin_id = pin.id;
+        let device_key = pin.device_key.clone();
+        drop(state);
+        // A PIN with a device key is polled with a device JWT signed by that key, every time
+        // (its nonce used up only when the poll mints the token: python-plexapi polls with one
+        // device JWT throughout).
+        if let Some((_, public)) = &device_key {
+            let signed = request.query("deviceJWT").unwrap_or_default();
+            if !self.device_jwt_valid(signed, public, client_identifier, false) {
+                return errors(401, 1001, "the device JWT was not accepted");
+            }
+        }
+        let mut state = self.state();
+        let Some(pin) = state.pins.iter_mut().find(|pin| pin.id == pin_id) else {
+            return errors(404, 1020, "Code not found or expired");
+        };
         pin.polls += 1;
         let approved = pin.approved || approve_on.is_some_and(|polls| pin.polls >= polls);
         let needs_token = approved && pin.token.is_none();
-        let device_key = pin.device_key.clone();
         drop(state);
         let token = match (needs_token, device_key) {
             (false, _) => None,
@@ -607,11 +635,10 @@ impl PlexFake {
                     .account_tokens
                     .issue(random_hex(), Duration::from_secs(86_400 * 365)),
             ),
-            // A PIN with a device key: a Plex JWT, for a poll signed with that key only; the key
-            // is registered from then on, as if posted to /auth/jwk.
+            // A Plex JWT, and the key registered from then on, as if posted to /auth/jwk.
             (true, Some((kid, public))) => {
                 let signed = request.query("deviceJWT").unwrap_or_default();
-                if !self.device_jwt_valid(signed, &public, client_identifier) {
+                if !self.device_jwt_valid(signed, &public, client_identifier, true) {
                     return errors(401, 1001, "the device JWT was not accepted");
                 }
                 let mut state = self.state();
@@ -625,7 +652,7 @@ impl PlexFake {
             }
         };
         let mut state = self.state();
-        let Some(pin) = state.pins.get_mut(index) else {
+        let Some(pin) = state.pins.iter_mut().find(|pin| pin.id == pin_id) else {
             return errors(404, 1020, "Code not found or expired");
         };
         if let Some(token) = token {
@@ -889,7 +916,11 @@ fn plex_tv_routes() -> Routes<PlexFake> {
             fake.for_account(request, |fake, _| {
                 // No public source records the body (python-plexapi reads its XML text as a
                 // boolean), and the client does not read it: none here.
-                fake.state().pings += 1;
+                let mut state = fake.state();
+                if let Some(status) = state.ping_failure {
+                    return errors(status, 1000, "the ping failed");
+                }
+                state.pings += 1;
                 Reply::empty(200)
             })
         })

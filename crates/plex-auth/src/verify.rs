@@ -29,6 +29,9 @@ const LONGEST_TOKEN: usize = 16 * 1024;
 /// Needs the feature `jwt`.
 pub const KEYS_REFETCH_SPACING: Duration = Duration::from_secs(300);
 
+/// How long after a failed fetch of plex.tv's keys no verification asks for them again.
+const FAILED_FETCH_SPACING: Duration = Duration::from_secs(10);
+
 /// Why a Plex JWT was not accepted. It never shows the token, nor the values the token claims.
 ///
 /// Needs the feature `jwt`.
@@ -66,6 +69,10 @@ pub enum JwtVerifyError {
     /// plex.tv's keys could not be fetched.
     #[error("could not fetch plex.tv's signing keys")]
     Keys(#[source] ApiError<GetPlexKeysError>),
+    /// plex.tv's keys could not be fetched moments ago, and are not asked for again so soon (a
+    /// pause of some seconds, so that verifications do not storm a failing plex.tv).
+    #[error("plex.tv's signing keys could not be fetched moments ago")]
+    KeysUnavailable,
 }
 
 /// What a verified Plex JWT says, beyond its signature.
@@ -116,6 +123,8 @@ struct KeyCache {
     keys: Option<Vec<(String, VerifyingKey)>>,
     /// When the keys were last fetched because a token named an id they lacked.
     refetched_at: Option<Instant>,
+    /// When a fetch last failed, if the last one did.
+    failed_at: Option<Instant>,
 }
 
 impl fmt::Debug for PlexKeys {
@@ -136,8 +145,9 @@ impl PlexKeys {
 
     /// Verifies `token`, a JWT plex.tv gave the client `client_identifier`: its key among
     /// plex.tv's (fetched again once for a key id the cache lacks, a rotation), its EdDSA
-    /// signature, `iss` (`plex.tv`), `aud` (`plex.tv` or `client_identifier`), `exp` (not past),
-    /// and that `iat` and `thumbprint` are there.
+    /// signature, `iss` (`plex.tv`), `aud` (`plex.tv` or `client_identifier`, as python-plexapi
+    /// accepts it), `exp` (not past), and that `iat` and `thumbprint` are there. The audience
+    /// does not tie a token to one device: [`PlexKeys::verify_for`] does, with its key.
     pub async fn verify(
         &self,
         token: &Secret,
@@ -175,18 +185,28 @@ impl PlexKeys {
         if let Some(key) = cache.keys.as_deref().and_then(find) {
             return Ok(key);
         }
-        let first = cache.keys.is_none();
-        if !first
-            && cache
-                .refetched_at
-                .is_some_and(|at| at.elapsed() < KEYS_REFETCH_SPACING)
+        if cache
+            .failed_at
+            .is_some_and(|at| at.elapsed() < FAILED_FETCH_SPACING)
         {
-            return Err(JwtVerifyError::UnknownKey);
+            return Err(JwtVerifyError::KeysUnavailable);
         }
-        let keys = self.fetch().await?;
-        if !first {
+        if cache.keys.is_some() {
+            // An id the keys lack: fetch them again (a rotation), once per spacing, counted
+            // from the attempt, whatever its outcome.
+            if (cache.refetched_at).is_some_and(|at| at.elapsed() < KEYS_REFETCH_SPACING) {
+                return Err(JwtVerifyError::UnknownKey);
+            }
             cache.refetched_at = Some(Instant::now());
         }
+        let keys = match self.fetch().await {
+            Ok(keys) => keys,
+            Err(error) => {
+                cache.failed_at = Some(Instant::now());
+                return Err(error);
+            }
+        };
+        cache.failed_at = None;
         let key = find(&keys);
         cache.keys = Some(keys);
         key.ok_or(JwtVerifyError::UnknownKey)

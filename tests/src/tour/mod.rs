@@ -861,7 +861,7 @@ async fn plex_home_tour(
                 ok,
                 outcome: match &state.last_error {
                     None => "keep_alive(): the first ping, the next in a day".into(),
-                    Some(error) => format!("keep_alive() failed: {error}"),
+                    Some(failure) => format!("keep_alive() failed: {}", failure.message),
                 },
             });
             keep_alive.stop();

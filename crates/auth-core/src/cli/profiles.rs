@@ -279,6 +279,36 @@ impl Tool {
         Ok(())
     }
 
+    /// [`Tool::logout`], after `revoke`, the vendor's revocation of the login's token (when the
+    /// login has one to revoke): the login is forgotten whether or not it worked, and a failed
+    /// revocation is the command's failure. `revoked` says, as a sentence, what a revocation
+    /// did ("The token is signed out at plex.tv."); `not_revoked` what a failed one did not
+    /// ("the token was not signed out at plex.tv").
+    pub async fn logout_revoking(
+        &self,
+        name: &str,
+        revoke: Option<impl Future<Output = Result<(), Failure>>>,
+        revoked: &str,
+        not_revoked: &str,
+    ) -> Result<(), Failure> {
+        let outcome = match revoke {
+            Some(revoke) => Some(revoke.await),
+            None => None,
+        };
+        self.logout(name).await?;
+        match outcome {
+            Some(Err(failure)) => Err(Failure::new(
+                failure.exit(),
+                format!("forgotten here, but {not_revoked}: {failure}"),
+            )),
+            Some(Ok(())) => {
+                super::tell(revoked);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
     async fn clear_entries(&self, profile: &Profile) -> Result<(), Failure> {
         let store = self.store(profile.store);
         for key in [profile.token_key(), profile.credential_key()] {

@@ -151,8 +151,9 @@ impl fmt::Debug for WeakClient {
 }
 
 impl WeakClient {
-    /// The client, while it or a clone of it exists. Clients derived with other credentials
-    /// (`with_credentials`, `with_token`) are other clients: they do not keep this one alive.
+    /// The client, while it or a clone of it exists. Clients derived from it with other
+    /// credentials or servers (`with_credentials`, `with_token`, `with_server_url`) are other
+    /// clients: they do not keep this one alive.
     pub fn upgrade(&self) -> Option<Client> {
         Some(Client {
             shared: self.shared.upgrade()?,

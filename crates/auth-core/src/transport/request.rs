@@ -132,13 +132,17 @@ impl OperationRef {
 #[derive(Debug)]
 pub struct OperationRequest {
     pub(crate) operation: OperationRef,
-    pub(crate) path: String,
+    /// A `Box<str>`, not a `String`: 8 bytes less in every call's future.
+    pub(crate) path: Box<str>,
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
     /// Header parameters, and cookie parameters as `cookie` entries of `name=value` (joined
     /// into one `Cookie` header when the request is built).
     pub(crate) headers: Vec<(Cow<'static, str>, String)>,
     pub(crate) accept: Option<&'static str>,
     pub(crate) body: Option<Body>,
+    /// The secret values among the parameters ([`OperationRequest::holding`]): a pointer, as
+    /// nearly every request has none and the request is held in the call's future.
+    pub(crate) secrets: Option<std::sync::Arc<Vec<crate::Secret>>>,
 }
 
 impl OperationRequest {
@@ -152,11 +156,12 @@ impl OperationRequest {
     pub(crate) fn of(operation: OperationRef, path: String) -> Self {
         Self {
             operation,
-            path,
+            path: path.into_boxed_str(),
             query: Vec::new(),
             headers: Vec::new(),
             accept: None,
             body: None,
+            secrets: None,
         }
     }
 
@@ -211,6 +216,14 @@ impl OperationRequest {
             Cow::Borrowed(COOKIE),
             format!("{name}={}", value.to_string()),
         ));
+        self
+    }
+
+    /// Marks `value`, which a query, header or cookie parameter carries, as a secret the request
+    /// holds: an error body that echoes it shows it masked, as it shows the credentials.
+    pub fn holding(mut self, value: &crate::Secret) -> Self {
+        let secrets = self.secrets.get_or_insert_default();
+        std::sync::Arc::make_mut(secrets).push(value.clone());
         self
     }
 

@@ -36,11 +36,13 @@ pub(crate) struct Sent {
     pub(crate) token: Option<Arc<Token>>,
     /// The request body (shared with the request, not copied).
     pub(crate) body: Option<Bytes>,
+    /// The secret values of its parameters.
+    pub(crate) secrets: Option<Arc<Vec<crate::Secret>>>,
 }
 
 impl crate::error::Held for Sent {
-    /// The secret values among them: the credentials, the token, and the values of the request
-    /// body's secret fields. Worked out only when an error's excerpt is shown.
+    /// The secret values among them: the credentials, the token, the values of the request
+    /// body's secret fields, and the secret parameters. Worked out only when an error's excerpt is shown.
     fn held(&self) -> Vec<String> {
         let mut held: Vec<String> = self
             .credentials
@@ -56,6 +58,12 @@ impl crate::error::Held for Sent {
         if let Some(body) = &self.body {
             held.extend(redact::secret_fields(body));
         }
+        held.extend(
+            self.secrets
+                .iter()
+                .flat_map(|secrets| secrets.iter())
+                .map(|secret| secret.expose().to_owned()),
+        );
         held
     }
 }

@@ -104,6 +104,7 @@ impl Client {
             credentials: Arc::clone(&self.credentials),
             token: token.cloned(),
             body: request.body.as_ref().map(|body| body.bytes.clone()),
+            secrets: request.secrets.clone(),
         };
         // Boxed: reqwest's future is large, and keeping it out of the call's own future keeps
         // that small (measured: fewer bytes moved and allocations on malloc's fast path).

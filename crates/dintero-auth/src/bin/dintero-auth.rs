@@ -307,22 +307,16 @@ async fn api_client_of(
 /// `logout`: the user's refresh token revoked (when the profile has one), then the login
 /// forgotten, even when the revocation failed (which is then the command's error).
 async fn logout(tool: &Tool, name: &str) -> Result<(), Failure> {
-    let revoked = match tool.profile(name) {
-        Ok(profile) if profile.login == "password" => Some(revoke(tool, &profile).await),
-        _ => None,
-    };
-    tool.logout(name).await?;
-    match revoked {
-        Some(Err(failure)) => Err(Failure::new(
-            failure.exit(),
-            format!("forgotten here, but the refresh token was not revoked: {failure}"),
-        )),
-        Some(Ok(())) => {
-            cli::tell("The user's refresh token is revoked at Dintero.");
-            Ok(())
-        }
-        None => Ok(()),
-    }
+    let profile = tool.profile(name).ok();
+    let user = profile
+        .as_ref()
+        .filter(|profile| profile.login == "password");
+    let (done, not_done) = (
+        "The user's refresh token is revoked at Dintero.",
+        "the refresh token was not revoked",
+    );
+    let revoke = user.map(|profile| revoke(tool, profile));
+    tool.logout_revoking(name, revoke, done, not_done).await
 }
 
 /// Revokes the refresh token kept for `profile`, with the API client's token.

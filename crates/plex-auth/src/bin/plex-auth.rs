@@ -182,22 +182,15 @@ async fn logged_in(tool: &Tool, name: &str) -> Result<(Profile, Client, StoredTo
 /// Forgets the login of profile `name`, and signs its token out at plex.tv when this tool made
 /// it (a PIN or a password login).
 async fn logout(tool: &Tool, name: &str) -> Result<(), Failure> {
-    let signed_out = match tool.profile(name) {
-        Ok(profile) if profile.login != "token" => Some(sign_out(tool, name).await),
-        _ => None,
-    };
-    tool.logout(name).await?;
-    match signed_out {
-        Some(Err(failure)) => Err(Failure::new(
-            failure.exit(),
-            format!("forgotten here, but the token was not signed out at plex.tv: {failure}"),
-        )),
-        Some(Ok(())) => {
-            cli::tell("The token is signed out at plex.tv.");
-            Ok(())
-        }
-        None => Ok(()),
-    }
+    let own = tool
+        .profile(name)
+        .is_ok_and(|profile| profile.login != "token");
+    let sign_out = own.then(|| sign_out(tool, name));
+    let (done, not_done) = (
+        "The token is signed out at plex.tv.",
+        "the token was not signed out at plex.tv",
+    );
+    tool.logout_revoking(name, sign_out, done, not_done).await
 }
 
 async fn sign_out(tool: &Tool, name: &str) -> Result<(), Failure> {

@@ -323,7 +323,7 @@ impl<'a> AuthenticationApi<'a> {
                 auth_core::__private::concat(&["/pins/", &*pin_id.to_string()]),
             );
             let request = match device_jwt {
-                Some(value) => request.query("deviceJWT", value.expose()),
+                Some(value) => request.query("deviceJWT", value.expose()).holding(value),
                 None => request,
             };
             let request = request.accept("application/json");
@@ -592,7 +592,7 @@ impl<'a> AuthenticationApi<'a> {
                 ),
             );
             let request = match pin {
-                Some(value) => request.query("pin", value.expose()),
+                Some(value) => request.query("pin", value.expose()).holding(value),
                 None => request,
             };
             let request = request.accept("application/json");

@@ -295,6 +295,11 @@ pub(super) fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
                 ParamStyle::Object { deep } => quote! {
                     request.query_object(#wire, #deep, #value)?
                 },
+                _ if param.ty == Ty::Secret => {
+                    // The request holds the secret, so that an error body echoing it is masked.
+                    let text = param_text(param, value);
+                    quote!(request.#adder(#wire, #text).holding(#value))
+                }
                 _ => {
                     let text = param_text(param, value);
                     quote!(request.#adder(#wire, #text))
