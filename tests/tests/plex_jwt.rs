@@ -398,3 +398,26 @@ async fn a_device_pin_with_another_installations_key_is_refused_before_any_reque
     );
     assert!(servers.plex_tv.requests().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn plex_keys_a_day_old_are_fetched_again() {
+    let (fake, servers) = PlexFake::start(plex_config_without_2fa()).await.unwrap();
+    let keys_fetched = || {
+        servers
+            .plex_tv
+            .requests()
+            .iter()
+            .filter(|request| request.path == "/api/v2/auth/keys")
+            .count()
+    };
+    let verifier = plex_auth::PlexKeys::new(&plex_of_fake(&servers));
+    let client_identifier = plex_identity().client_identifier;
+    let token = fake.sign_plex_jwt(&client_identifier, "a-device");
+    verifier.verify(&token, &client_identifier).await.unwrap();
+    tokio::time::advance(Duration::from_secs(23 * 3600)).await;
+    verifier.verify(&token, &client_identifier).await.unwrap();
+    assert_eq!(keys_fetched(), 1, "cached within the day");
+    tokio::time::advance(Duration::from_secs(2 * 3600)).await;
+    verifier.verify(&token, &client_identifier).await.unwrap();
+    assert_eq!(keys_fetched(), 2, "fetched again after a day");
+}

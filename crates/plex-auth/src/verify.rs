@@ -1,7 +1,7 @@
 //! Verifying the JWTs plex.tv gives (feature `jwt`): the key they name among the keys plex.tv
-//! publishes (cached, fetched again when a token names one the cache does not have), the EdDSA
-//! signature, the issuer, the audience and the expiry, as python-plexapi's `decodePlexJWT`
-//! checks them, instead of reading `exp` on trust.
+//! publishes (cached for a day, fetched again when a token names one the cache does not have),
+//! the EdDSA signature, the issuer, the audience and the expiry, as python-plexapi's
+//! `decodePlexJWT` checks them, instead of reading `exp` on trust.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,6 +28,9 @@ const LONGEST_TOKEN: usize = 16 * 1024;
 ///
 /// Needs the feature `jwt`.
 pub const KEYS_REFETCH_SPACING: Duration = Duration::from_secs(300);
+
+/// How old the cached keys may grow before a verification fetches them again.
+const KEYS_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// How long after a failed fetch of plex.tv's keys no verification asks for them again.
 const FAILED_FETCH_SPACING: Duration = Duration::from_secs(10);
@@ -63,7 +66,8 @@ pub enum JwtVerifyError {
     /// It was issued to another device key than the one it was obtained with (`thumbprint`).
     #[error("the Plex token was issued to another device key")]
     OtherDevice,
-    /// A claim plex.tv always sets (`iat`, `thumbprint`) is missing or of the wrong type.
+    /// A claim plex.tv always sets (`iat`, `thumbprint`) is missing or of the wrong type (or
+    /// `iat` comes after `exp`).
     #[error("the Plex token lacks its {0} claim")]
     MissingClaim(&'static str),
     /// plex.tv's keys could not be fetched.
@@ -125,6 +129,8 @@ struct KeyCache {
     refetched_at: Option<Instant>,
     /// When a fetch last failed, if the last one did.
     failed_at: Option<Instant>,
+    /// When the keys were last fetched.
+    fetched_at: Option<Instant>,
 }
 
 impl fmt::Debug for PlexKeys {
@@ -182,6 +188,25 @@ impl PlexKeys {
         let find = |keys: &[(String, VerifyingKey)]| {
             keys.iter().find(|(id, _)| id == kid).map(|(_, key)| *key)
         };
+        let stale = cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() >= KEYS_MAX_AGE);
+        if stale
+            && cache
+                .failed_at
+                .is_none_or(|at| at.elapsed() >= FAILED_FETCH_SPACING)
+        {
+            // Keys a day old are fetched again, so that a key plex.tv withdrew stops being
+            // trusted; while plex.tv cannot say, the keys it last said are kept.
+            match self.fetch().await {
+                Ok(keys) => {
+                    cache.keys = Some(keys);
+                    cache.fetched_at = Some(Instant::now());
+                    cache.failed_at = None;
+                }
+                Err(_) => cache.failed_at = Some(Instant::now()),
+            }
+        }
         if let Some(key) = cache.keys.as_deref().and_then(find) {
             return Ok(key);
         }
@@ -207,6 +232,7 @@ impl PlexKeys {
             }
         };
         cache.failed_at = None;
+        cache.fetched_at = Some(Instant::now());
         let key = find(&keys);
         cache.keys = Some(keys);
         key.ok_or(JwtVerifyError::UnknownKey)
@@ -309,7 +335,9 @@ impl Jwt {
         if expires_at <= now {
             return Err(JwtVerifyError::Expired);
         }
-        let issued_at = instant("iat").ok_or(JwtVerifyError::MissingClaim("iat"))?;
+        let issued_at = instant("iat")
+            .filter(|issued_at| *issued_at <= expires_at)
+            .ok_or(JwtVerifyError::MissingClaim("iat"))?;
         let thumbprint = claims["thumbprint"]
             .as_str()
             .ok_or(JwtVerifyError::MissingClaim("thumbprint"))?
@@ -383,6 +411,12 @@ mod tests {
         assert!(matches!(
             check(wrong),
             Err(JwtVerifyError::MissingClaim("thumbprint"))
+        ));
+        let mut backwards = claims(now());
+        backwards["iat"] = json!(now() + 3600);
+        assert!(matches!(
+            check(backwards),
+            Err(JwtVerifyError::MissingClaim("iat"))
         ));
         let mut huge = claims(now());
         huge["exp"] = json!(u64::MAX);
