@@ -8,6 +8,23 @@ use plex_auth::testing::PlexFake;
 use plex_auth::{MemoryTokenStore, PlexCode, Secret, VendorCode};
 use workspace_tests::{plex_config_without_2fa, plex_identity, plex_logged_in, plex_of_fake};
 
+/// The keep-alive's state once it has stopped; `None` when it has not within `wait`.
+async fn stopped_within(
+    keep_alive: &mut plex_auth::KeepAlive,
+    wait: Duration,
+) -> Option<plex_auth::KeepAliveState> {
+    let stopped = async {
+        loop {
+            match keep_alive.changed().await {
+                Some(state) if state.stopped => return state,
+                Some(_) => continue,
+                None => return keep_alive.state(),
+            }
+        }
+    };
+    tokio::time::timeout(wait, stopped).await.ok()
+}
+
 #[tokio::test]
 async fn a_home_user_is_switched_to_with_its_pin_and_restored_later() {
     let config = plex_config_without_2fa();
@@ -105,17 +122,9 @@ async fn keep_alive_pings_once_per_interval_and_stops_with_the_client() {
 
     // Dropping the client (and every clone) ends the task; the handle only reports it.
     drop(client);
-    let stopped = tokio::time::timeout(Duration::from_secs(3), async {
-        loop {
-            match keep_alive.changed().await {
-                Some(state) if state.stopped => return state,
-                Some(_) => continue,
-                None => return keep_alive.state(),
-            }
-        }
-    })
-    .await
-    .expect("the keep-alive stops once the client is gone");
+    let stopped = stopped_within(&mut keep_alive, Duration::from_secs(3))
+        .await
+        .expect("the keep-alive stops once the client is gone");
     assert!(stopped.stopped);
     let pings = fake.pings();
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -131,19 +140,9 @@ async fn keep_alive_reports_a_rejected_token_and_stops_pinging_it() {
     assert_eq!(keep_alive.changed().await.unwrap().pings, 1);
 
     fake.revoke_account_tokens();
-    let state = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            let state = keep_alive
-                .changed()
-                .await
-                .unwrap_or_else(|| keep_alive.state());
-            if state.stopped {
-                return state;
-            }
-        }
-    })
-    .await
-    .expect("a rejected token stops the keep-alive");
+    let state = stopped_within(&mut keep_alive, Duration::from_secs(5))
+        .await
+        .expect("a rejected token stops the keep-alive");
     let error = state.last_error.expect("the rejection is reported");
     assert_eq!(error.code, Some(PlexCode::BadCredentials));
     assert_eq!(error.status.map(|status| status.as_u16()), Some(401));
@@ -181,17 +180,8 @@ async fn keep_alive_reports_failing_pings_and_still_ends_with_the_client() {
     assert!(!failed.stopped, "a failing ping does not stop it");
     // The report keeps no part of the request (its credentials would keep the client alive).
     drop(client);
-    let stopped = tokio::time::timeout(Duration::from_secs(8), async {
-        loop {
-            match keep_alive.changed().await {
-                Some(state) if state.stopped => return,
-                Some(_) => continue,
-                None => return,
-            }
-        }
-    })
-    .await;
-    assert!(stopped.is_ok(), "the keep-alive ends with the client");
+    let stopped = stopped_within(&mut keep_alive, Duration::from_secs(8)).await;
+    assert!(stopped.is_some(), "the keep-alive ends with the client");
     assert!(keep_alive.state().stopped);
 }
 

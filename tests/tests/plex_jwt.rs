@@ -204,6 +204,34 @@ async fn device_with(
     (fake, servers, device)
 }
 
+/// How many requests the fake plex.tv got for `path`.
+fn requests_to(servers: &plex_auth::testing::PlexServers, path: &str) -> usize {
+    (servers.plex_tv.requests().iter())
+        .filter(|request| request.path == path)
+        .count()
+}
+
+/// A PIN login with a new device key (`strong` or not) on a fake with `config`.
+async fn device_pin(
+    config: PlexConfig,
+    strong: bool,
+) -> (
+    std::sync::Arc<PlexFake>,
+    plex_auth::testing::PlexServers,
+    plex_auth::Client,
+    DeviceKey,
+    plex_auth::PinLogin,
+) {
+    let (fake, servers) = PlexFake::start(config).await.unwrap();
+    let client = plex_of_fake(&servers);
+    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
+    let login = plex_auth::PinLogin::start_with_key(&client, &plex_identity(), &key, strong)
+        .await
+        .unwrap()
+        .poll_interval(Duration::from_millis(100));
+    (fake, servers, client, key, login)
+}
+
 #[tokio::test]
 async fn every_plex_jwt_is_verified_before_it_is_used() {
     use plex_auth::JwtVerifyError as Why;
@@ -248,14 +276,7 @@ async fn every_plex_jwt_is_verified_before_it_is_used() {
 #[tokio::test]
 async fn a_rotated_plex_key_is_fetched_once_and_made_up_ones_cannot_storm() {
     let (fake, servers, device) = device_with(None).await;
-    let keys_fetched = || {
-        servers
-            .plex_tv
-            .requests()
-            .iter()
-            .filter(|request| request.path == "/api/v2/auth/keys")
-            .count()
-    };
+    let keys_fetched = || requests_to(&servers, "/api/v2/auth/keys");
     device.fetch().await.unwrap();
     device.fetch().await.unwrap();
     assert_eq!(keys_fetched(), 1, "the keys are cached");
@@ -286,13 +307,7 @@ async fn a_pin_with_the_device_key_logs_in_to_a_jwt_with_no_legacy_token() {
         pin_approved_after_polls: Some(3),
         ..plex_config_without_2fa()
     };
-    let (fake, servers) = PlexFake::start(config).await.unwrap();
-    let client = plex_of_fake(&servers);
-    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
-    let login = plex_auth::PinLogin::start_with_key(&client, &plex_identity(), &key, false)
-        .await
-        .unwrap()
-        .poll_interval(Duration::from_millis(100));
+    let (fake, servers, client, key, login) = device_pin(config, false).await;
     assert_eq!(login.code().len(), 4);
     let plex_auth::PinOutcome::LoggedIn(logged_in) = login.wait().await.unwrap() else {
         panic!("the fake links the PIN on the third poll");
@@ -304,16 +319,8 @@ async fn a_pin_with_the_device_key_logs_in_to_a_jwt_with_no_legacy_token() {
         .await
         .unwrap();
     assert_eq!(claims.thumbprint, key.key_id());
-    let polls_signed_with_one_nonce = servers
-        .plex_tv
-        .requests()
-        .iter()
-        .filter(|request| request.path == "/api/v2/auth/nonce")
-        .count();
-    assert_eq!(
-        polls_signed_with_one_nonce, 1,
-        "three polls, one device JWT"
-    );
+    let nonces = requests_to(&servers, "/api/v2/auth/nonce");
+    assert_eq!(nonces, 1, "three polls, one device JWT");
     // The key was registered with the PIN: from now on tokens come from the key alone.
     let device = client.with_token_provider(JwtDevice::new(&client, key));
     device.authentication().get_token_details().await.unwrap();
@@ -327,13 +334,7 @@ async fn a_device_pin_whose_jwt_does_not_verify_is_an_error_not_a_login() {
         plex_jwt_fault: Some(plex_auth::testing::PlexJwtFault::BadSignature),
         ..plex_config_without_2fa()
     };
-    let (_fake, servers) = PlexFake::start(config).await.unwrap();
-    let client = plex_of_fake(&servers);
-    let key = DeviceKey::generate(plex_identity().client_identifier).unwrap();
-    let login = plex_auth::PinLogin::start_with_key(&client, &plex_identity(), &key, true)
-        .await
-        .unwrap()
-        .poll_interval(Duration::from_millis(100));
+    let (_fake, _servers, _client, _key, login) = device_pin(config, true).await;
     assert!(login.code().len() > 4, "a strong code");
     let error = login.wait().await.unwrap_err();
     assert!(
@@ -402,14 +403,7 @@ async fn a_device_pin_with_another_installations_key_is_refused_before_any_reque
 #[tokio::test(start_paused = true)]
 async fn plex_keys_a_day_old_are_fetched_again() {
     let (fake, servers) = PlexFake::start(plex_config_without_2fa()).await.unwrap();
-    let keys_fetched = || {
-        servers
-            .plex_tv
-            .requests()
-            .iter()
-            .filter(|request| request.path == "/api/v2/auth/keys")
-            .count()
-    };
+    let keys_fetched = || requests_to(&servers, "/api/v2/auth/keys");
     let verifier = plex_auth::PlexKeys::new(&plex_of_fake(&servers));
     let client_identifier = plex_identity().client_identifier;
     let token = fake.sign_plex_jwt(&client_identifier, "a-device");
