@@ -46,6 +46,12 @@
 //! # }
 //! ```
 //!
+//! A service that acts for a household lists the Plex Home's users and switches to one
+//! ([`Client::home_users`], [`Client::switch_to`]); one that holds a token for months keeps it
+//! alive ([`Client::keep_alive`]); [`Client::sign_out`] ends a token. With the feature `jwt`,
+//! a device logs in with its own key (`JwtDevice`, `PinLogin::start_with_key`) and every Plex
+//! JWT is verified against the keys plex.tv publishes (`PlexKeys`).
+//!
 //! Every operation is also there as it is, named after its operationId:
 //! `client.authentication().post_users_sign_in_data(..)` and the rest.
 

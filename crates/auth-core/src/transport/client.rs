@@ -35,7 +35,7 @@ pub(crate) struct Shared {
 /// A server's base URL, checked and without its trailing slash, and parsed once: each request's
 /// URL is made from the parsed form ([`request_url`]), so that no call parses a scheme or a host
 /// again (for a host name, the URL parser's IDNA pass). Hand-written code parses the whole URL on
-/// every call; that was a quarter of a request's instructions.
+/// every call: about 6,900 instructions of a 78,000-instruction request on loopback.
 #[derive(Clone)]
 pub(crate) struct ServerUrl {
     /// The server as the spec writes it.
