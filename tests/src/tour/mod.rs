@@ -919,41 +919,52 @@ async fn plex_home_tour(
 
 /// A PIN login, approved by the fake after its second poll.
 async fn plex_pin_tour(report: &mut Report, client: &plex_auth::Client, identity: &ClientIdentity) {
-    const V: &str = "plex";
-    let Some(login) = step(
+    let start = plex_auth::PinLogin::start(client, identity);
+    let created = |login: &plex_auth::PinLogin| {
+        format!("code {} to enter at {}", login.code(), plex_auth::LINK_URL)
+    };
+    pin_steps(
         report,
-        V,
-        "create_pin",
-        plex_auth::PinLogin::start(client, identity),
-        |login| {
-            (
-                201,
-                format!("code {} to enter at {}", login.code(), plex_auth::LINK_URL),
-            )
-        },
+        start,
+        created,
+        "approved: a client with the token of",
     )
+    .await;
+}
+
+/// A PIN login as the tour walks it: `create_pin`, the PIN `start` makes (`created` says what it
+/// is), then `get_pin`, polled until the fake approves it (`linked` and the account's name say
+/// what came of it); a PIN that ends without a token fails the step.
+async fn pin_steps(
+    report: &mut Report,
+    start: impl Future<Output = Result<plex_auth::PinLogin, plex_auth::PinStartError>>,
+    created: impl FnOnce(&plex_auth::PinLogin) -> String,
+    linked: &str,
+) {
+    const V: &str = "plex";
+    let Some(login) = step(report, V, "create_pin", start, |login| {
+        (201, created(login))
+    })
     .await
     else {
         return;
     };
     let login = login.poll_interval(std::time::Duration::from_millis(100));
-    step(
-        report,
-        V,
-        "get_pin",
-        login.wait(),
-        |outcome| match outcome {
-            plex_auth::PinOutcome::LoggedIn(logged_in) => (
-                200,
-                format!(
-                    "approved: a client with the token of {}",
-                    logged_in.account.username
-                ),
-            ),
-            other => (200, format!("ended without a token: {other:?}")),
+    let outcome = login.wait().await;
+    let ok = matches!(outcome, Ok(plex_auth::PinOutcome::LoggedIn(_)));
+    report.rows.push(Row {
+        vendor: V,
+        operation: "get_pin",
+        status: ok.then_some(200),
+        ok,
+        outcome: match outcome {
+            Ok(plex_auth::PinOutcome::LoggedIn(logged_in)) => {
+                format!("{linked} {}", logged_in.account.username)
+            }
+            Ok(other) => format!("ended without a token: {other:?}"),
+            Err(error) => format!("failed: {error}"),
         },
-    )
-    .await;
+    });
 }
 
 /// The JWT device flow: the legacy token registers a new device key, then nonces signed with it
@@ -1027,34 +1038,11 @@ async fn plex_jwt_tour(report: &mut Report, client: &plex_auth::Client, identity
     let Ok(new_key) = plex_auth::DeviceKey::generate(identity.client_identifier.clone()) else {
         return;
     };
-    let Some(login) = step(
-        report,
-        V,
-        "create_pin",
-        plex_auth::PinLogin::start_with_key(client, identity, &new_key, false),
-        |login| (201, format!("a PIN with the device key: {}", login.code())),
-    )
-    .await
-    else {
-        return;
-    };
-    let login = login.poll_interval(std::time::Duration::from_millis(100));
-    let outcome = login.wait().await;
-    let linked = matches!(outcome, Ok(plex_auth::PinOutcome::LoggedIn(_)));
-    report.rows.push(Row {
-        vendor: V,
-        operation: "get_pin",
-        status: linked.then_some(200),
-        ok: linked,
-        outcome: match outcome {
-            Ok(plex_auth::PinOutcome::LoggedIn(logged_in)) => format!(
-                "polled with a device JWT: a verified Plex JWT for {}",
-                logged_in.account.username
-            ),
-            Ok(other) => format!("not linked: {other:?}"),
-            Err(error) => format!("failed: {error}"),
-        },
-    });
+    let start = plex_auth::PinLogin::start_with_key(client, identity, &new_key, false);
+    let created =
+        |login: &plex_auth::PinLogin| format!("a PIN with the device key: {}", login.code());
+    let linked = "polled with a device JWT: a verified Plex JWT for";
+    pin_steps(report, start, created, linked).await;
 }
 
 /// A Plex login that answers the two-factor step with `code` when the account asks for one.
