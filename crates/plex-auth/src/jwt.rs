@@ -34,6 +34,14 @@ pub const DEFAULT_SCOPES: &[&str] = &[
     "joinedAt",
 ];
 
+/// [`DEFAULT_SCOPES`], owned.
+fn default_scopes() -> Vec<String> {
+    DEFAULT_SCOPES
+        .iter()
+        .map(|scope| (*scope).to_owned())
+        .collect()
+}
+
 /// How long a signed device JWT is valid: five minutes, as python-plexapi signs them.
 const DEVICE_JWT_SECONDS: u64 = 300;
 
@@ -252,7 +260,7 @@ impl JwtDevice {
         Self {
             client: client.with_credentials(auth_core::Credentials::None),
             key,
-            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            scopes: default_scopes(),
             keys: PlexKeys::new(client),
         }
     }
@@ -346,7 +354,7 @@ impl PinDevice {
     pub(crate) fn new(client: &Client, key: DeviceKey) -> Self {
         Self {
             key,
-            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            scopes: default_scopes(),
             keys: PlexKeys::new(client),
             signed: tokio::sync::Mutex::new(None),
         }

@@ -237,6 +237,28 @@ fn jwt_part(jwt: &str, index: usize) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The Ed25519 key of `seed`.
+fn key_pair(seed: &[u8; 32]) -> ring::signature::Ed25519KeyPair {
+    ring::signature::Ed25519KeyPair::from_seed_unchecked(seed)
+        .expect("a 32-byte seed is an Ed25519 key")
+}
+
+/// A device key as a request's `jwk` gives it: its key id and 32-byte Ed25519 public key, or
+/// plex.tv's 400 (the same checks for `/auth/jwk` and a PIN's `jwk`).
+fn device_jwk(jwk: &Value) -> Result<(String, Vec<u8>), Reply> {
+    let public = jwk["x"]
+        .as_str()
+        .and_then(|x| URL_SAFE_NO_PAD.decode(x).ok())
+        .filter(|bytes| bytes.len() == 32);
+    let (Some(kid), Some(public)) = (jwk["kid"].as_str(), public) else {
+        return Err(errors(400, 1000, "jwk needs kid and a 32-byte Ed25519 x"));
+    };
+    if jwk["kty"] != "OKP" || jwk["crv"] != "Ed25519" {
+        return Err(errors(400, 1000, "only Ed25519 keys"));
+    }
+    Ok((kid.to_owned(), public))
+}
+
 /// The fake's signing key after `rotations` rotations: its key id and seed.
 fn signing_key(rotations: u8) -> (String, [u8; 32]) {
     (
@@ -339,9 +361,7 @@ impl PlexFake {
         let mut jwt = URL_SAFE_NO_PAD.encode(header.to_string());
         jwt.push('.');
         jwt.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
-        let key = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed)
-            .expect("a 32-byte seed is an Ed25519 key");
-        let signature = key.sign(jwt.as_bytes());
+        let signature = key_pair(&seed).sign(jwt.as_bytes());
         if fault == Some(PlexJwtFault::BadSignature) {
             claims["exp"] = json!(now + lifetime.as_secs() * 2);
             let (header, _) = jwt.split_once('.').unwrap_or_default();
@@ -359,10 +379,9 @@ impl PlexFake {
         let keys: Vec<Value> = (0..=rotations)
             .map(|rotation| {
                 let (kid, seed) = signing_key(rotation);
-                let key = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed)
-                    .expect("a 32-byte seed is an Ed25519 key");
+                let public = URL_SAFE_NO_PAD.encode(key_pair(&seed).public_key().as_ref());
                 json!({"kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": kid,
-                       "x": URL_SAFE_NO_PAD.encode(key.public_key().as_ref())})
+                       "x": public})
             })
             .collect();
         Reply::json(200, json!({"keys": keys}))
@@ -454,23 +473,14 @@ impl PlexFake {
         if !state.account_tokens.valid(request.header("x-plex-token")) {
             return errors(401, 1001, "User could not be authenticated");
         }
-        let jwk = &request.json()["jwk"];
-        let public = jwk["x"]
-            .as_str()
-            .and_then(|x| URL_SAFE_NO_PAD.decode(x).ok())
-            .filter(|bytes| bytes.len() == 32);
-        let (Some(kid), Some(public)) = (jwk["kid"].as_str(), public) else {
-            return errors(400, 1000, "jwk needs kid and a 32-byte Ed25519 x");
+        let (kid, public) = match device_jwk(&request.json()["jwk"]) {
+            Ok(key) => key,
+            Err(refused) => return refused,
         };
-        if jwk["kty"] != "OKP" || jwk["crv"] != "Ed25519" {
-            return errors(400, 1000, "only Ed25519 keys");
-        }
-        if state.device_keys.iter().any(|(_, known, _)| known == kid) {
+        if state.device_keys.iter().any(|(_, known, _)| *known == kid) {
             return errors(422, 1000, "key already registered");
         }
-        state
-            .device_keys
-            .push((client_identifier, kid.to_owned(), public));
+        state.device_keys.push((client_identifier, kid, public));
         Reply::empty(201)
     }
 
@@ -553,18 +563,10 @@ impl PlexFake {
         let strong = request.query("strong") == Some("true") || body["strong"] == true;
         let device_key = match &body["jwk"] {
             Value::Null => None,
-            jwk => {
-                let public = jwk["x"]
-                    .as_str()
-                    .and_then(|x| URL_SAFE_NO_PAD.decode(x).ok())
-                    .filter(|bytes| {
-                        bytes.len() == 32 && jwk["kty"] == "OKP" && jwk["crv"] == "Ed25519"
-                    });
-                let (Some(kid), Some(public)) = (jwk["kid"].as_str(), public) else {
-                    return errors(400, 1000, "jwk needs kid and a 32-byte Ed25519 x");
-                };
-                Some((kid.to_owned(), public))
-            }
+            jwk => match device_jwk(jwk) {
+                Ok(key) => Some(key),
+                Err(refused) => return refused,
+            },
         };
         let code: String = random_hex()
             .to_uppercase()

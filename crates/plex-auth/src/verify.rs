@@ -133,6 +133,14 @@ struct KeyCache {
     fetched_at: Option<Instant>,
 }
 
+impl KeyCache {
+    /// Whether a fetch failed moments ago ([`FAILED_FETCH_SPACING`]).
+    fn failed_lately(&self) -> bool {
+        self.failed_at
+            .is_some_and(|at| at.elapsed() < FAILED_FETCH_SPACING)
+    }
+}
+
 impl fmt::Debug for PlexKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PlexKeys").finish_non_exhaustive()
@@ -185,35 +193,22 @@ impl PlexKeys {
     /// The key `kid`, from the cache or plex.tv.
     async fn key(&self, kid: &str) -> Result<VerifyingKey, JwtVerifyError> {
         let mut cache = self.cache.lock().await;
-        let find = |keys: &[(String, VerifyingKey)]| {
+        let find = |cache: &KeyCache| {
+            let keys = cache.keys.as_deref()?;
             keys.iter().find(|(id, _)| id == kid).map(|(_, key)| *key)
         };
         let stale = cache
             .fetched_at
             .is_some_and(|at| at.elapsed() >= KEYS_MAX_AGE);
-        if stale
-            && cache
-                .failed_at
-                .is_none_or(|at| at.elapsed() >= FAILED_FETCH_SPACING)
-        {
+        if stale && !cache.failed_lately() {
             // Keys a day old are fetched again, so that a key plex.tv withdrew stops being
             // trusted; while plex.tv cannot say, the keys it last said are kept.
-            match self.fetch().await {
-                Ok(keys) => {
-                    cache.keys = Some(keys);
-                    cache.fetched_at = Some(Instant::now());
-                    cache.failed_at = None;
-                }
-                Err(_) => cache.failed_at = Some(Instant::now()),
-            }
+            let _ = self.refresh(&mut cache).await;
         }
-        if let Some(key) = cache.keys.as_deref().and_then(find) {
+        if let Some(key) = find(&cache) {
             return Ok(key);
         }
-        if cache
-            .failed_at
-            .is_some_and(|at| at.elapsed() < FAILED_FETCH_SPACING)
-        {
+        if cache.failed_lately() {
             return Err(JwtVerifyError::KeysUnavailable);
         }
         if cache.keys.is_some() {
@@ -224,18 +219,25 @@ impl PlexKeys {
             }
             cache.refetched_at = Some(Instant::now());
         }
-        let keys = match self.fetch().await {
-            Ok(keys) => keys,
+        self.refresh(&mut cache).await?;
+        find(&cache).ok_or(JwtVerifyError::UnknownKey)
+    }
+
+    /// Fetches the keys into `cache`, and records when it did, or when it failed (the keys it
+    /// had are kept then).
+    async fn refresh(&self, cache: &mut KeyCache) -> Result<(), JwtVerifyError> {
+        match self.fetch().await {
+            Ok(keys) => {
+                cache.keys = Some(keys);
+                cache.fetched_at = Some(Instant::now());
+                cache.failed_at = None;
+                Ok(())
+            }
             Err(error) => {
                 cache.failed_at = Some(Instant::now());
-                return Err(error);
+                Err(error)
             }
-        };
-        cache.failed_at = None;
-        cache.fetched_at = Some(Instant::now());
-        let key = find(&keys);
-        cache.keys = Some(keys);
-        key.ok_or(JwtVerifyError::UnknownKey)
+        }
     }
 
     /// plex.tv's Ed25519 keys (others, and malformed ones, left out).
