@@ -295,14 +295,15 @@ pub(super) fn emit_operation(api: &str, operation: &Operation) -> TokenStream {
                 ParamStyle::Object { deep } => quote! {
                     request.query_object(#wire, #deep, #value)?
                 },
-                _ if param.ty == Ty::Secret => {
-                    // The request holds the secret, so that an error body echoing it is masked.
-                    let text = param_text(param, value);
-                    quote!(request.#adder(#wire, #text).holding(#value))
-                }
                 _ => {
                     let text = param_text(param, value);
-                    quote!(request.#adder(#wire, #text))
+                    let add = quote!(request.#adder(#wire, #text));
+                    // The request holds a secret, so that an error body echoing it is masked.
+                    if param.ty == Ty::Secret {
+                        quote!(#add.holding(#value))
+                    } else {
+                        add
+                    }
                 }
             }
         };
