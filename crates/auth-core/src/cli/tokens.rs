@@ -35,9 +35,9 @@ impl Tool {
     /// The token `profile` keeps when it has more than [`RENEW_AHEAD`] left (or no known
     /// expiry); otherwise a new one from the provider `provider_of` makes of the kept token
     /// (its refresh token, say), kept in its place; `provider_of` runs only then, so what it
-    /// reads (a kept credential) is not read for a token that is still fresh. The renewal holds the profile's lock and
-    /// reads the store again once it has it: a command that waited gets the token the other
-    /// one renewed.
+    /// reads (a kept credential) is not read for a token that is still fresh. The renewal holds
+    /// the profile's lock and reads the store again once it has it: a command that waited gets
+    /// the token the other one renewed.
     pub async fn fresh_token(
         &self,
         profile: &Profile,

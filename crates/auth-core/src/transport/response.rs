@@ -42,7 +42,8 @@ pub(crate) struct Sent {
 
 impl crate::error::Held for Sent {
     /// The secret values among them: the credentials, the token, the values of the request
-    /// body's secret fields, and the secret parameters. Worked out only when an error's excerpt is shown.
+    /// body's secret fields, and the secret parameters. Worked out only when an error's excerpt
+    /// is shown.
     fn held(&self) -> Vec<String> {
         let mut held: Vec<String> = self
             .credentials
